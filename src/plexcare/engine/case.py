@@ -1,0 +1,171 @@
+"""The case: everything a clinician records about one patient's legs at one evaluation.
+
+It is the engine's only input besides the knowledge base, so it is strict: unknown keys are
+errors, values are range-checked, and names of muscles, studies, reflexes and skin areas are
+checked against the knowledge base by `plexcare.engine.case_names` with close-match hints.
+The evaluation date comes in with the case: the engine has no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Side = Literal["left", "right"]
+Sides = Literal["left", "right", "both"]
+Tempo = Literal["acute", "subacute", "chronic"]
+Mrc = Annotated[int, Field(ge=0, le=5)]
+ReflexGrade = Literal["absent", "reduced", "normal", "brisk"]
+SensoryGrade = Literal["normal", "reduced", "absent"]
+StudyGrade = Literal["normal", "reduced", "absent"]
+
+
+class CaseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pain(CaseModel):
+    score: int | None = Field(default=None, ge=0, le=10, description="Worst pain, 0-10")
+    sites: tuple[str, ...] = ()
+
+
+class Symptoms(CaseModel):
+    bladder_bowel: bool | None = Field(default=None, description="New bladder or bowel trouble")
+    saddle_numbness: bool | None = None
+    weight_loss_kg: float | None = Field(default=None, ge=0, le=100)
+    fever: bool | None = None
+    back_pain: bool | None = None
+    neurogenic_claudication: bool | None = None
+    progressing: bool | None = Field(default=None, description="Weakness still worsening")
+
+
+class Cancer(CaseModel):
+    site: str = Field(min_length=2, max_length=80)
+    active: bool = True
+
+
+class History(CaseModel):
+    diabetes: Literal["none", "type1", "type2"] | None = None
+    cancer: Cancer | None = None
+    pelvic_radiotherapy_years_ago: float | None = Field(default=None, ge=0, le=80)
+    anticoagulant: str | None = Field(default=None, max_length=80)
+    recent_surgery: (
+        Literal["hip_arthroplasty", "pelvic", "abdominal", "spinal", "vascular", "lithotomy", "other"]
+        | None
+    ) = None
+    trauma: (
+        Literal["pelvic_fracture", "sacral_fracture", "hip_dislocation", "penetrating", "other"]
+        | None
+    ) = None
+    delivery_weeks_ago: float | None = Field(default=None, ge=0, le=52)
+    gluteal_injection: bool | None = None
+    infection_risk: bool | None = Field(
+        default=None, description="Injection drug use, immunosuppression or recent infection"
+    )
+    leg_crossing_or_squatting: bool | None = None
+    pregnant: bool | None = None
+
+
+class SideExam(CaseModel):
+    """Bedside findings on one leg. Strength is keyed by muscle id or by movement name."""
+
+    strength: dict[str, Mrc] = Field(default_factory=dict)
+    reflexes: dict[str, ReflexGrade] = Field(default_factory=dict)
+    sensation: dict[str, SensoryGrade] = Field(default_factory=dict)
+    straight_leg_raise: bool | None = None
+    plantar: Literal["flexor", "extensor", "mute"] | None = None
+    trendelenburg: bool | None = None
+
+
+class StudyResult(CaseModel):
+    """A nerve-conduction result: a measured amplitude, or a clinician's grade, or both."""
+
+    amplitude: float | None = Field(default=None, ge=0)
+    unit: Literal["uV", "mV"] | None = None
+    velocity: float | None = Field(default=None, ge=0, le=120)
+    latency: float | None = Field(default=None, ge=0, le=200)
+    grade: StudyGrade | None = None
+    conduction_block: bool | None = None
+
+    @model_validator(mode="after")
+    def _has_a_result(self) -> StudyResult:
+        if self.amplitude is None and self.grade is None:
+            raise ValueError("give an amplitude (with its unit) or a grade")
+        if self.amplitude is not None and self.unit is None:
+            raise ValueError("an amplitude needs its unit (uV or mV)")
+        return self
+
+
+class NeedleResult(CaseModel):
+    fibrillations: int | None = Field(default=None, ge=0, le=4, description="0-4+")
+    fasciculations: bool | None = None
+    myokymia: bool | None = None
+    motor_units: Literal["normal", "neurogenic", "myopathic"] | None = None
+    recruitment: Literal["normal", "reduced", "early"] | None = None
+
+
+class ImagingFinding(CaseModel):
+    kind: Literal[
+        "mass",
+        "haematoma",
+        "abscess",
+        "disc_herniation",
+        "stenosis",
+        "fracture",
+        "nerve_signal",
+        "hip_arthritis",
+        "normal",
+    ]
+    level: str | None = Field(default=None, max_length=20, description="e.g. L4-L5")
+    side: Sides | None = None
+
+
+class Labs(CaseModel):
+    hba1c: float | None = Field(default=None, ge=3, le=20, description="HbA1c in %")
+    esr: float | None = Field(default=None, ge=0, le=200, description="mm/h")
+    crp: float | None = Field(default=None, ge=0, le=500, description="mg/L")
+    ck: float | None = Field(default=None, ge=0, le=100000, description="U/L")
+    inr: float | None = Field(default=None, ge=0.5, le=15)
+    egfr: float | None = Field(default=None, ge=0, le=200, description="mL/min/1.73m2")
+    csf_protein: float | None = Field(default=None, ge=0, le=2000, description="mg/dL")
+
+
+class Case(CaseModel):
+    """One patient at one evaluation."""
+
+    id: str | None = Field(default=None, max_length=80)
+    age: int = Field(ge=0, le=120)
+    sex: Literal["female", "male", "other"]
+    evaluated_on: date | None = None
+    onset_on: date | None = None
+    weeks_since_onset: float | None = Field(default=None, ge=0, le=1040)
+    tempo: Tempo | None = None
+    affected_side: Sides | None = None
+    pain: Pain = Field(default_factory=Pain)
+    symptoms: Symptoms = Field(default_factory=Symptoms)
+    history: History = Field(default_factory=History)
+    exam: dict[Side, SideExam] = Field(default_factory=dict)
+    anal_tone: Literal["normal", "reduced"] | None = None
+    nerve_conduction: dict[Side, dict[str, StudyResult]] = Field(default_factory=dict)
+    emg: dict[Side, dict[str, NeedleResult]] = Field(default_factory=dict)
+    imaging: tuple[ImagingFinding, ...] = ()
+    labs: Labs = Field(default_factory=Labs)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Case:
+        if self.onset_on and self.evaluated_on and self.onset_on > self.evaluated_on:
+            raise ValueError("onset_on is after evaluated_on")
+        if self.onset_on and not self.evaluated_on:
+            raise ValueError("onset_on needs evaluated_on to tell the time since onset")
+        return self
+
+    @property
+    def days_since_onset(self) -> float | None:
+        """Time since onset drives what tests can show (denervation needs about 3 weeks)."""
+        if self.onset_on is not None and self.evaluated_on is not None:
+            return float((self.evaluated_on - self.onset_on).days)
+        if self.weeks_since_onset is not None:
+            return self.weeks_since_onset * 7.0
+        return None
