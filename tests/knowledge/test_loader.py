@@ -1,4 +1,4 @@
-"""The loader turns hand-edited YAML into a checked knowledge base, or says exactly what is wrong."""
+"""The loader turns hand-edited YAML into a checked knowledge base, or says what is wrong."""
 
 from __future__ import annotations
 

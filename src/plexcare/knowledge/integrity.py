@@ -13,6 +13,8 @@ from plexcare.knowledge.errors import KnowledgeBaseError
 from plexcare.knowledge.model import (
     COMPOSITE_LESIONS,
     GENERALIZED_PATTERNS,
+    EducationSection,
+    FaqEntry,
     KnowledgeBase,
     RootContribution,
     Sourced,
@@ -21,6 +23,7 @@ from plexcare.knowledge.model import (
 )
 
 Origins = dict[tuple[str, str], str]
+EndOrganSupply = tuple[tuple[str, ...], tuple[RootContribution, ...]]
 
 
 def _fail(origins: Origins, kind: str, entry: str, field: str, problem: str) -> None:
@@ -62,7 +65,8 @@ def _check_sources(kb: KnowledgeBase, origins: Origins) -> None:
                 for source in nested.sources:
                     if source not in kb.references:
                         _fail(origins, kind, key, nested_field, f"unknown reference '{source}'")
-    for section in (*kb.education.sections, *kb.education.faq):
+    education: list[EducationSection | FaqEntry] = [*kb.education.sections, *kb.education.faq]
+    for section in education:
         for source in section.sources:
             if source not in kb.references:
                 _fail(origins, "Education", section.id, "sources", f"unknown reference '{source}'")
@@ -91,19 +95,19 @@ def _check_graph(kb: KnowledgeBase, origins: Origins) -> None:
         visiting.add(key)
         while node_stack:
             node, parents = node_stack[-1]
-            parent = next(parents, None)
-            if parent is None:
+            upstream = next(parents, None)
+            if upstream is None:
                 visiting.discard(node)
                 node_stack.pop()
                 continue
-            if parent in visiting:
-                _fail(origins, "Structure", key, "parents", f"cycle through '{parent}'")
-            visiting.add(parent)
-            node_stack.append((parent, iter(kb.structures[parent].parents)))
+            if upstream in visiting:
+                _fail(origins, "Structure", key, "parents", f"cycle through '{upstream}'")
+            visiting.add(upstream)
+            node_stack.append((upstream, iter(kb.structures[upstream].parents)))
 
 
 def _check_end_organs(kb: KnowledgeBase, origins: Origins) -> None:
-    groups: Iterable[tuple[str, dict[str, tuple[tuple[str, ...], tuple[RootContribution, ...]]]]] = (
+    groups: Iterable[tuple[str, dict[str, EndOrganSupply]]] = (
         ("Muscle", {k: (v.nerves, v.roots) for k, v in kb.muscles.items()}),
         ("SensoryArea", {k: (v.nerves, v.roots) for k, v in kb.sensory_areas.items()}),
         ("Reflex", {k: (v.nerves, v.roots) for k, v in kb.reflexes.items()}),
@@ -160,7 +164,8 @@ def _check_disorders(kb: KnowledgeBase, origins: Origins) -> None:
                 )
         for index, item in enumerate(disorder.workup):
             if item.test not in kb.tests:
-                _fail(origins, "Disorder", key, f"workup.{index}.test", f"unknown test '{item.test}'")
+                problem = f"unknown test '{item.test}'"
+                _fail(origins, "Disorder", key, f"workup.{index}.test", problem)
         for index, use in enumerate(disorder.treatments):
             if use.treatment not in kb.treatments:
                 _fail(

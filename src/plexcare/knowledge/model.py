@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 RootName = Literal[
@@ -19,6 +19,7 @@ RootName = Literal[
 ROOT_ORDER: tuple[RootName, ...] = (
     "T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"
 )
+Icd10Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -217,9 +218,7 @@ class Disorder(Sourced):
     id: Identifier
     name: str
     category: Literal["plexopathy_cause", "mimic"]
-    icd10: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")], ...] = (
-        Field(min_length=1)
-    )
+    icd10: tuple[Icd10Code, ...] = Field(min_length=1)
     summary: str = Field(min_length=20)
     localizations: tuple[Identifier, ...] = Field(min_length=1)
     prior: Probability
@@ -281,7 +280,14 @@ class EducationSection(Sourced):
 class FaqEntry(Sourced):
     id: Identifier
     topic: Literal[
-        "symptoms", "causes", "diagnosis", "treatment", "risk_factors", "recovery", "urgent", "other"
+        "symptoms",
+        "causes",
+        "diagnosis",
+        "treatment",
+        "risk_factors",
+        "recovery",
+        "urgent",
+        "other",
     ]
     question: str
     answer: str
@@ -307,6 +313,7 @@ class KnowledgeBase(Fact):
     treatments: dict[str, Treatment]
     disorders: dict[str, Disorder]
     education: Education
+    triage: Triage = Field(default_factory=lambda: Triage())
 
 
 COMPOSITE_LESIONS: tuple[str, ...] = ("roots_l2_l4", "roots_l5_s1", "cauda_equina", "pan_plexus")
@@ -320,3 +327,93 @@ GENERALIZED_PATTERNS: tuple[str, ...] = (
     "no_neuromuscular_lesion",
 )
 """Processes that are not a cut in the graph but mimic one; the engine models each."""
+
+
+TriageUrgency = Literal["emergency", "urgent", "soon", "routine"]
+"""How soon to be seen, most urgent first; the self-check never names a diagnosis."""
+
+TRIAGE_URGENCY_ORDER: tuple[TriageUrgency, ...] = ("emergency", "urgent", "soon", "routine")
+
+WhomToSee = Literal[
+    "emergency_department",
+    "neurology",
+    "neurosurgery",
+    "pain_medicine",
+    "rehabilitation",
+    "general_practice",
+]
+
+
+class TriageOption(Fact):
+    id: Identifier
+    text: str = Field(min_length=1)
+
+
+class TriageQuestion(Fact):
+    """One question of the patient self-check, in plain words."""
+
+    id: Identifier
+    group: Literal["symptoms", "red_flags", "risk_factors"]
+    text: str = Field(min_length=5)
+    kind: Literal["yes_no", "choice", "number"]
+    help: str = ""
+    options: tuple[TriageOption, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+class TriageCondition(Fact):
+    """One test on one answer; a rule fires when all of its conditions hold."""
+
+    question: Identifier
+    equals: bool | None = None
+    one_of: tuple[Identifier, ...] = ()
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+class TriageRule(Sourced):
+    """Answers that call for a given urgency, whom to see, and why, in plain language.
+
+    A rule with no conditions always fires: it is the baseline advice when nothing else does.
+    """
+
+    id: Identifier
+    when: tuple[TriageCondition, ...] = ()
+    urgency: TriageUrgency
+    see: tuple[WhomToSee, ...] = Field(min_length=1)
+    reason: str = Field(min_length=10)
+
+
+class Triage(Fact):
+    """The self-check questionnaire and the rules that turn its answers into advice."""
+
+    notice: str = ""
+    questions: tuple[TriageQuestion, ...] = ()
+    rules: tuple[TriageRule, ...] = ()
+
+    @model_validator(mode="after")
+    def _rules_ask_known_questions(self) -> Triage:
+        questions = {q.id: q for q in self.questions}
+        for rule in self.rules:
+            for condition in rule.when:
+                question = questions.get(condition.question)
+                if question is None:
+                    raise ValueError(
+                        f"rule '{rule.id}' asks unknown question '{condition.question}'"
+                    )
+                options = {o.id for o in question.options}
+                if question.kind == "yes_no" and condition.equals is None:
+                    raise ValueError(f"rule '{rule.id}': a yes/no question needs `equals`")
+                if question.kind == "choice" and not set(condition.one_of) <= options | {""}:
+                    raise ValueError(f"rule '{rule.id}': unknown option in {condition.one_of}")
+                if question.kind == "choice" and not condition.one_of:
+                    raise ValueError(f"rule '{rule.id}': a choice question needs `one_of`")
+                if question.kind == "number" and condition.at_least is None and (
+                    condition.at_most is None
+                ):
+                    raise ValueError(f"rule '{rule.id}': a number needs `at_least` or `at_most`")
+        return self
+
+
+KnowledgeBase.model_rebuild()
