@@ -1,0 +1,58 @@
+"""The patient education content is complete, cited and addressable."""
+
+from __future__ import annotations
+
+import re
+from typing import get_args
+
+from plexcare.education.views import RESERVED_SECTION_IDS, URGENT_SECTION_ID
+from plexcare.knowledge.model import FaqEntry, KnowledgeBase
+
+
+def test_every_faq_topic_has_at_least_one_question(kb: KnowledgeBase) -> None:
+    topics = set(get_args(FaqEntry.model_fields["topic"].annotation))
+    covered = {entry.topic for entry in kb.education.faq}
+    assert topics - covered == set()
+    assert len(kb.education.faq) >= 10
+
+
+def test_every_education_source_resolves_to_a_reference(kb: KnowledgeBase) -> None:
+    cited = [(s.id, s.sources) for s in kb.education.sections]
+    cited += [(entry.id, entry.sources) for entry in kb.education.faq]
+    for record_id, sources in cited:
+        for source in sources:
+            assert source in kb.references, f"{record_id} cites unknown '{source}'"
+
+
+def test_section_ids_are_unique_and_free_of_the_reserved_page_addresses(kb: KnowledgeBase) -> None:
+    ids = [section.id for section in kb.education.sections]
+    assert len(ids) == len(set(ids))
+    assert not set(ids) & RESERVED_SECTION_IDS
+    assert URGENT_SECTION_ID in ids
+    faq_ids = [entry.id for entry in kb.education.faq]
+    assert len(faq_ids) == len(set(faq_ids))
+
+
+def test_the_condition_pages_cover_what_a_patient_needs_to_know(kb: KnowledgeBase) -> None:
+    ids = {section.id for section in kb.education.sections}
+    assert {
+        "what_it_is",
+        "causes",
+        "symptoms",
+        "risk_factors",
+        "diagnosis",
+        "treatment",
+        "recovery",
+        "living_with_it",
+        "urgent_care",
+    } <= ids
+
+
+def test_sentences_stay_short_enough_for_plain_language(kb: KnowledgeBase) -> None:
+    """About 12-14 years of reading age means short sentences; averages above 20 words fail."""
+    texts = [p for s in kb.education.sections for p in s.paragraphs]
+    texts += [entry.answer for entry in kb.education.faq]
+    for text in texts:
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+        words = len(text.split())
+        assert words / len(sentences) <= 20, text
