@@ -336,3 +336,11 @@ def test_riluzole_dosing_tells_how_to_monitor_the_liver() -> None:
     riluzole = MIMIC_TREATMENTS["riluzole"]
     assert "ALT" in riluzole.dosing
     assert any(c.condition == "pregnancy" for c in riluzole.cautions)
+
+
+@pytest.mark.parametrize("mimic_id", MIMIC_IDS)
+def test_red_flags_are_kept_for_uncommon_findings(mimic_id: str) -> None:
+    """The engine raises a red flag whenever its feature is present, whatever the ranking, so a
+    flag on a common finding (both legs affected, back pain) would make routine cases urgent."""
+    for flag in MIMICS[mimic_id].red_flags:
+        assert FEATURES[flag.feature].base_rate <= 0.15, flag.feature
