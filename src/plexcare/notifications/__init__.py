@@ -1,0 +1,1 @@
+"""Notifications: iCalendar invitations, message text and the senders that deliver them."""
