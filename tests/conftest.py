@@ -11,3 +11,6 @@ from plexcare.knowledge.model import KnowledgeBase
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return knowledge_base()
+
+
+pytest_plugins = ["tests.conftest_db"]

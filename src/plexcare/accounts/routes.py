@@ -1,0 +1,194 @@
+"""Account endpoints: register, sign in (token or page session), profile, staff accounts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from plexcare.accounts import repository
+from plexcare.accounts import service as accounts
+from plexcare.accounts.roles import Role
+from plexcare.accounts.schemas import (
+    AccessTokenOut,
+    ConsentUpdate,
+    Credentials,
+    PatientRegistration,
+    StaffAccountRequest,
+    UserOut,
+    UserPage,
+)
+from plexcare.audit import service as audit
+from plexcare.config import get_settings
+from plexcare.errors import NotFound
+from plexcare.web.dependencies import (
+    SESSION_COOKIE,
+    Admin,
+    DbSession,
+    Now,
+    Paging,
+    SignedIn,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.post("/auth/register", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+def register(body: PatientRegistration, session: DbSession, now: Now) -> UserOut:
+    """Public: a patient creates their own account."""
+    user = accounts.create_user(
+        session=session,
+        email=str(body.email),
+        password=body.password,
+        full_name=body.full_name,
+        role=Role.patient,
+        now=now,
+        phone=body.phone,
+        consent_email=body.consent_email,
+        consent_sms=body.consent_sms,
+    )
+    answer = UserOut.model_validate(user)
+    session.commit()
+    return answer
+
+
+@router.post("/auth/token", response_model=AccessTokenOut)
+def issue_bearer_token(body: Credentials, session: DbSession, now: Now) -> AccessTokenOut:
+    """Public: exchange e-mail and password for a bearer token for the API."""
+    user = accounts.authenticate(session=session, email=str(body.email), password=body.password)
+    raw, token = accounts.issue_token(
+        session=session,
+        user=user,
+        kind="bearer",
+        now=now,
+        lifetime=timedelta(days=get_settings().session_days),
+    )
+    session.commit()
+    return AccessTokenOut(access_token=raw, expires_at=token.expires_at)
+
+
+@router.post("/auth/session", status_code=status.HTTP_204_NO_CONTENT)
+def sign_in(body: Credentials, session: DbSession, now: Now, response: Response) -> Response:
+    """Public: sign in for the web pages; sets an HttpOnly, SameSite=Lax session cookie."""
+    settings = get_settings()
+    user = accounts.authenticate(session=session, email=str(body.email), password=body.password)
+    raw, _token = accounts.issue_token(
+        session=session,
+        user=user,
+        kind="session",
+        now=now,
+        lifetime=timedelta(days=settings.session_days),
+    )
+    session.commit()
+    response.status_code = status.HTTP_204_NO_CONTENT
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.delete("/auth/session", status_code=status.HTTP_204_NO_CONTENT)
+def sign_out(request: Request, session: DbSession, now: Now, response: Response) -> Response:
+    """Public: end the page session (harmless without one)."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        accounts.revoke_token(session=session, raw_token=raw, now=now)
+        session.commit()
+    response.status_code = status.HTTP_204_NO_CONTENT
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=UserOut)
+def my_account(actor: SignedIn, session: DbSession, now: Now) -> UserOut:
+    assert actor.user_id is not None
+    user = repository.user_by_id(session=session, user_id=actor.user_id)
+    if user is None:
+        raise NotFound("no such account")
+    if actor.is_patient:
+        audit.record_access(
+            session=session,
+            actor=actor,
+            action="read",
+            subject_type="patient",
+            subject_id=user.id,
+            patient_user_id=user.id,
+            now=now,
+        )
+    answer = UserOut.model_validate(user)
+    session.commit()
+    return answer
+
+
+@router.patch("/me", response_model=UserOut)
+def update_my_contact_preferences(
+    body: ConsentUpdate, actor: SignedIn, session: DbSession, now: Now
+) -> UserOut:
+    """Consent to e-mail and SMS messages, and the phone number they go to."""
+    assert actor.user_id is not None
+    user = repository.user_by_id(session=session, user_id=actor.user_id)
+    if user is None:
+        raise NotFound("no such account")
+    accounts.update_contact_preferences(
+        session=session,
+        user=user,
+        consent_email=body.consent_email,
+        consent_sms=body.consent_sms,
+        phone=body.phone,
+    )
+    if actor.is_patient:
+        audit.record_access(
+            session=session,
+            actor=actor,
+            action="update",
+            subject_type="patient",
+            subject_id=user.id,
+            patient_user_id=user.id,
+            now=now,
+        )
+    answer = UserOut.model_validate(user)
+    session.commit()
+    return answer
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+def create_account(
+    body: StaffAccountRequest, actor: Admin, session: DbSession, now: Now
+) -> UserOut:
+    """Admin: create an account with any role (clinicians, front desk, other admins)."""
+    user = accounts.create_user(
+        session=session,
+        email=str(body.email),
+        password=body.password,
+        full_name=body.full_name,
+        role=body.role,
+        now=now,
+    )
+    answer = UserOut.model_validate(user)
+    session.commit()
+    return answer
+
+
+@router.get("/users", response_model=UserPage)
+def list_accounts(
+    actor: Admin,
+    session: DbSession,
+    page: Paging,
+    role: Annotated[Role | None, Query()] = None,
+) -> UserPage:
+    users, total = repository.list_users(
+        session=session, role=role.value if role else None, limit=page.limit, offset=page.offset
+    )
+    return UserPage(
+        items=[UserOut.model_validate(user) for user in users],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )

@@ -1,0 +1,64 @@
+"""Writing and reading the audit log. Never commits: an audit row shares the transaction of
+the access it records, so a rolled-back write leaves no trace and a committed one always does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from plexcare.accounts.actor import Actor
+from plexcare.audit.models import AuditEvent
+
+ACTIONS = ("read", "create", "update", "delete")
+
+
+def record_access(
+    *,
+    session: Session,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: int | str,
+    patient_user_id: int | None,
+    now: datetime,
+) -> AuditEvent:
+    """Note that `actor` did `action` to a patient's record."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    event = AuditEvent(
+        occurred_at=now,
+        actor_user_id=actor.user_id,
+        actor_role=actor.role,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        patient_user_id=patient_user_id,
+        client_ip=actor.client_ip,
+    )
+    session.add(event)
+    return event
+
+
+def list_events(
+    *,
+    session: Session,
+    patient_user_id: int | None,
+    actor_user_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[AuditEvent], int]:
+    query = select(AuditEvent)
+    if patient_user_id is not None:
+        query = query.where(AuditEvent.patient_user_id == patient_user_id)
+    if actor_user_id is not None:
+        query = query.where(AuditEvent.actor_user_id == actor_user_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    events = session.scalars(
+        query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return events, total

@@ -1,0 +1,32 @@
+"""`plexcare db`: migrate the database named by PLEXCARE_DATABASE_URL."""
+
+from __future__ import annotations
+
+import typer
+
+from plexcare.config import get_settings
+from plexcare.migrate import current_revision, downgrade, upgrade
+
+app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_command(
+    revision: str = typer.Argument("head", help="Target revision (default: the latest)."),
+) -> None:
+    """Apply migrations up to REVISION."""
+    upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {current_revision(get_settings().database_url)}")
+
+
+@app.command("downgrade")
+def downgrade_command(revision: str = typer.Argument(..., help="e.g. -1 or a revision id")) -> None:
+    """Step migrations back to REVISION."""
+    downgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {current_revision(get_settings().database_url)}")
+
+
+@app.command("current")
+def current_command() -> None:
+    """Print the revision the database is at."""
+    typer.echo(current_revision(get_settings().database_url) or "empty (never migrated)")

@@ -1,0 +1,30 @@
+"""`plexcare demo load`: the demo clinic, for trying plexcare out."""
+
+from __future__ import annotations
+
+import typer
+
+from plexcare.clinic.demo import DEMO_LOGINS, load_demo_clinic
+from plexcare.config import get_settings
+from plexcare.db import session_factory, utc_now
+from plexcare.migrate import upgrade
+
+app = typer.Typer(help="The demo clinic.", no_args_is_help=True)
+
+
+def load_and_report(database_url: str) -> None:
+    """Migrate, create the demo clinic if the database has none, and print the demo logins."""
+    upgrade(database_url)
+    with session_factory(database_url)() as session:
+        created = load_demo_clinic(session=session, now=utc_now())
+        session.commit()
+    typer.echo("demo clinic created" if created else "clinic already present; left unchanged")
+    typer.echo("demo logins (demo database only):")
+    for login in DEMO_LOGINS:
+        typer.echo(f"  {login.role.value:<11} {login.email}  {login.password}")
+
+
+@app.command("load")
+def load_command() -> None:
+    """Create the demo clinic (six clinicians, EMG room and machine, one login per role)."""
+    load_and_report(get_settings().database_url)

@@ -1,0 +1,118 @@
+"""Clinic directory endpoints: public lists of clinicians and appointment types, staff-only
+resources, and leave/holiday exceptions managed by the front desk."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from plexcare.clinic import repository, service
+from plexcare.clinic.schemas import (
+    AppointmentTypeOut,
+    AvailabilityOut,
+    ClinicianOut,
+    ClinicianPage,
+    ExceptionOut,
+    ExceptionRequest,
+    ResourceOut,
+    WeeklyWindowOut,
+)
+from plexcare.config import get_settings
+from plexcare.errors import NotFound
+from plexcare.web.dependencies import DbSession, Desk, Paging, Staff
+
+router = APIRouter(prefix="/api/v1", tags=["clinic"])
+
+
+@router.get("/clinicians", response_model=ClinicianPage)
+def list_clinicians(
+    session: DbSession, page: Paging, specialty: service.Specialty | None = None
+) -> ClinicianPage:
+    """Public: find a specialist."""
+    rows, total = repository.clinicians(
+        session=session,
+        specialty=specialty.value if specialty else None,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return ClinicianPage(
+        items=[ClinicianOut.model_validate(row) for row in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/clinicians/{clinician_id}", response_model=ClinicianOut)
+def get_clinician(clinician_id: int, session: DbSession) -> ClinicianOut:
+    row = repository.clinician(session=session, clinician_id=clinician_id)
+    if row is None:
+        raise NotFound("no such clinician")
+    return ClinicianOut.model_validate(row)
+
+
+@router.get("/clinicians/{clinician_id}/availability", response_model=AvailabilityOut)
+def get_availability(clinician_id: int, session: DbSession) -> AvailabilityOut:
+    """Public: the weekly pattern in the clinic's wall-clock time."""
+    if repository.clinician(session=session, clinician_id=clinician_id) is None:
+        raise NotFound("no such clinician")
+    return AvailabilityOut(
+        clinician_id=clinician_id,
+        time_zone=get_settings().clinic_timezone,
+        hours=[
+            WeeklyWindowOut(weekday=row.weekday, starts=row.starts, ends=row.ends)
+            for row in repository.weekly_hours(session=session, clinician_id=clinician_id)
+        ],
+        breaks=[
+            WeeklyWindowOut(weekday=row.weekday, starts=row.starts, ends=row.ends)
+            for row in repository.weekly_breaks(session=session, clinician_id=clinician_id)
+        ],
+    )
+
+
+@router.post(
+    "/clinicians/{clinician_id}/exceptions",
+    response_model=ExceptionOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def add_exception(
+    clinician_id: int, body: ExceptionRequest, actor: Desk, session: DbSession
+) -> ExceptionOut:
+    """Front desk: record leave, a holiday or an extra session."""
+    row = service.add_exception(
+        session=session,
+        clinician_id=clinician_id,
+        kind=body.kind,
+        first_day=body.first_day,
+        last_day=body.last_day,
+        starts=body.starts,
+        ends=body.ends,
+        note=body.note,
+    )
+    answer = ExceptionOut.model_validate(row)
+    session.commit()
+    return answer
+
+
+@router.get("/appointment-types", response_model=list[AppointmentTypeOut])
+def list_appointment_types(session: DbSession) -> list[AppointmentTypeOut]:
+    """Public: what can be booked, how long it takes and what it needs."""
+    return [
+        AppointmentTypeOut(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            duration_minutes=row.duration_minutes,
+            buffer_minutes=row.buffer_minutes,
+            minimum_notice_minutes=row.minimum_notice_minutes,
+            horizon_days=row.horizon_days,
+            resource_kinds=repository.needed_resource_kinds(
+                session=session, appointment_type_id=row.id
+            ),
+        )
+        for row in repository.appointment_types(session=session)
+    ]
+
+
+@router.get("/resources", response_model=list[ResourceOut])
+def list_resources(actor: Staff, session: DbSession) -> list[ResourceOut]:
+    return [ResourceOut.model_validate(row) for row in repository.resources(session=session)]

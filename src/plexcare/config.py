@@ -1,0 +1,55 @@
+"""Settings read from `PLEXCARE_*` environment variables.
+
+One typed object instead of scattered `os.environ` look-ups, so a typo in a variable name is a
+validation error at start-up rather than a silent default in production.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_database_url() -> str:
+    """SQLite under ./var/ so `make run` needs nothing installed."""
+    return f"sqlite:///{Path('var/plexcare.db').resolve()}"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PLEXCARE_", extra="ignore")
+
+    database_url: str = Field(default_factory=_default_database_url)
+    secret_key: str = "change-me-in-production"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_sender: str = "appointments@plexcare.example"
+    clinic_timezone: str = "Europe/London"
+    hold_minutes: int = Field(default=10, ge=1, le=120)
+    waitlist_offer_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    session_days: int = Field(default=14, ge=1)
+    secure_cookies: bool = False
+
+    @field_validator("clinic_timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown IANA time zone {value!r}") from error
+        return value
+
+    @property
+    def clinic_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,194 @@
+"""Changing a booked appointment: cancel, reschedule (one step), completed, no-show.
+Never commits.
+
+A reschedule frees the old slot and takes the new one in the same transaction: if the new slot
+is taken, the whole change rolls back and the patient keeps the old appointment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from plexcare.accounts.actor import Actor
+from plexcare.accounts.roles import Role
+from plexcare.audit import service as audit
+from plexcare.errors import Conflict, NotFound
+from plexcare.notifications import outbox
+from plexcare.scheduling import policy, waitlist
+from plexcare.scheduling import repository as scheduling_repository
+from plexcare.scheduling.models import Appointment, AppointmentResource
+from plexcare.scheduling.service import NOTICE_POLICY, _create_appointment, load_target
+
+
+def appointment_for(
+    *, session: Session, actor: Actor, appointment_id: int, now: datetime, action: str = "read"
+) -> Appointment:
+    """The appointment if the actor may see it (else 404), with the access audited."""
+    appointment = scheduling_repository.appointment(session=session, appointment_id=appointment_id)
+    if appointment is None:
+        raise NotFound("no such appointment")
+    actor.ensure_may_see_patient(appointment.patient_id)
+    audit.record_access(
+        session=session,
+        actor=actor,
+        action=action,
+        subject_type="appointment",
+        subject_id=appointment.id,
+        patient_user_id=appointment.patient_id,
+        now=now,
+    )
+    return appointment
+
+
+def audit_read(*, session: Session, actor: Actor, appointment: Appointment, now: datetime) -> None:
+    audit.record_access(
+        session=session,
+        actor=actor,
+        action="read",
+        subject_type="appointment",
+        subject_id=appointment.id,
+        patient_user_id=appointment.patient_id,
+        now=now,
+    )
+
+
+def _free(session: Session, appointment: Appointment, status: policy.AppointmentStatus) -> None:
+    appointment.status = status.value
+    session.execute(
+        delete(AppointmentResource)
+        .where(AppointmentResource.appointment_id == appointment.id)
+        .execution_options(synchronize_session=False)
+    )
+    outbox.withdraw_pending(session=session, appointment_id=appointment.id, kinds=("reminder",))
+    session.flush()
+
+
+def _check(appointment: Appointment, target: policy.AppointmentStatus, now: datetime) -> None:
+    check = policy.check_transition(
+        current=policy.AppointmentStatus(appointment.status),
+        target=target,
+        appointment_start=appointment.starts_at,
+        now=now,
+    )
+    if not check.allowed:
+        raise Conflict(check.reason)
+
+
+def cancel(
+    *, session: Session, actor: Actor, appointment_id: int, now: datetime, reason: str | None
+) -> Appointment:
+    """Cancel and free the slot; a late cancellation by the patient counts as a strike.
+    The freed slot is offered to the waitlist at once."""
+    appointment = appointment_for(
+        session=session, actor=actor, appointment_id=appointment_id, now=now, action="update"
+    )
+    _check(appointment, policy.AppointmentStatus.CANCELLED, now)
+    decision = policy.decide_cancellation(
+        policy=NOTICE_POLICY,
+        appointment_start=appointment.starts_at,
+        now=now,
+        by_clinic=actor.is_staff,
+    )
+    if not decision.allowed:
+        raise Conflict(decision.reason)
+    _free(session, appointment, policy.AppointmentStatus.CANCELLED)
+    appointment.cancel_reason = reason
+    appointment.strike = decision.counts_toward_no_show
+    appointment.sequence += 1
+    appointment.updated_at = now
+    outbox.enqueue(
+        session=session,
+        kind="cancellation",
+        recipient_user_id=appointment.patient_id,
+        appointment_id=appointment.id,
+        now=now,
+    )
+    waitlist.offer_freed_slot(session=session, freed=appointment, now=now)
+    return appointment
+
+
+def reschedule(
+    *,
+    session: Session,
+    actor: Actor,
+    appointment_id: int,
+    starts_at: datetime,
+    now: datetime,
+    clinician_id: int | None = None,
+) -> Appointment:
+    """Move the appointment: the old slot is freed and the new one booked, atomically.
+
+    The new appointment keeps the calendar UID with a higher SEQUENCE, so the patient's
+    calendar moves the event instead of showing two.
+    """
+    old = appointment_for(
+        session=session, actor=actor, appointment_id=appointment_id, now=now, action="update"
+    )
+    _check(old, policy.AppointmentStatus.RESCHEDULED, now)
+    decision = policy.decide_reschedule(
+        policy=NOTICE_POLICY, appointment_start=old.starts_at, now=now, by_clinic=actor.is_staff
+    )
+    if not decision.allowed:
+        raise Conflict(decision.reason)
+    target = load_target(
+        session=session,
+        clinician_id=clinician_id or old.clinician_id,
+        appointment_type_id=old.appointment_type_id,
+    )
+    _free(session, old, policy.AppointmentStatus.RESCHEDULED)
+    old.strike = decision.counts_toward_no_show
+    old.updated_at = now
+    new = _create_appointment(
+        session=session,
+        actor=actor,
+        target=target,
+        patient_id=old.patient_id,
+        starts_at=starts_at,
+        now=now,
+        uid=old.uid,
+        sequence=old.sequence + 1,
+    )
+    old.rescheduled_to_id = new.id
+    outbox.enqueue(
+        session=session,
+        kind="change",
+        recipient_user_id=new.patient_id,
+        appointment_id=new.id,
+        now=now,
+    )
+    outbox.enqueue_reminder(
+        session=session,
+        recipient_user_id=new.patient_id,
+        appointment_id=new.id,
+        starts_at=new.starts_at,
+        now=now,
+    )
+    session.flush()
+    waitlist.offer_freed_slot(session=session, freed=old, now=now)
+    return new
+
+
+def mark_attendance(
+    *,
+    session: Session,
+    actor: Actor,
+    appointment_id: int,
+    outcome: policy.AppointmentStatus,
+    now: datetime,
+) -> Appointment:
+    """Staff record that the patient came (completed) or did not (no-show, a strike)."""
+    actor.require_role(Role.clinician, Role.front_desk, Role.admin)
+    if outcome not in (policy.AppointmentStatus.COMPLETED, policy.AppointmentStatus.NO_SHOW):
+        raise ValueError(f"not an attendance outcome: {outcome}")
+    appointment = appointment_for(
+        session=session, actor=actor, appointment_id=appointment_id, now=now, action="update"
+    )
+    _check(appointment, outcome, now)
+    appointment.status = outcome.value
+    appointment.strike = outcome is policy.AppointmentStatus.NO_SHOW
+    appointment.updated_at = now
+    session.flush()
+    return appointment

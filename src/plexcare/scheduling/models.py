@@ -1,0 +1,138 @@
+"""Appointments, holds, idempotency records and the waitlist (ORM only).
+
+Double booking is refused by the database, not only by Python: the migration adds, on
+PostgreSQL, exclusion constraints over `[starts_at, blocked_until)` per clinician and per resource
+for active appointments; on SQLite, where every transaction is `BEGIN IMMEDIATE` (serialized),
+partial unique indexes on the start instant back up the overlap check made inside that same
+transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from plexcare.db import Base, UTCDateTime
+
+ACTIVE_STATUSES = ("booked", "completed", "no_show")
+"""Appointments that occupy their clinician and resources; cancelled and rescheduled ones free
+them."""
+
+ACTIVE_PREDICATE = text("status IN ('booked', 'completed', 'no_show')")
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index(
+            "uq_appointments_active_clinician_start",
+            "clinician_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=ACTIVE_PREDICATE,
+            postgresql_where=ACTIVE_PREDICATE,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64), index=True)
+    """Calendar identity: kept across a reschedule so the patient's calendar moves the event."""
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    clinician_id: Mapped[int] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="RESTRICT"), index=True
+    )
+    appointment_type_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment_types.id", ondelete="RESTRICT")
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    """End of the appointment plus the type's buffer: the clinician is busy until then."""
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    """iCalendar SEQUENCE: raised on every change so calendars replace the old invitation."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    rescheduled_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="SET NULL"), default=None
+    )
+    booked_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    strike: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A no-show or a late cancellation that counts toward pausing online booking."""
+
+
+class AppointmentResource(Base):
+    """A room or machine reserved for an active appointment; deleted when it is freed."""
+
+    __tablename__ = "appointment_resources"
+    __table_args__ = (
+        UniqueConstraint("resource_id", "starts_at", name="uq_appointment_resources_start"),
+    )
+
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), primary_key=True
+    )
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id", ondelete="RESTRICT"), primary_key=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SlotHold(Base):
+    """A slot kept for one patient for a few minutes while they finish booking."""
+
+    __tablename__ = "slot_holds"
+    __table_args__ = (UniqueConstraint("clinician_id", "starts_at", name="uq_slot_holds_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("clinicians.id", ondelete="CASCADE"))
+    appointment_type_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment_types.id", ondelete="CASCADE")
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    waitlist_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("waitlist_entries.id", ondelete="SET NULL"), default=None
+    )
+
+
+class IdempotencyRecord(Base):
+    """The answer given to a request with an `Idempotency-Key`, replayed on a retry."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_records_user_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WaitlistEntry(Base):
+    """A patient waiting for an earlier slot with a specialty or one clinician."""
+
+    __tablename__ = "waitlist_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    specialty: Mapped[str] = mapped_column(String(40))
+    clinician_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="CASCADE"), default=None
+    )
+    appointment_type_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment_types.id", ondelete="CASCADE")
+    )
+    urgency: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="waiting", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

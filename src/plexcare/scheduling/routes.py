@@ -1,0 +1,333 @@
+"""Slot search, holds and appointments under /api/v1."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from plexcare.accounts.actor import Actor
+from plexcare.accounts.roles import Role
+from plexcare.clinic.service import Specialty
+from plexcare.config import get_settings
+from plexcare.errors import Conflict, NotFound
+from plexcare.scheduling import changes, idempotency, policy, search
+from plexcare.scheduling import repository as scheduling_repository
+from plexcare.scheduling import service as booking
+from plexcare.scheduling.schemas import (
+    AppointmentOut,
+    AppointmentPage,
+    BookingRequest,
+    CancellationRequest,
+    HoldOut,
+    HoldRequest,
+    RescheduleRequest,
+    SlotOut,
+    SlotPage,
+)
+from plexcare.web.dependencies import DbSession, Now, Paging, SignedIn, Staff, require_roles
+
+router = APIRouter(prefix="/api/v1", tags=["scheduling"])
+Booker = Annotated[Actor, Depends(require_roles(Role.patient, Role.front_desk, Role.admin))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def _zone() -> str:
+    return get_settings().clinic_timezone
+
+
+def _slot_out(found: search.FoundSlot) -> SlotOut:
+    return SlotOut(
+        clinician_id=found.clinician.id,
+        clinician_name=found.clinician.full_name,
+        specialty=found.clinician.specialty,
+        appointment_type_id=found.appointment_type.id,
+        appointment_type=found.appointment_type.code,
+        starts_at=found.slot.start,
+        ends_at=found.slot.end,
+        local_start=found.slot.local_start,
+        time_zone=found.slot.time_zone,
+    )
+
+
+@router.get("/slots", response_model=SlotPage)
+def find_slots(
+    session: DbSession,
+    now: Now,
+    page: Paging,
+    specialty: Specialty | None = None,
+    clinician_id: int | None = None,
+    appointment_type_id: int | None = None,
+    from_date: Annotated[date | None, Query(description="first local date")] = None,
+    to_date: Annotated[date | None, Query(description="last local date (inclusive)")] = None,
+) -> SlotPage:
+    """Public: free slots, earliest first, over at most two months of local dates."""
+    first = from_date or now.date()
+    last = to_date or first + timedelta(days=13)
+    found = search.search(
+        session=session,
+        now=now,
+        first_day=first,
+        last_day=last,
+        specialty=specialty.value if specialty else None,
+        clinician_id=clinician_id,
+        appointment_type_id=appointment_type_id,
+        limit=page.offset + page.limit,
+    )
+    return SlotPage(
+        items=[_slot_out(item) for item in found[page.offset :]],
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/slots/earliest", response_model=SlotOut)
+def earliest_slot(
+    session: DbSession,
+    now: Now,
+    specialty: Specialty | None = None,
+    clinician_id: int | None = None,
+    appointment_type_id: int | None = None,
+) -> SlotOut:
+    """Public: the earliest free slot matching the filters."""
+    found = search.earliest(
+        session=session,
+        now=now,
+        specialty=specialty.value if specialty else None,
+        clinician_id=clinician_id,
+        appointment_type_id=appointment_type_id,
+    )
+    if found is None:
+        raise NotFound("no free slot in the booking window")
+    return _slot_out(found)
+
+
+@router.post("/holds", response_model=HoldOut, status_code=status.HTTP_201_CREATED)
+def hold_slot(body: HoldRequest, actor: Booker, session: DbSession, now: Now) -> HoldOut:
+    """Keep a slot for a few minutes while the patient completes the booking."""
+    hold = booking.place_hold(
+        session=session,
+        actor=actor,
+        clinician_id=body.clinician_id,
+        appointment_type_id=body.appointment_type_id,
+        starts_at=body.starts_at,
+        now=now,
+        patient_id=body.patient_id,
+    )
+    answer = HoldOut.model_validate(hold)
+    session.commit()
+    return answer
+
+
+@router.get("/holds", response_model=list[HoldOut])
+def my_holds(actor: SignedIn, session: DbSession, now: Now) -> list[HoldOut]:
+    """The caller's live holds, including slots offered from the waitlist."""
+    assert actor.user_id is not None
+    holds = scheduling_repository.holds_of_patient(
+        session=session, patient_id=actor.user_id, now=now
+    )
+    return [HoldOut.model_validate(hold) for hold in holds]
+
+
+@router.delete("/holds/{hold_id}", status_code=status.HTTP_204_NO_CONTENT)
+def release_hold(hold_id: int, actor: Booker, session: DbSession) -> None:
+    booking.release_hold(session=session, actor=actor, hold_id=hold_id)
+    session.commit()
+
+
+def _replay(answer: idempotency.StoredAnswer) -> JSONResponse:
+    return JSONResponse(
+        answer.body, status_code=answer.status_code, headers={"Idempotent-Replayed": "true"}
+    )
+
+
+def _book_once(
+    *,
+    session: Session,
+    actor: Actor,
+    body: BookingRequest,
+    now: Any,
+    key: str | None,
+    fingerprint: str,
+) -> JSONResponse:
+    assert actor.user_id is not None
+    appointment = booking.book(
+        session=session,
+        actor=actor,
+        clinician_id=body.clinician_id,
+        appointment_type_id=body.appointment_type_id,
+        starts_at=body.starts_at,
+        now=now,
+        patient_id=body.patient_id,
+    )
+    payload = AppointmentOut.of(appointment, _zone()).model_dump(mode="json")
+    if key is not None:
+        idempotency.remember_answer(
+            session=session,
+            user_id=actor.user_id,
+            key=key,
+            request_fingerprint=fingerprint,
+            status_code=201,
+            body=payload,
+            now=now,
+        )
+    session.commit()
+    return JSONResponse(
+        payload,
+        status_code=201,
+        headers={"Location": f"/api/v1/appointments/{payload['id']}"},
+    )
+
+
+@router.post(
+    "/appointments",
+    response_model=AppointmentOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "the slot is taken"}},
+)
+def book_appointment(
+    body: BookingRequest,
+    request: Request,
+    actor: Booker,
+    session: DbSession,
+    now: Now,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Book a slot. Send an `Idempotency-Key` header so a retried request books only once."""
+    assert actor.user_id is not None
+    key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
+    fingerprint = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+    if key is not None:
+        stored = idempotency.stored_answer(
+            session=session, user_id=actor.user_id, key=key, request_fingerprint=fingerprint
+        )
+        if stored is not None:
+            return _replay(stored)
+    try:
+        return _book_once(
+            session=session, actor=actor, body=body, now=now, key=key, fingerprint=fingerprint
+        )
+    except (Conflict, IntegrityError):
+        session.rollback()
+        if key is not None:
+            stored = idempotency.stored_answer(
+                session=session, user_id=actor.user_id, key=key, request_fingerprint=fingerprint
+            )
+            if stored is not None:
+                return _replay(stored)
+        raise
+
+
+@router.get("/appointments", response_model=AppointmentPage)
+def list_appointments(
+    actor: SignedIn,
+    session: DbSession,
+    now: Now,
+    page: Paging,
+    status_filter: Annotated[policy.AppointmentStatus | None, Query(alias="status")] = None,
+    clinician_id: int | None = None,
+    patient_id: int | None = None,
+) -> AppointmentPage:
+    """Patients see their own appointments; staff see the clinic's, filtered."""
+    if actor.is_patient:
+        patient_id = actor.user_id
+    query = scheduling_repository.appointments_query(
+        patient_id=patient_id,
+        clinician_id=clinician_id,
+        status=status_filter.value if status_filter else None,
+        starts_from=None,
+        starts_before=None,
+    )
+    rows, total = scheduling_repository.page_of_appointments(
+        session=session, query=query, limit=page.limit, offset=page.offset
+    )
+    for row in rows:
+        changes.audit_read(session=session, actor=actor, appointment=row, now=now)
+    items = [AppointmentOut.of(row, _zone()) for row in rows]
+    session.commit()
+    return AppointmentPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/appointments/{appointment_id}", response_model=AppointmentOut)
+def get_appointment(
+    appointment_id: int, actor: SignedIn, session: DbSession, now: Now
+) -> AppointmentOut:
+    appointment = changes.appointment_for(
+        session=session, actor=actor, appointment_id=appointment_id, now=now
+    )
+    answer = AppointmentOut.of(appointment, _zone())
+    session.commit()
+    return answer
+
+
+@router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
+def cancel_appointment(
+    appointment_id: int,
+    body: CancellationRequest,
+    actor: SignedIn,
+    session: DbSession,
+    now: Now,
+) -> AppointmentOut:
+    """Cancel; with less than the notice period it is allowed but counts as a late change."""
+    appointment = changes.cancel(
+        session=session, actor=actor, appointment_id=appointment_id, now=now, reason=body.reason
+    )
+    answer = AppointmentOut.of(appointment, _zone())
+    session.commit()
+    return answer
+
+
+@router.post("/appointments/{appointment_id}/reschedule", response_model=AppointmentOut)
+def reschedule_appointment(
+    appointment_id: int,
+    body: RescheduleRequest,
+    actor: SignedIn,
+    session: DbSession,
+    now: Now,
+) -> AppointmentOut:
+    """Move to another slot in one step; the answer is the new appointment."""
+    appointment = changes.reschedule(
+        session=session,
+        actor=actor,
+        appointment_id=appointment_id,
+        starts_at=body.starts_at,
+        now=now,
+        clinician_id=body.clinician_id,
+    )
+    answer = AppointmentOut.of(appointment, _zone())
+    session.commit()
+    return answer
+
+
+@router.post("/appointments/{appointment_id}/completed", response_model=AppointmentOut)
+def mark_completed(
+    appointment_id: int, actor: Staff, session: DbSession, now: Now
+) -> AppointmentOut:
+    appointment = changes.mark_attendance(
+        session=session,
+        actor=actor,
+        appointment_id=appointment_id,
+        outcome=policy.AppointmentStatus.COMPLETED,
+        now=now,
+    )
+    answer = AppointmentOut.of(appointment, _zone())
+    session.commit()
+    return answer
+
+
+@router.post("/appointments/{appointment_id}/no-show", response_model=AppointmentOut)
+def mark_no_show(appointment_id: int, actor: Staff, session: DbSession, now: Now) -> AppointmentOut:
+    appointment = changes.mark_attendance(
+        session=session,
+        actor=actor,
+        appointment_id=appointment_id,
+        outcome=policy.AppointmentStatus.NO_SHOW,
+        now=now,
+    )
+    answer = AppointmentOut.of(appointment, _zone())
+    session.commit()
+    return answer

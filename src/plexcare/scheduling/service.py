@@ -1,0 +1,323 @@
+"""Booking use-cases: hold, book, cancel, reschedule, mark completed or no-show. Never commits.
+
+Every write runs in the caller's transaction. The overlap check here (free slot per the
+clinician's busy time, inside a `BEGIN IMMEDIATE` transaction on SQLite) gives a precise
+answer; the database constraints (exclusion on PostgreSQL, unique start on SQLite) are the
+guarantee when two requests race past the check.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from plexcare.accounts import repository as accounts_repository
+from plexcare.accounts.actor import Actor
+from plexcare.accounts.roles import Role
+from plexcare.audit import service as audit
+from plexcare.clinic import repository as clinic_repository
+from plexcare.clinic import service as clinic
+from plexcare.clinic.models import AppointmentType, Clinician
+from plexcare.config import get_settings
+from plexcare.errors import Conflict, Forbidden, InvalidInput, NotFound
+from plexcare.notifications import outbox
+from plexcare.scheduling import availability, policy
+from plexcare.scheduling import repository as scheduling_repository
+from plexcare.scheduling.models import (
+    Appointment,
+    AppointmentResource,
+    SlotHold,
+    WaitlistEntry,
+)
+
+NOTICE_POLICY = policy.NoticePolicy()
+HOLD_POLICY = policy.HoldPolicy()
+NO_SHOW_POLICY = policy.NoShowPolicy()
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class BookingTarget:
+    clinician: Clinician
+    appointment_type: AppointmentType
+
+
+def _clinic_zone() -> str:
+    return get_settings().clinic_timezone
+
+
+def load_target(*, session: Session, clinician_id: int, appointment_type_id: int) -> BookingTarget:
+    clinician_row = clinic_repository.clinician(session=session, clinician_id=clinician_id)
+    if clinician_row is None:
+        raise NotFound("no such clinician", field="clinician_id")
+    kind = clinic_repository.appointment_type(
+        session=session, appointment_type_id=appointment_type_id
+    )
+    if kind is None:
+        raise NotFound("no such appointment type", field="appointment_type_id")
+    if kind.id not in clinic_repository.offered_type_ids(
+        session=session, clinician_id=clinician_row.id
+    ):
+        raise InvalidInput(
+            "this clinician does not offer this appointment type", field="appointment_type_id"
+        )
+    return BookingTarget(clinician=clinician_row, appointment_type=kind)
+
+
+def free_slot_at(
+    *,
+    session: Session,
+    target: BookingTarget,
+    starts_at: datetime,
+    now: datetime,
+    patient_id: int | None,
+) -> availability.Slot:
+    """The slot starting at `starts_at` if the rules offer it and it is free; else 422 or 409.
+
+    The patient's own holds do not count as busy, so a patient can book the slot they hold.
+    """
+    schedule = clinic.schedule_for(
+        session=session, clinician=target.clinician, time_zone=_clinic_zone()
+    )
+    kind = clinic.domain_appointment_type(session=session, appointment_type=target.appointment_type)
+    window = clinic.booking_window(target.appointment_type)
+    around = (starts_at - _DAY, starts_at + _DAY)
+    slot = availability.slot_starting_at(
+        schedule=schedule,
+        appointment_type=kind,
+        start=starts_at,
+        now=now,
+        window=window,
+        clinician_busy=scheduling_repository.clinician_busy(
+            session=session,
+            clinician_id=target.clinician.id,
+            start=around[0],
+            end=around[1],
+            now=now,
+            ignore_holds_of_patient=patient_id,
+        ),
+        resource_busy=scheduling_repository.resource_busy(
+            session=session,
+            resource_ids=[int(rid) for need in kind.resource_needs for rid in need.candidates],
+            start=around[0],
+            end=around[1],
+        ),
+    )
+    if slot is not None:
+        return slot
+    offered = availability.slot_starting_at(
+        schedule=schedule, appointment_type=kind, start=starts_at, now=now, window=window
+    )
+    if offered is None:
+        raise InvalidInput(
+            "no slot of this type starts at this time (outside the clinician's hours, "
+            "the booking window, or not on the slot grid)",
+            field="starts_at",
+        )
+    raise Conflict("this slot has just been taken; please choose another", field="starts_at")
+
+
+def _resolve_patient(*, actor: Actor, patient_id: int | None) -> int:
+    """Patients act for themselves; the front desk and admins name the patient."""
+    if actor.is_patient:
+        assert actor.user_id is not None
+        if patient_id is not None and patient_id != actor.user_id:
+            raise Forbidden("patients book only for themselves", field="patient_id")
+        return actor.user_id
+    actor.require_role(Role.front_desk, Role.admin)
+    if patient_id is None:
+        raise InvalidInput("name the patient to book for", field="patient_id")
+    return patient_id
+
+
+def _ensure_patient(*, session: Session, patient_id: int) -> None:
+    user = accounts_repository.user_by_id(session=session, user_id=patient_id)
+    if user is None or user.role != Role.patient:
+        raise NotFound("no such patient", field="patient_id")
+
+
+def _flush_or_conflict(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise Conflict("this slot has just been taken; please choose another") from error
+
+
+def place_hold(
+    *,
+    session: Session,
+    actor: Actor,
+    clinician_id: int,
+    appointment_type_id: int,
+    starts_at: datetime,
+    now: datetime,
+    patient_id: int | None = None,
+    purpose: policy.HoldPurpose = policy.HoldPurpose.CHECKOUT,
+    waitlist_entry_id: int | None = None,
+) -> SlotHold:
+    """Keep a slot for one patient for a few minutes; it lapses on its own."""
+    patient = _resolve_patient(actor=actor, patient_id=patient_id)
+    _ensure_patient(session=session, patient_id=patient)
+    target = load_target(
+        session=session, clinician_id=clinician_id, appointment_type_id=appointment_type_id
+    )
+    scheduling_repository.delete_expired_holds(
+        session=session, clinician_id=target.clinician.id, now=now
+    )
+    for own in scheduling_repository.holds_of_patient(session=session, patient_id=patient, now=now):
+        if own.waitlist_entry_id is None:
+            session.delete(own)
+    session.flush()
+    slot = free_slot_at(
+        session=session, target=target, starts_at=starts_at, now=now, patient_id=None
+    )
+    hold = SlotHold(
+        patient_id=patient,
+        clinician_id=target.clinician.id,
+        appointment_type_id=target.appointment_type.id,
+        starts_at=slot.start,
+        blocked_until=slot.occupied_until,
+        expires_at=policy.hold_expires_at(
+            placed_at=now, policy=HOLD_POLICY, purpose=purpose, slot_start=slot.start
+        ),
+        waitlist_entry_id=waitlist_entry_id,
+    )
+    session.add(hold)
+    _flush_or_conflict(session)
+    return hold
+
+
+def release_hold(*, session: Session, actor: Actor, hold_id: int) -> None:
+    hold = scheduling_repository.hold(session=session, hold_id=hold_id)
+    if hold is None:
+        raise NotFound("no such hold")
+    actor.ensure_may_see_patient(hold.patient_id)
+    session.delete(hold)
+    session.flush()
+
+
+def book(
+    *,
+    session: Session,
+    actor: Actor,
+    clinician_id: int,
+    appointment_type_id: int,
+    starts_at: datetime,
+    now: datetime,
+    patient_id: int | None = None,
+) -> Appointment:
+    """Book the slot; a hold the patient has on it is turned into the appointment."""
+    patient = _resolve_patient(actor=actor, patient_id=patient_id)
+    _ensure_patient(session=session, patient_id=patient)
+    if actor.is_patient and policy.is_booking_restricted(
+        strikes=scheduling_repository.strikes_of_patient(session=session, patient_id=patient),
+        now=now,
+        policy=NO_SHOW_POLICY,
+    ):
+        raise Forbidden(
+            "online booking is paused after several missed appointments; please call the front desk"
+        )
+    target = load_target(
+        session=session, clinician_id=clinician_id, appointment_type_id=appointment_type_id
+    )
+    appointment = _create_appointment(
+        session=session,
+        actor=actor,
+        target=target,
+        patient_id=patient,
+        starts_at=starts_at,
+        now=now,
+        uid=uuid.uuid4().hex,
+        sequence=0,
+    )
+    outbox.enqueue(
+        session=session,
+        kind="confirmation",
+        recipient_user_id=patient,
+        appointment_id=appointment.id,
+        now=now,
+    )
+    outbox.enqueue_reminder(
+        session=session,
+        recipient_user_id=patient,
+        appointment_id=appointment.id,
+        starts_at=appointment.starts_at,
+        now=now,
+    )
+    return appointment
+
+
+def _create_appointment(
+    *,
+    session: Session,
+    actor: Actor,
+    target: BookingTarget,
+    patient_id: int,
+    starts_at: datetime,
+    now: datetime,
+    uid: str,
+    sequence: int,
+) -> Appointment:
+    slot = free_slot_at(
+        session=session, target=target, starts_at=starts_at, now=now, patient_id=patient_id
+    )
+    for own in scheduling_repository.holds_of_patient(
+        session=session, patient_id=patient_id, now=now
+    ):
+        if (
+            own.clinician_id == target.clinician.id
+            and own.starts_at < slot.occupied_until
+            and (own.blocked_until > slot.start)
+        ):
+            _settle_waitlist_entry(session=session, hold=own)
+            session.delete(own)
+    session.flush()
+    appointment = Appointment(
+        uid=uid,
+        patient_id=patient_id,
+        clinician_id=target.clinician.id,
+        appointment_type_id=target.appointment_type.id,
+        starts_at=slot.start,
+        ends_at=slot.end,
+        blocked_until=slot.occupied_until,
+        status=policy.AppointmentStatus.BOOKED.value,
+        sequence=sequence,
+        created_at=now,
+        updated_at=now,
+        booked_by_user_id=actor.user_id,
+        strike=False,
+    )
+    session.add(appointment)
+    _flush_or_conflict(session)
+    for resource_id in slot.resource_ids:
+        session.add(
+            AppointmentResource(
+                appointment_id=appointment.id,
+                resource_id=int(resource_id),
+                starts_at=slot.start,
+                blocked_until=slot.occupied_until,
+            )
+        )
+    _flush_or_conflict(session)
+    audit.record_access(
+        session=session,
+        actor=actor,
+        action="create",
+        subject_type="appointment",
+        subject_id=appointment.id,
+        patient_user_id=patient_id,
+        now=now,
+    )
+    return appointment
+
+
+def _settle_waitlist_entry(*, session: Session, hold: SlotHold) -> None:
+    if hold.waitlist_entry_id is None:
+        return
+    entry = session.get(WaitlistEntry, hold.waitlist_entry_id)
+    if entry is not None:
+        entry.status = "booked"

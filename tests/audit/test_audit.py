@@ -1,0 +1,44 @@
+"""Every read and write of patient data lands in the audit log, readable only by admins."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.conftest_db import Personas, SmallClinic
+from tests.scheduling.test_booking import booking_body
+
+
+def test_booking_and_reading_an_appointment_are_audited_with_who_and_from_where(
+    client: TestClient, personas: Personas, small_clinic: SmallClinic
+) -> None:
+    booked = client.post(
+        "/api/v1/appointments",
+        json=booking_body(small_clinic),
+        headers=personas.headers["patient_a"],
+    ).json()
+    client.get(f"/api/v1/appointments/{booked['id']}", headers=personas.headers["front_desk"])
+    events = client.get(
+        "/api/v1/audit-events",
+        params={"patient_id": small_clinic.patient_a.id},
+        headers=personas.headers["admin"],
+    ).json()["items"]
+    trail = [(event["action"], event["actor_role"], event["subject_id"]) for event in events]
+    assert ("create", "patient", str(booked["id"])) in trail
+    assert ("read", "front_desk", str(booked["id"])) in trail
+    assert all(event["client_ip"] for event in events)
+
+
+def test_a_refused_request_leaves_no_audit_trail(
+    client: TestClient, personas: Personas, small_clinic: SmallClinic
+) -> None:
+    booked = client.post(
+        "/api/v1/appointments",
+        json=booking_body(small_clinic),
+        headers=personas.headers["patient_a"],
+    ).json()
+    answer = client.get(
+        f"/api/v1/appointments/{booked['id']}", headers=personas.headers["patient_b"]
+    )
+    assert answer.status_code == 404
+    events = client.get("/api/v1/audit-events", headers=personas.headers["admin"]).json()
+    assert all(event["actor_user_id"] != small_clinic.patient_b.id for event in events["items"])

@@ -1,0 +1,81 @@
+"""Migrations upgrade an empty database, step down one revision and back up, on both stores,
+and leave a schema that matches the ORM models."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect
+
+from plexcare.db import Base
+from plexcare.migrate import MIGRATIONS_DIR, alembic_config, current_revision, downgrade, upgrade
+from tests.conftest_db import _libpq, postgres_base_url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    base = postgres_base_url()
+    assert base is not None
+    schema = f"plexcare_migrate_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_libpq(base), autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{base}?options={quote(f'-csearch_path={schema},public')}"
+    with psycopg.connect(_libpq(base), autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def head() -> str:
+    revision = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_empty_then_down_one_step_and_up_again(empty_database: str) -> None:
+    upgrade(empty_database)
+    assert current_revision(empty_database) == head()
+    assert "appointments" in tables(empty_database)
+
+    downgrade(empty_database, "-1")
+    assert current_revision(empty_database) != head()
+    assert "appointments" not in tables(empty_database)
+    assert "users" in tables(empty_database)
+
+    upgrade(empty_database)
+    assert current_revision(empty_database) == head()
+    assert "appointments" in tables(empty_database)
+
+
+def test_the_migrated_schema_matches_the_models(empty_database: str) -> None:
+    upgrade(empty_database)
+    engine = create_engine(empty_database)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_migration_files_are_date_prefixed() -> None:
+    names = [path.name for path in (MIGRATIONS_DIR / "versions").glob("*.py")]
+    assert names
+    assert all(name[:4].isdigit() and name[4] == "_" for name in names)

@@ -1,0 +1,250 @@
+"""Every /api/v1 endpoint × anonymous, patient A, patient B, clinician, front desk, admin.
+
+The list of endpoints comes from the app's routes, so a new endpoint without a row here fails
+`test_every_api_endpoint_has_a_row_in_the_permission_matrix`. A row says, per persona, whether
+the call is let through (ALLOW: anything but 401/403/404 and never a 5xx), refused for lack of
+sign-in (401), refused for the role (403), or hidden (404: patient B asking for patient A's
+record must not learn it exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from plexcare.accounts.actor import Actor
+from plexcare.scheduling import service as booking
+from plexcare.scheduling import waitlist
+from plexcare.scheduling.waitlist_order import Urgency
+from plexcare.web.app import create_app
+from tests.conftest_db import PASSWORD, TEST_NOW, Personas, SmallClinic
+
+ALLOW = "allow"
+PERSONAS = ("anonymous", "patient_b", "clinician", "front_desk", "admin", "patient_a")
+"""Order matters: those who must be refused go before those whose call may change the record."""
+
+TUESDAY_10 = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+
+
+def rule(
+    anonymous: Any, patient_a: Any, patient_b: Any, clinician: Any, front_desk: Any, admin: Any
+) -> dict[str, Any]:
+    return {
+        "anonymous": anonymous,
+        "patient_a": patient_a,
+        "patient_b": patient_b,
+        "clinician": clinician,
+        "front_desk": front_desk,
+        "admin": admin,
+    }
+
+
+PUBLIC = rule(ALLOW, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW)
+SIGNED_IN = rule(401, ALLOW, ALLOW, ALLOW, ALLOW, ALLOW)
+OWN_RECORD = rule(401, ALLOW, 404, ALLOW, ALLOW, ALLOW)
+OWN_RECORD_NOT_CLINICIAN = rule(401, ALLOW, 404, 403, ALLOW, ALLOW)
+BOOKERS = rule(401, ALLOW, ALLOW, 403, ALLOW, ALLOW)
+STAFF = rule(401, 403, 403, ALLOW, ALLOW, ALLOW)
+DESK = rule(401, 403, 403, 403, ALLOW, ALLOW)
+ADMIN = rule(401, 403, 403, 403, 403, ALLOW)
+
+MATRIX: dict[str, dict[str, Any]] = {
+    "POST /api/v1/auth/register": PUBLIC,
+    "POST /api/v1/auth/token": PUBLIC,
+    "POST /api/v1/auth/session": PUBLIC,
+    "DELETE /api/v1/auth/session": PUBLIC,
+    "GET /api/v1/me": SIGNED_IN,
+    "PATCH /api/v1/me": SIGNED_IN,
+    "POST /api/v1/users": ADMIN,
+    "GET /api/v1/users": ADMIN,
+    "GET /api/v1/audit-events": ADMIN,
+    "GET /api/v1/clinicians": PUBLIC,
+    "GET /api/v1/clinicians/{clinician_id}": PUBLIC,
+    "GET /api/v1/clinicians/{clinician_id}/availability": PUBLIC,
+    "POST /api/v1/clinicians/{clinician_id}/exceptions": DESK,
+    "GET /api/v1/appointment-types": PUBLIC,
+    "GET /api/v1/resources": STAFF,
+    "GET /api/v1/slots": PUBLIC,
+    "GET /api/v1/slots/earliest": PUBLIC,
+    "POST /api/v1/holds": BOOKERS,
+    "GET /api/v1/holds": SIGNED_IN,
+    "DELETE /api/v1/holds/{hold_id}": OWN_RECORD_NOT_CLINICIAN,
+    "POST /api/v1/appointments": BOOKERS,
+    "GET /api/v1/appointments": SIGNED_IN,
+    "GET /api/v1/appointments/{appointment_id}": OWN_RECORD,
+    "POST /api/v1/appointments/{appointment_id}/cancel": OWN_RECORD,
+    "POST /api/v1/appointments/{appointment_id}/reschedule": OWN_RECORD,
+    "POST /api/v1/appointments/{appointment_id}/completed": STAFF,
+    "POST /api/v1/appointments/{appointment_id}/no-show": STAFF,
+    "POST /api/v1/waitlist": BOOKERS,
+    "GET /api/v1/waitlist": SIGNED_IN,
+    "DELETE /api/v1/waitlist/{entry_id}": OWN_RECORD_NOT_CLINICIAN,
+    "GET /api/v1/outbox": ADMIN,
+}
+
+
+def api_endpoints(app: FastAPI) -> set[str]:
+    """`METHOD /path` for every route the app serves under /api/v1."""
+    found: set[str] = set()
+    for route in app.routes:
+        contexts: Iterator[Any] = (
+            route.effective_route_contexts()  # type: ignore[attr-defined]
+            if hasattr(route, "effective_route_contexts")
+            else iter([route])
+        )
+        for context in contexts:
+            path = getattr(context, "path", "")
+            if not path.startswith("/api/v1"):
+                continue
+            for method in getattr(context, "methods", None) or ():
+                if method != "HEAD":
+                    found.add(f"{method} {path}")
+    return found
+
+
+def test_every_api_endpoint_has_a_row_in_the_permission_matrix() -> None:
+    served = api_endpoints(create_app())
+    assert served, "no /api/v1 routes found"
+    assert served - set(MATRIX) == set(), "add these endpoints to the permission matrix"
+    assert set(MATRIX) - served == set(), "these matrix rows name endpoints that do not exist"
+
+
+def test_the_route_walker_sees_plain_api_routes() -> None:
+    app = FastAPI()
+    app.router.routes.append(APIRoute("/api/v1/probe", lambda: None, methods=["GET"]))
+    assert api_endpoints(app) == {"GET /api/v1/probe"}
+
+
+def body_for(endpoint: str, clinic_people: SmallClinic, persona: str) -> dict[str, Any] | None:
+    neurologist, consultation = clinic_people.neurologist.id, clinic_people.consultation.id
+    bodies: dict[str, dict[str, Any]] = {
+        "POST /api/v1/auth/register": {
+            "email": f"new-{persona}@example.org",
+            "password": "a long password",
+            "full_name": "New Patient",
+        },
+        "POST /api/v1/auth/token": {"email": "ann@example.org", "password": PASSWORD},
+        "POST /api/v1/auth/session": {"email": "ann@example.org", "password": PASSWORD},
+        "PATCH /api/v1/me": {"consent_sms": True},
+        "POST /api/v1/users": {
+            "email": f"staff-{persona}@clinic.example",
+            "password": "a long password",
+            "full_name": "New Staff",
+            "role": "front_desk",
+        },
+        "POST /api/v1/clinicians/{clinician_id}/exceptions": {
+            "kind": "leave",
+            "first_day": "2026-04-06",
+            "last_day": "2026-04-10",
+        },
+        "POST /api/v1/holds": {
+            "clinician_id": neurologist,
+            "appointment_type_id": consultation,
+            "starts_at": (TUESDAY_10 + timedelta(hours=4)).isoformat(),
+            **(
+                {"patient_id": clinic_people.patient_a.id}
+                if persona in ("front_desk", "admin")
+                else {}
+            ),
+        },
+        "POST /api/v1/appointments": {
+            "clinician_id": neurologist,
+            "appointment_type_id": consultation,
+            "starts_at": (TUESDAY_10 + timedelta(hours=5)).isoformat(),
+            **(
+                {"patient_id": clinic_people.patient_a.id}
+                if persona in ("front_desk", "admin")
+                else {}
+            ),
+        },
+        "POST /api/v1/appointments/{appointment_id}/cancel": {"reason": "feeling better"},
+        "POST /api/v1/appointments/{appointment_id}/reschedule": {
+            "starts_at": (TUESDAY_10 + timedelta(hours=1)).isoformat(),
+        },
+        "POST /api/v1/waitlist": {
+            "specialty": "neurology",
+            "appointment_type_id": consultation,
+            **(
+                {"patient_id": clinic_people.patient_a.id}
+                if persona in ("front_desk", "admin")
+                else {}
+            ),
+        },
+    }
+    return bodies.get(endpoint)
+
+
+@pytest.fixture
+def records_of_patient_a(session: Session, small_clinic: SmallClinic) -> dict[str, int]:
+    """Patient A's appointment, hold and waitlist entry, for the object-level rows."""
+    ann = Actor(user_id=small_clinic.patient_a.id, role="patient")
+    appointment = booking.book(
+        session=session,
+        actor=ann,
+        clinician_id=small_clinic.neurologist.id,
+        appointment_type_id=small_clinic.consultation.id,
+        starts_at=TUESDAY_10,
+        now=TEST_NOW,
+    )
+    hold = booking.place_hold(
+        session=session,
+        actor=ann,
+        clinician_id=small_clinic.pain.id,
+        appointment_type_id=small_clinic.consultation.id,
+        starts_at=TUESDAY_10,
+        now=TEST_NOW,
+    )
+    entry = waitlist.join(
+        session=session,
+        actor=ann,
+        specialty="neurology",
+        appointment_type_id=small_clinic.consultation.id,
+        urgency=Urgency.SOON,
+        now=TEST_NOW,
+    )
+    session.commit()
+    return {
+        "appointment_id": appointment.id,
+        "hold_id": hold.id,
+        "entry_id": entry.id,
+        "clinician_id": small_clinic.neurologist.id,
+    }
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_each_persona_gets_what_the_matrix_says(
+    endpoint: str,
+    client: TestClient,
+    personas: Personas,
+    small_clinic: SmallClinic,
+    records_of_patient_a: dict[str, int],
+) -> None:
+    method, path = endpoint.split(" ", 1)
+    url = path.format(**records_of_patient_a)
+    seen = {}
+    for persona in PERSONAS:
+        client.cookies.clear()
+        answer = client.request(
+            method,
+            url,
+            headers=personas.headers[persona],
+            json=body_for(endpoint, small_clinic, persona),
+        )
+        seen[persona] = answer.status_code
+        assert answer.status_code < 500, f"{persona}: {answer.text}"
+    deleted_by = [who for who in PERSONAS if method == "DELETE" and 200 <= seen[who] < 300]
+    for persona, expected in MATRIX[endpoint].items():
+        if expected == ALLOW:
+            # Once an earlier persona deleted the record, a later one rightly finds nothing.
+            gone = bool(deleted_by) and PERSONAS.index(persona) > PERSONAS.index(deleted_by[0])
+            refused = (401, 403) if gone else (401, 403, 404)
+            assert seen[persona] not in refused, f"{persona} refused: {seen}"
+        else:
+            assert seen[persona] == expected, f"{persona}: {seen}"

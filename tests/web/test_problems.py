@@ -1,0 +1,59 @@
+"""Errors answer as RFC 9457 problem+json naming the field; sign-in cookies are HttpOnly/Lax."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.conftest_db import PASSWORD, Personas, SmallClinic
+
+PROBLEM = "application/problem+json"
+
+
+def test_a_bad_registration_names_each_field_at_fault(client: TestClient) -> None:
+    answer = client.post("/api/v1/auth/register", json={"email": "not-an-address", "password": "x"})
+    assert answer.status_code == 422 and answer.headers["content-type"] == PROBLEM
+    fields = {error["field"] for error in answer.json()["errors"]}
+    assert fields == {"email", "password", "full_name"}
+
+
+def test_a_bad_query_parameter_is_named(client: TestClient) -> None:
+    answer = client.get("/api/v1/clinicians", params={"limit": 0})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "limit"
+
+
+def test_401_403_404_and_409_are_problems(
+    client: TestClient, personas: Personas, small_clinic: SmallClinic
+) -> None:
+    assert client.get("/api/v1/me").status_code == 401
+    forbidden = client.get("/api/v1/audit-events", headers=personas.headers["patient_a"])
+    missing = client.get("/api/v1/appointments/999999", headers=personas.headers["admin"])
+    duplicate = client.post(
+        "/api/v1/auth/register",
+        json={"email": "ann@example.org", "password": "long enough pw", "full_name": "Ann"},
+    )
+    for answer, status in ((forbidden, 403), (missing, 404), (duplicate, 409)):
+        assert answer.status_code == status
+        assert answer.headers["content-type"] == PROBLEM
+        assert answer.json()["status"] == status
+    assert duplicate.json()["errors"][0]["field"] == "email"
+
+
+def test_a_wrong_bearer_token_is_refused_not_treated_as_anonymous(client: TestClient) -> None:
+    answer = client.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"})
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"] == "Bearer"
+
+
+def test_page_sign_in_sets_an_httponly_samesite_lax_cookie_that_authenticates(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    answer = client.post(
+        "/api/v1/auth/session", json={"email": "ann@example.org", "password": PASSWORD}
+    )
+    cookie = answer.headers["set-cookie"].lower()
+    assert answer.status_code == 204
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert client.get("/api/v1/me").json()["email"] == "ann@example.org"
+    client.delete("/api/v1/auth/session")
+    assert client.get("/api/v1/me").status_code == 401
