@@ -237,7 +237,8 @@ def test_severe_pain_is_more_frequent_with_tumour_than_after_radiation(
 @pytest.mark.parametrize(
     ("cause", "feature"),
     [
-        ("retroperitoneal_haematoma_plexopathy", "anticoagulated"),
+        ("retroperitoneal_haematoma_plexopathy", "inr_supratherapeutic"),
+        ("retroperitoneal_haematoma_plexopathy", "imaging_haematoma"),
         ("psoas_abscess_plexopathy", "fever"),
     ],
 )
@@ -246,6 +247,44 @@ def test_bleeding_and_infection_raise_emergency_red_flags(
 ) -> None:
     urgencies = {flag.feature: flag.urgency for flag in causes[cause].red_flags}
     assert urgencies[feature] == "emergency"
+
+
+def test_anticoagulation_alone_is_an_urgent_not_an_emergency_flag(
+    causes: dict[str, Disorder],
+) -> None:
+    """A red flag fires for every case with its feature, whatever the ranking, and many
+    patients with slowly evolving root disease take an anticoagulant; evidence of bleeding
+    (an abnormal INR, a haematoma on imaging) is what makes it an emergency."""
+    urgencies = {
+        flag.urgency
+        for disorder in causes.values()
+        for flag in disorder.red_flags
+        if flag.feature == "anticoagulated"
+    }
+    assert urgencies == {"urgent"}
+
+
+def test_no_common_feature_is_a_red_flag(
+    causes: dict[str, Disorder], features: dict[str, EtiologyFeature]
+) -> None:
+    common = {key for key, feature in features.items() if feature.base_rate >= 0.15}
+    assert {"bilateral", "back_pain", "diabetes", "age_over_50"} <= common
+    for disorder in causes.values():
+        flagged = {flag.feature for flag in disorder.red_flags}
+        assert not flagged & common, (disorder.id, flagged & common)
+
+
+def test_the_onset_frequencies_of_every_cause_add_up_to_one(
+    causes: dict[str, Disorder],
+) -> None:
+    """Onset is acute, subacute or chronic, never two at once, so a cause that left one out
+    would borrow its base rate and claim more than certainty."""
+    for disorder in causes.values():
+        total = sum(
+            _frequency(disorder, onset)
+            for onset in ("onset_acute", "onset_subacute", "onset_chronic")
+        )
+        assert total == pytest.approx(1.0), disorder.id
 
 
 def test_the_haematoma_workup_starts_with_same_hour_imaging_and_clotting(
@@ -308,3 +347,30 @@ def test_immunotherapy_for_diabetic_amyotrophy_states_that_randomised_evidence_i
     evidence = treatments["iv_methylprednisolone"].evidence.lower()
     assert "cochrane" in evidence
     assert "no published randomised evidence" in evidence
+
+
+@pytest.mark.parametrize(
+    ("treatment", "movements"),
+    [
+        ("ankle_foot_orthosis", {"ankle_dorsiflexion"}),
+        ("knee_ankle_foot_orthosis", {"knee_extension"}),
+        ("walking_aid", {"hip_flexion", "knee_extension", "hip_abduction"}),
+        ("falls_prevention", {"knee_extension", "ankle_dorsiflexion"}),
+        (
+            "physiotherapy",
+            {
+                "hip_flexion",
+                "hip_abduction",
+                "knee_extension",
+                "ankle_dorsiflexion",
+                "plantar_flexion",
+            },
+        ),
+    ],
+)
+def test_rehabilitation_is_offered_for_the_weakness_it_treats(
+    treatments: dict[str, Treatment], treatment: str, movements: set[str]
+) -> None:
+    offered = treatments[treatment]
+    assert movements <= set(offered.indicated_when_weak)
+    assert offered.indicated_below_mrc >= 4
