@@ -33,7 +33,9 @@ from plexcare.knowledge.model import (
     Structure,
     Test,
     Treatment,
+    Triage,
 )
+from plexcare.knowledge.outcome_model import OutcomeScale
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -142,11 +144,56 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
         raise KnowledgeBaseError("data/education.yaml", "education", field, first["msg"]) from exc
+    triage = _load_triage(root)
+    outcome_scales = _load_outcome_scales(root, origins)
     kb = KnowledgeBase(
-        version=f"{__version__}+kb.{_fingerprint(root)}", education=education, **collected
+        version=f"{__version__}+kb.{_fingerprint(root)}",
+        education=education,
+        triage=triage,
+        outcome_scales=outcome_scales,
+        **collected,
     )
     check_integrity(kb, origins)
+    _check_triage_sources(kb)
+    _check_outcome_scale_sources(kb, origins)
     return kb
+
+
+def _load_triage(root: Path) -> Triage:
+    """The patient self-check (`triage.yaml`); optional, so an older data folder still loads."""
+    path = root / "triage.yaml"
+    raw = _read_yaml(path, root) if path.exists() else None
+    if raw is None:
+        return Triage()
+    try:
+        return Triage.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "-"
+        raise KnowledgeBaseError(_relative(path, root), "triage", field, first["msg"]) from exc
+
+
+def _check_triage_sources(kb: KnowledgeBase) -> None:
+    for rule in kb.triage.rules:
+        for source in rule.sources:
+            if source not in kb.references:
+                raise KnowledgeBaseError(
+                    "data/triage.yaml", rule.id, "sources", f"unknown reference '{source}'"
+                )
+
+
+def _load_outcome_scales(root: Path, origins: Origins) -> dict[str, OutcomeScale]:
+    """Follow-up outcome scales (`outcome_scales.yaml`); optional, like the triage file."""
+    path = root / "outcome_scales.yaml"
+    return _collect(OutcomeScale, [path], root, origins) if path.exists() else {}
+
+
+def _check_outcome_scale_sources(kb: KnowledgeBase, origins: Origins) -> None:
+    for key, scale in kb.outcome_scales.items():
+        for source in scale.all_sources:
+            if source not in kb.references:
+                where = origins.get(("OutcomeScale", key), "data/outcome_scales.yaml")
+                raise KnowledgeBaseError(where, key, "sources", f"unknown reference '{source}'")
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from plexcare.knowledge.outcome_model import OutcomeScale
+
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 RootName = Literal[
     "T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"
@@ -314,6 +316,7 @@ class KnowledgeBase(Fact):
     disorders: dict[str, Disorder]
     education: Education
     triage: Triage = Field(default_factory=lambda: Triage())
+    outcome_scales: dict[str, OutcomeScale] = {}
 
 
 COMPOSITE_LESIONS: tuple[str, ...] = ("roots_l2_l4", "roots_l5_s1", "cauda_equina", "pan_plexus")

@@ -1,0 +1,1 @@
+"""Follow-up: outcome scores recorded at visits, and how they change over time."""

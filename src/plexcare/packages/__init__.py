@@ -1,0 +1,1 @@
+"""Health packages: several appointments booked together, all or none."""
