@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Side = Literal["left", "right"]
 Sides = Literal["left", "right", "both"]
 Tempo = Literal["acute", "subacute", "chronic"]
+Surgery = Literal[
+    "hip_arthroplasty", "pelvic", "abdominal", "spinal", "vascular", "lithotomy", "other"
+]
 Mrc = Annotated[int, Field(ge=0, le=5)]
 ReflexGrade = Literal["absent", "reduced", "normal", "brisk"]
 SensoryGrade = Literal["normal", "reduced", "absent"]
@@ -51,10 +54,7 @@ class History(CaseModel):
     cancer: Cancer | None = None
     pelvic_radiotherapy_years_ago: float | None = Field(default=None, ge=0, le=80)
     anticoagulant: str | None = Field(default=None, max_length=80)
-    recent_surgery: (
-        Literal["hip_arthroplasty", "pelvic", "abdominal", "spinal", "vascular", "lithotomy", "other"]
-        | None
-    ) = None
+    recent_surgery: Surgery | None = None
     trauma: (
         Literal["pelvic_fracture", "sacral_fracture", "hip_dislocation", "penetrating", "other"]
         | None

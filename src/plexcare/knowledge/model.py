@@ -95,10 +95,16 @@ Movement = Literal[
     "toe_flexion",
     "trunk_extension",
     "sphincter_squeeze",
+    "bladder_emptying",
 ]
 
 PlexusPart = Literal[
-    "upper_lumbar_plexus", "lumbosacral_trunk", "sacral_plexus", "posterior_rami", "pudendal"
+    "upper_lumbar_plexus",
+    "lumbosacral_trunk",
+    "sacral_plexus",
+    "posterior_rami",
+    "pudendal",
+    "pelvic_splanchnic",
 ]
 
 
@@ -412,9 +418,8 @@ class Triage(Fact):
                     raise ValueError(f"rule '{rule.id}': unknown option in {condition.one_of}")
                 if question.kind == "choice" and not condition.one_of:
                     raise ValueError(f"rule '{rule.id}': a choice question needs `one_of`")
-                if question.kind == "number" and condition.at_least is None and (
-                    condition.at_most is None
-                ):
+                bounds = (condition.at_least, condition.at_most)
+                if question.kind == "number" and bounds == (None, None):
                     raise ValueError(f"rule '{rule.id}': a number needs `at_least` or `at_most`")
         return self
 

@@ -1,0 +1,25 @@
+"""`make bench`: run every benchmark in this folder that is registered below, in order."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+BENCHMARKS = (
+    "bench.knowledge_load",
+    "bench.localization",
+    "bench.assessment",
+)
+
+
+def main() -> None:
+    for name in BENCHMARKS:
+        if importlib.util.find_spec(name) is None:
+            print(f"{name}: not present, skipped")
+            continue
+        print(f"== {name}")
+        importlib.import_module(name).main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""`plexcare assess`, `plexcare triage` and `plexcare schema`: the engine from a terminal.
+
+Thin by design: read YAML or JSON, validate it into the engine's types, call the engine, print.
+Bad input stops with one message naming the file and field, and exit status 2, never a
+traceback; the report itself is drawn by `plexcare.cli.report`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.console import Console
+
+from plexcare.cli.assess_report import print_assessment, print_triage
+from plexcare.engine.assessment import assess, assess_batch
+from plexcare.engine.case import Case
+from plexcare.engine.case_names import CaseError, check_case_names
+from plexcare.engine.triage import TriageAnswerError, triage
+from plexcare.knowledge.errors import KnowledgeBaseError
+from plexcare.knowledge.loader import knowledge_base
+from plexcare.knowledge.model import KnowledgeBase
+
+console = Console()
+errors = Console(stderr=True)
+schema_app = typer.Typer(help="Print the JSON Schema of plexcare's inputs.", no_args_is_help=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error[/]: {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _kb() -> KnowledgeBase:
+    try:
+        return knowledge_base()
+    except KnowledgeBaseError as error:
+        raise _fail(f"knowledge base: {error}") from None
+
+
+def _read(path: Path) -> Any:
+    """YAML or JSON from disk (JSON is YAML), as plain data."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=yaml.CSafeLoader)
+    except FileNotFoundError:
+        raise _fail(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise _fail(f"{path}: is a folder (use --batch for a folder of cases)") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise _fail(f"{path}: not valid YAML or JSON{where}") from None
+
+
+def _field(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "(top level)"
+
+
+def assess_command(
+    case_file: Path | None = typer.Argument(None, help="A case in YAML or JSON."),
+    batch: Path | None = typer.Option(
+        None, "--batch", help="A folder of case files: localization and etiology for each."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Assess a case: localization, causes, red flags, next tests, work-up and plan."""
+    kb = _kb()
+    if batch is not None:
+        _assess_folder(batch, kb, as_json)
+        return
+    if case_file is None:
+        raise _fail("give a case file, or --batch FOLDER")
+    raw = _read(case_file)
+    if not isinstance(raw, dict):
+        raise _fail(f"{case_file}: expected a mapping of case fields at the top level")
+    try:
+        assessment = assess(Case.model_validate(raw), kb)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise _fail(f"{case_file}: field '{_field(first['loc'])}': {first['msg']}") from None
+    except CaseError as error:
+        raise _fail(f"{case_file}: {error}") from None
+    if as_json:
+        typer.echo(json.dumps(assessment.to_dict(), indent=2))
+    else:
+        print_assessment(console, assessment)
+
+
+def _assess_folder(folder: Path, kb: KnowledgeBase, as_json: bool) -> None:
+    if not folder.is_dir():
+        raise _fail(f"{folder}: not a folder")
+    paths = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+    cases: list[Case] = []
+    for path in paths:
+        raw = _read(path)
+        try:
+            case = Case.model_validate(raw)
+            check_case_names(case, kb)
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise _fail(f"{path}: field '{_field(first['loc'])}': {first['msg']}") from None
+        except CaseError as error:
+            raise _fail(f"{path}: {error}") from None
+        cases.append(case)
+    try:
+        results = assess_batch(cases, kb)
+    except CaseError as error:
+        raise _fail(str(error)) from None
+    rows = [{"file": path.name, **results.case(row)} for row, path in enumerate(paths)]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        top_site = row["localization"][0]
+        top_cause = row["etiology"][0]
+        typer.echo(
+            f"{row['file']}: {top_site['title']} {top_site['probability']:.0%}; "
+            f"{top_cause['name']} {top_cause['probability']:.0%}"
+        )
+
+
+def triage_command(
+    answers_file: Path = typer.Argument(..., help="Self-check answers in YAML or JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """The patient self-check: how soon to be seen, and by whom."""
+    kb = _kb()
+    raw = _read(answers_file)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise _fail(f"{answers_file}: expected a mapping of question: answer")
+    try:
+        advice = triage(raw, kb)
+    except TriageAnswerError as error:
+        raise _fail(f"{answers_file}: field '{error.field}': {error.problem}") from None
+    if as_json:
+        payload = {
+            "urgency": advice.urgency,
+            "see": list(advice.see),
+            "reasons": [r.reason for r in advice.reasons],
+            "further_advice": [r.reason for r in advice.further_advice],
+            "notice": advice.notice,
+        }
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        print_triage(console, advice)
+
+
+def case_schema_json() -> str:
+    """The Case JSON Schema exactly as `schemas/case.schema.json` stores it."""
+    return json.dumps(Case.model_json_schema(), indent=2) + "\n"
+
+
+@schema_app.command("case")
+def schema_case() -> None:
+    """Print the JSON Schema of a case file."""
+    typer.echo(case_schema_json(), nl=False)

@@ -1,0 +1,285 @@
+"""`assess(case, kb) -> Assessment`: the engine's one verb, pure and deterministic.
+
+It joins the steps in the order a neuromuscular clinician thinks: where is the lesion, what
+causes it, what must not be missed, which test to do next, what is still to be done, and what
+to treat — with the honest limits of the answer. Everything expensive (anatomy arrays, the
+etiology likelihood table, the map from lesion candidates to the sites disorders name) is
+compiled once per knowledge base and reused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from plexcare.engine.case import Case, Side
+from plexcare.engine.etiology import (
+    EtiologyModel,
+    RankedCause,
+    candidate_site_map,
+    compile_etiology,
+    explain_causes,
+    feature_matrix,
+    posterior_matrix,
+    site_ratios_from_candidates,
+)
+from plexcare.engine.etiology_features import EtiologyFindings, derive_etiology_findings
+from plexcare.engine.localization import Localization, localization_model, localize, localize_batch
+from plexcare.engine.next_tests import NextTest, next_best_tests
+from plexcare.engine.outcome import MrcSumScore, mrc_sum_scores
+from plexcare.engine.plan import TreatmentPlan, build_plan
+from plexcare.engine.red_flags import RedFlagAlert, raise_red_flags
+from plexcare.engine.workup import WorkupRecommendation, recommend_workup
+from plexcare.knowledge.model import KnowledgeBase
+
+FloatArray = npt.NDArray[np.float64]
+
+UNCERTAIN_CAUSE = 0.5
+"""Below this probability the leading cause is reported as uncertain."""
+MISSING_FEATURES_NAMED = 4
+"""How many unrecorded features the uncertainty note suggests asking about."""
+NEXT_TESTS = 8
+_CACHE_SIZE = 4
+
+
+@dataclass(frozen=True)
+class CompiledEngine:
+    """What `assess` needs per knowledge base, built once."""
+
+    etiology: EtiologyModel
+    candidate_keys: tuple[str, ...]
+    candidate_prior: FloatArray
+    site_map: FloatArray  # candidates × etiology sites
+
+
+_compiled: dict[int, tuple[KnowledgeBase, CompiledEngine]] = {}
+
+
+def compiled_engine(kb: KnowledgeBase) -> CompiledEngine:
+    """The compiled engine for this knowledge base (compiled on first use, then reused)."""
+    entry = _compiled.get(id(kb))
+    if entry is not None and entry[0] is kb:
+        return entry[1]
+    etiology = compile_etiology(kb)
+    model = localization_model(kb)
+    candidates = model.arrays.candidates
+    engine = CompiledEngine(
+        etiology=etiology,
+        candidate_keys=tuple(c.key for c in candidates),
+        candidate_prior=np.exp(model.log_candidate_prior),
+        site_map=candidate_site_map(etiology, [c.id for c in candidates]),
+    )
+    if len(_compiled) >= _CACHE_SIZE:
+        _compiled.pop(next(iter(_compiled)))
+    _compiled[id(kb)] = (kb, engine)
+    return engine
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The engine's full answer for one case; every part carries what produced it."""
+
+    case_id: str | None
+    kb_version: str
+    localization: Localization
+    etiology: tuple[RankedCause, ...]
+    red_flags: tuple[RedFlagAlert, ...]
+    next_tests: tuple[NextTest, ...]
+    workup: tuple[WorkupRecommendation, ...]
+    plan: TreatmentPlan
+    outcome: dict[Side, MrcSumScore]  # MRC sum score per examined side
+    features: EtiologyFindings
+    uncertainty: tuple[str, ...]
+
+    @property
+    def leading_localization(self) -> str:
+        return self.localization.leader.key
+
+    @property
+    def leading_cause(self) -> str:
+        return self.etiology[0].disorder
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (plain dicts, lists, strings and numbers)."""
+        localization = self.localization
+        return {
+            "case_id": self.case_id,
+            "kb_version": self.kb_version,
+            "localization": [{**_plain(c), "title": c.label} for c in localization.candidates[:10]],
+            "plexopathy_probability": round(localization.plexopathy_probability, 4),
+            "background_polyneuropathy": round(localization.background_polyneuropathy, 4),
+            "findings_used": localization.findings_used,
+            "etiology": [
+                {**_plain(cause), "explanation": cause.explanation()} for cause in self.etiology
+            ],
+            "red_flags": [_plain(flag) for flag in self.red_flags],
+            "next_tests": [_plain(test) for test in self.next_tests],
+            "workup": [_plain(item) for item in self.workup],
+            "plan": _plain(self.plan),
+            "outcome": _plain(self.outcome),
+            "features": {
+                "present": sorted(self.features.present),
+                "absent": sorted(self.features.absent),
+            },
+            "uncertainty": list(self.uncertainty),
+        }
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses to dicts (public, shown fields only), tuples to lists, floats rounded."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.repr and not f.name.startswith("_")
+        }
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, float | np.floating):
+        return round(float(value), 4)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _missing_features(
+    engine: EtiologyModel, causes: Sequence[RankedCause], found: EtiologyFindings
+) -> list[str]:
+    """Unrecorded features that would best separate the two leading causes."""
+    if len(causes) < 2:
+        return []
+    index = {d: i for i, d in enumerate(engine.disorders)}
+    first, second = index[causes[0].disorder], index[causes[1].disorder]
+    spread = np.abs(engine.log_present[first] - engine.log_present[second]) + np.abs(
+        engine.log_absent[first] - engine.log_absent[second]
+    )
+    order = np.argsort(-spread, kind="stable")
+    names = [
+        engine.feature_names[col].lower()
+        for col in order
+        if found.state(engine.features[col]) == "unknown" and spread[col] > np.log(2)
+    ]
+    return names[:MISSING_FEATURES_NAMED]
+
+
+def _uncertainty(
+    localization: Localization,
+    causes: Sequence[RankedCause],
+    found: EtiologyFindings,
+    engine: EtiologyModel,
+) -> tuple[str, ...]:
+    notes = list(localization.uncertainty)
+    if causes and causes[0].probability < UNCERTAIN_CAUSE:
+        notes.append(
+            f"The cause is uncertain: the leading cause has {causes[0].probability:.0%}; "
+            "treat the ranking as a differential, not a diagnosis."
+        )
+    missing = _missing_features(engine, causes, found)
+    if missing:
+        notes.append(
+            f"Not recorded, and would help separate {causes[0].name.lower()} from "
+            f"{causes[1].name.lower()}: {'; '.join(missing)}."
+        )
+    return tuple(notes)
+
+
+def assess(case: Case, kb: KnowledgeBase) -> Assessment:
+    """Assess one case against the knowledge base (raises `CaseError` on an unknown name)."""
+    engine = compiled_engine(kb)
+    localization = localize(case, kb)
+    found = derive_etiology_findings(case)
+    posterior = np.zeros((1, len(engine.candidate_keys)))
+    position = {key: col for col, key in enumerate(engine.candidate_keys)}
+    for candidate in localization.candidates:
+        posterior[0, position[candidate.key]] = candidate.probability
+    ratios = site_ratios_from_candidates(engine.site_map, posterior, engine.candidate_prior)
+    features = feature_matrix(engine.etiology, [found])
+    etiology_posterior = posterior_matrix(engine.etiology, features, ratios)[0]
+    causes = explain_causes(engine.etiology, found, features[0], ratios[0], etiology_posterior)
+    flags = raise_red_flags(case, found, kb)
+    return Assessment(
+        case_id=case.id,
+        kb_version=kb.version,
+        localization=localization,
+        etiology=causes,
+        red_flags=flags,
+        next_tests=next_best_tests(localization, kb, limit=NEXT_TESTS),
+        workup=recommend_workup(case, causes, flags, kb),
+        plan=build_plan(case, found, causes, flags, kb),
+        outcome=dict(mrc_sum_scores(case)),
+        features=found,
+        uncertainty=_uncertainty(localization, causes, found, engine.etiology),
+    )
+
+
+@dataclass(frozen=True)
+class BatchAssessment:
+    """Localization and etiology for many cases, as arrays (cases × candidates / disorders)."""
+
+    case_ids: tuple[str | None, ...]
+    candidate_keys: tuple[str, ...]
+    candidate_titles: tuple[str, ...]
+    localization: FloatArray
+    plexopathy_probability: FloatArray
+    disorders: tuple[str, ...]
+    disorder_names: tuple[str, ...]
+    etiology: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.case_ids)
+
+    def case(self, row: int, top: int = 3) -> dict[str, Any]:
+        """One case's leading answers as plain data."""
+        sites = np.argsort(-self.localization[row], kind="stable")[:top]
+        causes = np.argsort(-self.etiology[row], kind="stable")[:top]
+        return {
+            "case_id": self.case_ids[row],
+            "localization": [
+                {
+                    "key": self.candidate_keys[i],
+                    "title": self.candidate_titles[i],
+                    "probability": round(float(self.localization[row, i]), 4),
+                }
+                for i in sites
+            ],
+            "plexopathy_probability": round(float(self.plexopathy_probability[row]), 4),
+            "etiology": [
+                {
+                    "disorder": self.disorders[i],
+                    "name": self.disorder_names[i],
+                    "probability": round(float(self.etiology[row, i]), 4),
+                }
+                for i in causes
+            ],
+        }
+
+
+def assess_batch(cases: Iterable[Case], kb: KnowledgeBase) -> BatchAssessment:
+    """Localization and etiology for many cases in one vectorized pass."""
+    case_list = list(cases)
+    engine = compiled_engine(kb)
+    batch = localize_batch(case_list, kb)
+    if batch.candidate_keys != engine.candidate_keys:  # pragma: no cover - one model, one order
+        raise RuntimeError("localization candidates changed order")
+    ratios = site_ratios_from_candidates(
+        engine.site_map, batch.probabilities, engine.candidate_prior
+    )
+    features = feature_matrix(engine.etiology, [derive_etiology_findings(c) for c in case_list])
+    candidates = localization_model(kb).arrays.candidates
+    return BatchAssessment(
+        case_ids=tuple(c.id for c in case_list),
+        candidate_keys=engine.candidate_keys,
+        candidate_titles=tuple(c.title for c in candidates),
+        localization=batch.probabilities,
+        plexopathy_probability=batch.plexopathy_probability,
+        disorders=engine.etiology.disorders,
+        disorder_names=engine.etiology.names,
+        etiology=posterior_matrix(engine.etiology, features, ratios),
+    )

@@ -1,0 +1,289 @@
+"""Turn a case into the etiology feature vector: each feature present, absent or unknown.
+
+The features are the closed vocabulary of `etiology_features.yaml`. A feature is *unknown*
+when the case does not say (a field left empty), which is different from *absent* (asked and
+denied, measured and normal): unknown features are left out of the cause ranking instead of
+counting against any cause. Each derived state keeps a short reason in the clinic's words so
+the ranking can say which findings moved it.
+
+The cut-offs below are conventions, not facts a reviewer edits per disorder, so they are named
+constants here; each docstring names the knowledge-base reference ids behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from plexcare.engine.case import Case
+
+FeatureState = Literal["present", "absent", "unknown"]
+
+HBA1C_DIABETES = 6.5
+"""HbA1c (%) at or above which diabetes is diagnosed (48 mmol/mol); dyck_1999_diabetic_lrpn."""
+
+WEIGHT_LOSS_KG = 4.0
+"""Weight loss (kg) counted as significant. The case records kilograms, not a baseline weight,
+so the usual '5 % of body weight' is taken as 4 kg (5 % of an 80 kg adult);
+dyck_1999_diabetic_lrpn, jaeckle_1985."""
+
+INR_SUPRATHERAPEUTIC = 3.5
+"""INR above every usual therapeutic target (2-3, or 2.5-3.5 for mechanical valves), where the
+risk of a spontaneous retroperitoneal haematoma rises; stewart_focal_2010."""
+
+RECENT_DELIVERY_WEEKS = 12.0
+"""Childbirth within this many weeks counts as recent (obstetric palsies present in the first
+days to weeks after delivery); stewart_focal_2010."""
+
+SEVERE_PAIN_SCORE = 7
+"""Pain at or above this score (0-10) is severe; dyck_thaisetthawatkul_2014."""
+
+PAINLESS_SCORE = 2
+"""Pain at or below this score (0-10) counts as little or no pain; thomas_1985."""
+
+AGE_OVER_50 = 50
+"""Age from which the `age_over_50` feature is present; dyck_thaisetthawatkul_2014."""
+
+ESR_RAISED = 30.0
+"""ESR (mm/h) above which it counts as raised (a round upper limit that covers most adults up to
+old age); dyck_2001_nondiabetic_lrpn."""
+
+CRP_RAISED = 10.0
+"""CRP (mg/L) above which it counts as raised; dyck_2001_nondiabetic_lrpn."""
+
+CSF_PROTEIN_RAISED = 45.0
+"""CSF protein (mg/dL) above the usual adult upper limit; dyck_1999_diabetic_lrpn."""
+
+CK_UPPER_NORMAL = 200.0
+"""A typical upper limit of normal for creatine kinase (U/L); preston_shapiro_2020."""
+
+CK_RAISED = 3 * CK_UPPER_NORMAL
+"""CK (U/L) above three times normal counts as raised. Milder rises (up to 3x) are common in
+neurogenic weakness and after exercise or needle EMG, so they are left *unknown* rather than
+read as evidence for myopathy; preston_shapiro_2020."""
+
+PELVIC_SURGERY = frozenset(
+    {"hip_arthroplasty", "pelvic", "abdominal", "spinal", "vascular", "lithotomy"}
+)
+"""Recent operations that count as `recent_pelvic_or_hip_surgery`; stewart_focal_2010."""
+
+PELVIC_TRAUMA = frozenset({"pelvic_fracture", "sacral_fracture", "hip_dislocation", "penetrating"})
+"""Injuries that count as `pelvic_trauma`; stewart_focal_2010, planner_2006."""
+
+IMAGING_FEATURES: Mapping[str, str] = {
+    "mass": "imaging_mass",
+    "haematoma": "imaging_haematoma",
+    "abscess": "imaging_abscess",
+    "nerve_signal": "imaging_nerve_enhancement",
+    "disc_herniation": "imaging_disc_herniation",
+    "stenosis": "imaging_stenosis",
+    "fracture": "imaging_fracture",
+    "hip_arthritis": "imaging_hip_arthritis",
+}
+"""Imaging finding kinds of the case and the feature each one sets."""
+
+
+@dataclass(frozen=True)
+class EtiologyFindings:
+    """The known etiology features of one case with the reason for each state."""
+
+    present: frozenset[str]
+    absent: frozenset[str]
+    reasons: Mapping[str, str]
+
+    def state(self, feature: str) -> FeatureState:
+        if feature in self.present:
+            return "present"
+        if feature in self.absent:
+            return "absent"
+        return "unknown"
+
+
+class _Collector:
+    """Accumulates feature states; the first statement about a feature wins."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, bool] = {}
+        self.reasons: dict[str, str] = {}
+
+    def set(self, feature: str, present: bool | None, reason: str) -> None:
+        if present is None or feature in self.states:
+            return
+        self.states[feature] = present
+        self.reasons[feature] = reason
+
+    def flag(self, feature: str, present: bool | None, what: str) -> None:
+        """A yes/no item of the history: 'fever' when present, 'no fever' when denied."""
+        self.set(feature, present, what if present else f"no {what}")
+
+    def findings(self) -> EtiologyFindings:
+        return EtiologyFindings(
+            present=frozenset(f for f, p in self.states.items() if p),
+            absent=frozenset(f for f, p in self.states.items() if not p),
+            reasons=dict(self.reasons),
+        )
+
+
+def _any_true(values: Iterable[bool | None]) -> bool | None:
+    """True if any is true, False if some are known and none true, None if none known."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    return any(known)
+
+
+def _history(case: Case, out: _Collector) -> None:
+    history, labs = case.history, case.labs
+    hba1c_high = None if labs.hba1c is None else labs.hba1c >= HBA1C_DIABETES
+    out.set("hba1c_high", hba1c_high, f"HbA1c {labs.hba1c} %")
+    if history.diabetes in ("type1", "type2"):
+        out.set("diabetes", True, f"diabetes ({history.diabetes.replace('type', 'type ')})")
+    elif hba1c_high:
+        out.set("diabetes", True, f"HbA1c {labs.hba1c} % (diabetic range)")
+    elif history.diabetes == "none" or hba1c_high is False:
+        out.set("diabetes", False, "no diabetes")
+    weight = case.symptoms.weight_loss_kg
+    if weight is not None:
+        out.set("recent_weight_loss", weight >= WEIGHT_LOSS_KG, f"weight loss {weight:g} kg")
+    if history.cancer is not None:
+        state = "active" if history.cancer.active else "past"
+        out.set("cancer_history", True, f"{state} cancer ({history.cancer.site})")
+    years = history.pelvic_radiotherapy_years_ago
+    if years is not None:
+        out.set("pelvic_radiotherapy", True, f"pelvic radiotherapy {years:g} years ago")
+    drug = (history.anticoagulant or "").strip()
+    if history.anticoagulant is not None:
+        taking = drug.lower() not in ("", "none", "no")
+        out.set(
+            "anticoagulated", taking, f"anticoagulant: {drug}" if taking else "no anticoagulant"
+        )
+    if labs.inr is not None:
+        out.set("inr_supratherapeutic", labs.inr > INR_SUPRATHERAPEUTIC, f"INR {labs.inr:g}")
+    if history.recent_surgery is not None:
+        kind = history.recent_surgery.replace("_", " ")
+        out.set(
+            "recent_pelvic_or_hip_surgery",
+            history.recent_surgery in PELVIC_SURGERY,
+            f"recent {kind} surgery",
+        )
+    if history.delivery_weeks_ago is not None:
+        weeks = history.delivery_weeks_ago
+        out.set("recent_delivery", weeks <= RECENT_DELIVERY_WEEKS, f"delivery {weeks:g} weeks ago")
+    if history.trauma is not None:
+        kind = history.trauma.replace("_", " ")
+        out.set("pelvic_trauma", history.trauma in PELVIC_TRAUMA, f"trauma: {kind}")
+    out.flag("gluteal_injection", history.gluteal_injection, "injection into the buttock")
+    out.flag("infection_risk", history.infection_risk, "infection risk")
+    out.flag("leg_crossing_or_squatting", history.leg_crossing_or_squatting, "leg crossing")
+
+
+def _presentation(case: Case, out: _Collector) -> None:
+    symptoms = case.symptoms
+    out.flag("fever", symptoms.fever, "fever")
+    if case.tempo is not None:
+        for tempo in ("acute", "subacute", "chronic"):
+            out.set(f"onset_{tempo}", case.tempo == tempo, f"{case.tempo} onset")
+    score = case.pain.score
+    if score is not None:
+        out.set("severe_pain", score >= SEVERE_PAIN_SCORE, f"pain {score}/10")
+        out.set("painless", score <= PAINLESS_SCORE, f"pain {score}/10")
+    back_site = any("back" in site.lower() for site in case.pain.sites) or None
+    out.flag("back_pain", symptoms.back_pain, "low back pain")
+    out.set("back_pain", back_site, "pain in the back")
+    if case.affected_side is not None:
+        out.set("bilateral", case.affected_side == "both", f"affected side: {case.affected_side}")
+    elif len(case.exam) == 2 and all(
+        any(mrc < 5 for mrc in side.strength.values()) for side in case.exam.values()
+    ):
+        out.set("bilateral", True, "weakness in both legs")
+    anal = None if case.anal_tone is None else case.anal_tone == "reduced"
+    sphincter = _any_true((symptoms.bladder_bowel, symptoms.saddle_numbness, anal))
+    reasons = [
+        text
+        for flag, text in (
+            (symptoms.bladder_bowel, "new bladder or bowel trouble"),
+            (symptoms.saddle_numbness, "saddle numbness"),
+            (anal, "reduced anal tone"),
+        )
+        if flag
+    ]
+    out.set("sphincter_dysfunction", sphincter, ", ".join(reasons) or "sphincters normal")
+    out.set("age_over_50", case.age >= AGE_OVER_50, f"age {case.age}")
+    out.flag("neurogenic_claudication", symptoms.neurogenic_claudication, "neurogenic claudication")
+
+
+def _examination(case: Case, out: _Collector) -> None:
+    brisk = [
+        f"brisk {reflex.replace('_', ' ')} ({side})"
+        for side, exam in case.exam.items()
+        for reflex, grade in exam.reflexes.items()
+        if grade == "brisk"
+    ]
+    extensor = [
+        f"extensor plantar ({side})" for side, e in case.exam.items() if e.plantar == "extensor"
+    ]
+    signs = brisk + extensor
+    tested = any(e.reflexes or e.plantar in ("flexor", "extensor") for e in case.exam.values())
+    if signs:
+        out.set("upper_motor_neuron_signs", True, ", ".join(signs))
+    elif tested:
+        out.set("upper_motor_neuron_signs", False, "no brisk reflexes or extensor plantars")
+    needled = [(side, muscle, r) for side, rs in case.emg.items() for muscle, r in rs.items()]
+    if needled:
+        myokymic = [f"{m.replace('_', ' ')} ({side})" for side, m, r in needled if r.myokymia]
+        out.set(
+            "emg_myokymia",
+            bool(myokymic),
+            f"myokymia in {', '.join(myokymic)}" if myokymic else "no myokymia on needle EMG",
+        )
+
+
+def _imaging_and_labs(case: Case, out: _Collector) -> None:
+    if case.imaging:
+        seen = {finding.kind for finding in case.imaging}
+        for kind, feature in IMAGING_FEATURES.items():
+            if kind in seen:
+                where = [f.level or f.side or "" for f in case.imaging if f.kind == kind]
+                detail = f" ({', '.join(w for w in where if w)})" if any(where) else ""
+                out.set(feature, True, f"imaging: {kind.replace('_', ' ')}{detail}")
+            else:
+                out.set(feature, False, f"imaging shows no {kind.replace('_', ' ')}")
+    labs = case.labs
+    markers = [
+        (labs.esr, ESR_RAISED, "ESR", "mm/h"),
+        (labs.crp, CRP_RAISED, "CRP", "mg/L"),
+    ]
+    measured = [
+        (value > limit, f"{name} {value:g} {unit}")
+        for value, limit, name, unit in markers
+        if value is not None
+    ]
+    if measured:
+        raised = [text for high, text in measured if high]
+        out.set(
+            "raised_inflammatory_markers",
+            bool(raised),
+            ", ".join(raised) if raised else ", ".join(text for _, text in measured),
+        )
+    if labs.csf_protein is not None:
+        out.set(
+            "csf_protein_raised",
+            labs.csf_protein > CSF_PROTEIN_RAISED,
+            f"CSF protein {labs.csf_protein:g} mg/dL",
+        )
+    if labs.ck is not None:
+        if labs.ck > CK_RAISED:
+            out.set("ck_raised", True, f"CK {labs.ck:g} U/L")
+        elif labs.ck <= CK_UPPER_NORMAL:
+            out.set("ck_raised", False, f"CK {labs.ck:g} U/L (normal)")
+
+
+def derive_etiology_findings(case: Case) -> EtiologyFindings:
+    """Every etiology feature the case lets us state, with the reason for each."""
+    out = _Collector()
+    _history(case, out)
+    _presentation(case, out)
+    _examination(case, out)
+    _imaging_and_labs(case, out)
+    return out.findings()

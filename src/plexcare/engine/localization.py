@@ -1,0 +1,269 @@
+"""Where is the lesion? The ranked answer, with the findings behind each candidate.
+
+`localize(case, kb)` scores one case; `localize_batch(cases, kb)` scores many in one pass and
+returns arrays. Both use the same compiled `LocalizationModel`, built once per knowledge base.
+The answer is honest about thin evidence: with few findings, or in the first week after onset,
+the probabilities are blended towards the prior and the `uncertainty` notes say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from plexcare.engine.case import Case
+from plexcare.engine.case_names import check_case_names
+from plexcare.engine.findings import Observations, observe, observe_batch
+from plexcare.engine.lesion_candidates import CandidateKind, CandidateSide
+from plexcare.engine.likelihood import LocalizationModel, compile_model
+from plexcare.knowledge.model import KnowledgeBase
+
+FloatArray = npt.NDArray[np.float64]
+EXPLAINED_CANDIDATES = 10
+WEIGHTS_SHOWN = 5
+FULL_EVIDENCE = 6  # findings at which thin-evidence tempering stops
+THIN_EVIDENCE_BLEND = 0.5
+FIRST_WEEK_BLEND = 0.25
+_CACHE_SIZE = 4
+_compiled: dict[int, tuple[KnowledgeBase, LocalizationModel]] = {}
+
+
+def localization_model(kb: KnowledgeBase) -> LocalizationModel:
+    """The compiled model for this knowledge base (compiled on first use, then reused)."""
+    entry = _compiled.get(id(kb))
+    if entry is not None and entry[0] is kb:
+        return entry[1]
+    model = compile_model(kb)
+    if len(_compiled) >= _CACHE_SIZE:
+        _compiled.pop(next(iter(_compiled)))
+    _compiled[id(kb)] = (kb, model)
+    return model
+
+
+@dataclass(frozen=True)
+class FindingWeight:
+    """One finding's pull on a candidate: log-likelihood ratio (nats) against the rest."""
+
+    finding: str
+    label: str
+    result: Literal["abnormal", "normal"]
+    weight: float
+
+
+@dataclass(frozen=True)
+class RankedCandidate:
+    key: str  # e.g. "root_l5@left"
+    id: str  # the knowledge base lesion id, e.g. "root_l5"
+    side: CandidateSide | None
+    kind: CandidateKind
+    label: str
+    probability: float
+    supporting: tuple[FindingWeight, ...] = ()
+    contradicting: tuple[FindingWeight, ...] = ()
+
+
+@dataclass(frozen=True)
+class Localization:
+    """The ranked localization of one case; probabilities sum to 1.
+
+    The first `EXPLAINED_CANDIDATES` carry their supporting and contradicting findings (the rest
+    are too unlikely to be worth explaining); `joint_posterior` is the untempered candidate ×
+    background posterior that `next_best_tests` plans from.
+    """
+
+    candidates: tuple[RankedCandidate, ...]
+    plexopathy_probability: float
+    background_polyneuropathy: float
+    uncertainty: tuple[str, ...]
+    tempered: bool
+    findings_used: int
+    days_since_onset: float | None
+    kb_version: str
+    time_bin: int = field(compare=False)
+    observed: tuple[int, ...] = field(compare=False, repr=False)
+    joint_posterior: FloatArray = field(compare=False, repr=False)  # K × 2, untempered
+
+    @property
+    def leader(self) -> RankedCandidate:
+        return self.candidates[0]
+
+    def probability_of(self, key: str) -> float:
+        return next(c.probability for c in self.candidates if c.key == key)
+
+
+@dataclass(frozen=True)
+class BatchLocalization:
+    """Many cases scored at once: arrays in the model's candidate order."""
+
+    candidate_keys: tuple[str, ...]
+    probabilities: FloatArray  # cases × candidates, tempered as `localize` does
+    raw_probabilities: FloatArray  # cases × candidates, untempered
+    background_polyneuropathy: FloatArray
+    plexopathy_probability: FloatArray
+
+
+def blend_weight(findings_used: int, days_since_onset: float | None) -> float:
+    """How far to pull the answer towards the prior when evidence is thin or early."""
+    thin = THIN_EVIDENCE_BLEND * max(0.0, 1.0 - findings_used / FULL_EVIDENCE)
+    early = FIRST_WEEK_BLEND if days_since_onset is not None and days_since_onset < 7 else 0.0
+    return max(thin, early)
+
+
+def _uncertainty(observations: Observations, leader: float, blend: float) -> tuple[str, ...]:
+    notes: list[str] = []
+    count = observations.count
+    if count == 0:
+        notes.append("No findings recorded: every localization is equally likely.")
+    elif count < FULL_EVIDENCE:
+        notes.append(
+            f"Only {count} finding(s) recorded: thin evidence, so the leading probability "
+            "is tempered towards the prior."
+        )
+    days = observations.days_since_onset
+    if days is not None and days < 7:
+        notes.append(
+            "First week after onset: denervation and amplitude loss have not developed yet, so "
+            "normal studies exclude little; repeat needle EMG 3 weeks after onset."
+        )
+    elif days is not None and days < 21:
+        notes.append(
+            "Less than 3 weeks since onset: limb fibrillation potentials may not have appeared yet."
+        )
+    if days is None and count > 0:
+        notes.append(
+            "Time since onset unknown: scored as 4 weeks or more; if onset was recent, normal "
+            "EMG and nerve conduction results exclude less than shown."
+        )
+    if count > 0 and leader < 0.5:
+        notes.append("No single localization dominates; see the next best tests.")
+    if blend > 0 and count > 0:
+        notes.append(f"The leading probability is tempered ({blend:.0%} blended with the prior).")
+    return tuple(notes)
+
+
+def _prior(model: LocalizationModel) -> FloatArray:
+    return np.asarray(np.exp(model.log_candidate_prior), dtype=np.float64)
+
+
+def _evidence_weights(
+    model: LocalizationModel, observations: Observations, joint: FloatArray
+) -> tuple[list[int], npt.NDArray[np.bool_], FloatArray]:
+    """Each observed finding's log-likelihood ratio (nats) for every candidate vs the rest.
+
+    "The rest" is the posterior mixture of all other candidates, with the background
+    polyneuropathy averaged out under each candidate's own posterior.
+    """
+    columns = list(observations.abnormal) + list(observations.normal)
+    is_abnormal = np.arange(len(columns)) < len(observations.abnormal)
+    if not columns:
+        return columns, is_abnormal, np.zeros((0, model.candidate_count))
+    table = model.abnormal[observations.time_bin, columns]  # obs × K × 2
+    p = np.where(is_abnormal[:, None, None], table, 1.0 - table)
+    candidate = joint.sum(axis=1)
+    given = joint / np.maximum(candidate, 1e-300)[:, None]
+    p_candidate = (p * given[None, :, :]).sum(axis=2)  # obs × K
+    total = p_candidate @ candidate
+    rest = (total[:, None] - candidate[None, :] * p_candidate) / np.maximum(
+        1.0 - candidate[None, :], 1e-12
+    )
+    weights = np.log(p_candidate) - np.log(np.maximum(rest, 1e-300))
+    return columns, is_abnormal, np.asarray(weights, dtype=np.float64)
+
+
+def _explain(
+    model: LocalizationModel,
+    columns: list[int],
+    is_abnormal: npt.NDArray[np.bool_],
+    weights: FloatArray,
+) -> tuple[tuple[FindingWeight, ...], tuple[FindingWeight, ...]]:
+    """The findings that pull one candidate up most, and those that pull it down most."""
+    if not columns:
+        return (), ()
+    order = np.argsort(-weights, kind="stable")
+    keys, labels = model.findings.keys, model.findings.labels
+
+    def weight(i: int) -> FindingWeight:
+        result: Literal["abnormal", "normal"] = "abnormal" if is_abnormal[i] else "normal"
+        return FindingWeight(
+            keys[columns[i]], labels[columns[i]], result, round(float(weights[i]), 4)
+        )
+
+    supporting = tuple(weight(int(i)) for i in order[:WEIGHTS_SHOWN] if weights[i] > 0.01)
+    contradicting = tuple(weight(int(i)) for i in order[::-1][:WEIGHTS_SHOWN] if weights[i] < -0.01)
+    return supporting, contradicting
+
+
+def localize(case: Case, kb: KnowledgeBase) -> Localization:
+    """Rank every lesion candidate for one case, with the findings behind the leaders."""
+    check_case_names(case, kb)
+    model = localization_model(kb)
+    observations = observe(case, model.findings, kb, model.finding_model)
+    joint = model.joint_posterior(observations)
+    raw = joint.sum(axis=1)
+    blend = blend_weight(observations.count, observations.days_since_onset)
+    shown = (1.0 - blend) * raw + blend * _prior(model)
+    order = np.argsort(-shown, kind="stable")
+    columns, is_abnormal, weights = _evidence_weights(model, observations, joint)
+    ranked: list[RankedCandidate] = []
+    for rank, column in enumerate(order):
+        candidate = model.arrays.candidates[int(column)]
+        supporting: tuple[FindingWeight, ...] = ()
+        contradicting: tuple[FindingWeight, ...] = ()
+        if rank < EXPLAINED_CANDIDATES:
+            supporting, contradicting = _explain(
+                model, columns, is_abnormal, weights[:, int(column)]
+            )
+        ranked.append(
+            RankedCandidate(
+                key=candidate.key,
+                id=candidate.id,
+                side=candidate.side,
+                kind=candidate.kind,
+                label=candidate.title,
+                probability=float(shown[column]),
+                supporting=supporting,
+                contradicting=contradicting,
+            )
+        )
+    plexus = np.array([c.kind == "plexus" for c in model.arrays.candidates])
+    return Localization(
+        candidates=tuple(ranked),
+        plexopathy_probability=float(shown[plexus].sum()),
+        background_polyneuropathy=float(joint[:, 1].sum()),
+        uncertainty=_uncertainty(observations, float(shown[order[0]]), blend),
+        tempered=blend > 0,
+        findings_used=observations.count,
+        days_since_onset=observations.days_since_onset,
+        kb_version=model.kb_version,
+        time_bin=observations.time_bin,
+        observed=tuple(sorted(observations.abnormal + observations.normal)),
+        joint_posterior=joint,
+    )
+
+
+def localize_batch(cases: Sequence[Case] | Iterable[Case], kb: KnowledgeBase) -> BatchLocalization:
+    """Score many cases in one vectorized pass (names are checked as in `localize`)."""
+    case_list = list(cases)
+    for case in case_list:
+        check_case_names(case, kb)
+    model = localization_model(kb)
+    batch = observe_batch(case_list, model.findings, kb, model.finding_model)
+    joint = model.joint_posterior_batch(batch)
+    raw = joint.sum(axis=2)
+    counts = (batch.matrix >= 0).sum(axis=1)
+    blends = np.array(
+        [blend_weight(int(n), c.days_since_onset) for n, c in zip(counts, case_list, strict=True)]
+    )
+    shown = (1.0 - blends[:, None]) * raw + blends[:, None] * _prior(model)[None, :]
+    plexus = np.array([c.kind == "plexus" for c in model.arrays.candidates])
+    return BatchLocalization(
+        candidate_keys=tuple(c.key for c in model.arrays.candidates),
+        probabilities=shown,
+        raw_probabilities=raw,
+        background_polyneuropathy=joint[:, :, 1].sum(axis=1),
+        plexopathy_probability=shown[:, plexus].sum(axis=1),
+    )

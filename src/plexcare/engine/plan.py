@@ -1,0 +1,325 @@
+"""The treatment plan: what to do for the likely causes and for this patient's deficits.
+
+Items come from the knowledge base only: the treatments each leading cause lists (by role), and
+rehabilitation matched to the movements this patient cannot do well (a treatment's
+`indicated_when_weak`, e.g. an ankle-foot orthosis for weak ankle dorsiflexion). Every item is
+checked against this patient's conditions (kidney function, anticoagulation, diabetes, age,
+pregnancy, infection, cancer, falls risk). A contraindicated item is kept and marked, never
+silently dropped: the clinician sees what was considered and why it is unsafe; conditions the
+case does not record are listed as unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from plexcare.engine.case import Case
+from plexcare.engine.etiology import RankedCause
+from plexcare.engine.etiology_features import EtiologyFindings
+from plexcare.engine.red_flags import RedFlagAlert
+from plexcare.engine.workup import leading_causes
+from plexcare.knowledge.model import Caution, KnowledgeBase, Movement, Treatment
+
+Group = Literal["cause_directed", "pain", "rehabilitation", "supportive", "referrals", "follow_up"]
+ROLE_GROUP: Mapping[str, Group] = {
+    "cause_directed": "cause_directed",
+    "pain": "pain",
+    "rehabilitation": "rehabilitation",
+    "supportive": "supportive",
+    "referral": "referrals",
+    "surgery": "referrals",
+}
+
+RENAL_IMPAIRMENT_EGFR = 60.0
+"""eGFR (mL/min/1.73 m²) below which drugs cleared by the kidney need a lower dose (CKD stage
+3 or worse); fda_label_neurontin_gabapentin."""
+SEVERE_RENAL_IMPAIRMENT_EGFR = 30.0
+"""eGFR below which many drugs are contraindicated or need a much lower dose (CKD stage 4)."""
+OLDER_ADULT_AGE = 65
+"""Age from which the Beers criteria apply; ags_beers_2023."""
+FALLS_MRC = 3
+"""Weakness at or below MRC 3 of these movements makes a fall likely (knee buckling, foot
+drop, a Trendelenburg gait); stewart_focal_2010."""
+FALLS_MOVEMENTS = frozenset(
+    {"knee_extension", "hip_abduction", "hip_extension", "ankle_dorsiflexion"}
+)
+
+CAUSE_DIRECTED_MIN = 0.2
+"""Cause-directed treatment is offered only for causes at least this probable (or the leader):
+immunotherapy for a 5 % possibility would do more harm than good."""
+CONFIRM_BELOW = 0.6
+"""Below this probability a cause-directed item says 'once the cause is confirmed'."""
+
+MOVEMENTS: frozenset[str] = frozenset(get_args(Movement))
+SEVERITY_RANK = {"contraindicated": 0, "adjust_dose": 1, "monitor": 2}
+
+
+@dataclass(frozen=True)
+class AppliedCaution:
+    condition: str
+    severity: str
+    text: str
+    because: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    treatment: str
+    name: str
+    kind: str
+    group: Group
+    why: str
+    evidence: str
+    dosing: str
+    patient_text: str
+    cautions: tuple[AppliedCaution, ...]
+    unchecked: tuple[str, ...]
+    contraindicated: bool
+    for_causes: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowUpVisit:
+    when: str
+    what: str
+    why: str
+
+
+@dataclass(frozen=True)
+class TreatmentPlan:
+    cause_directed: tuple[PlanItem, ...]
+    pain: tuple[PlanItem, ...]
+    rehabilitation: tuple[PlanItem, ...]
+    supportive: tuple[PlanItem, ...]
+    referrals: tuple[PlanItem, ...]
+    follow_up: tuple[FollowUpVisit, ...]
+
+    @property
+    def items(self) -> tuple[PlanItem, ...]:
+        return (
+            *self.cause_directed,
+            *self.pain,
+            *self.rehabilitation,
+            *self.supportive,
+            *self.referrals,
+        )
+
+
+@dataclass(frozen=True)
+class WeakMovement:
+    movement: str
+    mrc: int
+    where: str
+
+
+def weak_movements(case: Case, kb: KnowledgeBase) -> dict[str, WeakMovement]:
+    """The weakest MRC grade per movement, from strength keyed by muscle or by movement."""
+    weakest: dict[str, WeakMovement] = {}
+    for side, exam in sorted(case.exam.items()):
+        for key, mrc in exam.strength.items():
+            movement = kb.muscles[key].movement if key in kb.muscles else key
+            if movement not in MOVEMENTS or mrc >= 5:
+                continue
+            current = weakest.get(movement)
+            if current is None or mrc < current.mrc:
+                where = f"{key.replace('_', ' ')} {side}"
+                weakest[movement] = WeakMovement(movement, mrc, where)
+    return weakest
+
+
+def patient_conditions(
+    case: Case, findings: EtiologyFindings, weak: Mapping[str, WeakMovement]
+) -> dict[str, tuple[bool | None, str]]:
+    """Each caution condition: true, false or unknown (None), with what shows it."""
+    egfr = case.labs.egfr
+    renal = None if egfr is None else egfr < RENAL_IMPAIRMENT_EGFR
+    severe = None if egfr is None else egfr < SEVERE_RENAL_IMPAIRMENT_EGFR
+    infection = "present" in (findings.state("fever"), findings.state("imaging_abscess"))
+    infection_known = findings.state("fever") != "unknown" or bool(case.imaging)
+    falls = [w for m, w in weak.items() if m in FALLS_MOVEMENTS and w.mrc <= FALLS_MRC]
+    older = case.age >= OLDER_ADULT_AGE
+    falls_known = bool(case.exam) or older
+
+    def feature(name: str) -> bool | None:
+        state = findings.state(name)
+        return None if state == "unknown" else state == "present"
+
+    return {
+        "renal_impairment": (renal, f"eGFR {egfr:g}" if egfr is not None else ""),
+        "severe_renal_impairment": (severe, f"eGFR {egfr:g}" if egfr is not None else ""),
+        "anticoagulated": (feature("anticoagulated"), findings.reasons.get("anticoagulated", "")),
+        "diabetes": (feature("diabetes"), findings.reasons.get("diabetes", "")),
+        "older_adult": (older, f"age {case.age}"),
+        "pregnancy": (case.history.pregnant, "pregnant"),
+        "active_infection": (
+            infection if infection_known else None,
+            findings.reasons.get("fever", "") if infection else "",
+        ),
+        "cancer": (feature("cancer_history"), findings.reasons.get("cancer_history", "")),
+        "falls_risk": (
+            bool(falls) or older if falls_known else None,
+            ", ".join(f"{w.where} MRC {w.mrc}" for w in falls)
+            or (f"age {case.age}" if older else ""),
+        ),
+        "peptic_ulcer": (None, ""),
+        "heart_failure": (None, ""),
+    }
+
+
+def _check(
+    treatment: Treatment, conditions: Mapping[str, tuple[bool | None, str]]
+) -> tuple[tuple[AppliedCaution, ...], tuple[str, ...]]:
+    applied: list[AppliedCaution] = []
+    unchecked: list[str] = []
+    for caution in treatment.cautions:
+        state, because = conditions.get(caution.condition, (None, ""))
+        if state:
+            applied.append(_applied(caution, because))
+        elif state is None and caution.condition not in unchecked:
+            unchecked.append(caution.condition)
+    applied.sort(key=lambda c: SEVERITY_RANK[c.severity])
+    return tuple(applied), tuple(unchecked)
+
+
+def _applied(caution: Caution, because: str) -> AppliedCaution:
+    return AppliedCaution(
+        condition=caution.condition,
+        severity=caution.severity,
+        text=caution.text,
+        because=because,
+        sources=caution.sources,
+    )
+
+
+def _item(
+    treatment: Treatment,
+    group: Group,
+    why: str,
+    causes: tuple[str, ...],
+    conditions: Mapping[str, tuple[bool | None, str]],
+) -> PlanItem:
+    cautions, unchecked = _check(treatment, conditions)
+    return PlanItem(
+        treatment=treatment.id,
+        name=treatment.name,
+        kind=treatment.kind,
+        group=group,
+        why=why,
+        evidence=treatment.evidence,
+        dosing=treatment.dosing,
+        patient_text=treatment.patient_text,
+        cautions=cautions,
+        unchecked=unchecked,
+        contraindicated=any(c.severity == "contraindicated" for c in cautions),
+        for_causes=causes,
+        sources=treatment.sources,
+    )
+
+
+def _follow_up(
+    red_flags: Iterable[RedFlagAlert], weak: Mapping[str, WeakMovement]
+) -> tuple[FollowUpVisit, ...]:
+    """A visit schedule (conventions from dyck_thaisetthawatkul_2014 and stewart_focal_2010)."""
+    visits: list[FollowUpVisit] = []
+    if any(flag.urgency in ("emergency", "urgent") for flag in red_flags):
+        visits.append(
+            FollowUpVisit(
+                "within 1 week",
+                "review the urgent work-up results and the examination",
+                "a red flag is raised",
+            )
+        )
+    visits.append(
+        FollowUpVisit(
+            "in 6 weeks",
+            "repeat the MRC sum score, pain score and walking",
+            "to see whether weakness and pain are improving and adjust treatment",
+        )
+    )
+    if weak:
+        visits.append(
+            FollowUpVisit(
+                "at 3-6 months",
+                "repeat nerve conduction and needle EMG if strength has not improved",
+                "reinnervation shows on EMG before strength returns; no change suggests an "
+                "ongoing or missed cause",
+            )
+        )
+    return tuple(visits)
+
+
+def _deficit_absent(
+    treatment: Treatment, weak: Mapping[str, WeakMovement], *, examined: bool
+) -> bool:
+    """A device or therapy for a deficit (an orthosis for foot drop) the examination excludes."""
+    if not treatment.indicated_when_weak or not examined:
+        return False
+    return not any(
+        movement in weak and weak[movement].mrc < treatment.indicated_below_mrc
+        for movement in treatment.indicated_when_weak
+    )
+
+
+def build_plan(
+    case: Case,
+    findings: EtiologyFindings,
+    causes: Iterable[RankedCause],
+    red_flags: Iterable[RedFlagAlert],
+    kb: KnowledgeBase,
+) -> TreatmentPlan:
+    """Assemble the plan from the knowledge base for this patient's causes and deficits."""
+    ranked = list(causes)
+    flags = list(red_flags)
+    leading = leading_causes(ranked, {d for f in flags for d in f.concerns})
+    leader = ranked[0].disorder if ranked else None
+    weak = weak_movements(case, kb)
+    conditions = patient_conditions(case, findings, weak)
+    chosen: dict[str, tuple[Group, list[str], list[str]]] = {}
+    for disorder_id, probability in leading.items():
+        disorder = kb.disorders[disorder_id]
+        for use in disorder.treatments:
+            group = ROLE_GROUP[use.role]
+            if _deficit_absent(kb.treatments[use.treatment], weak, examined=bool(case.exam)):
+                continue
+            if (
+                group in ("cause_directed", "referrals")
+                and use.role != "referral"
+                and (probability < CAUSE_DIRECTED_MIN and disorder_id != leader)
+            ):
+                continue
+            confirm = group == "cause_directed" and probability < CONFIRM_BELOW
+            why = f"for {disorder.name.lower()} ({probability:.0%})"
+            why += ", once the cause is confirmed" if confirm else ""
+            entry = chosen.setdefault(use.treatment, (group, [], []))
+            entry[1].append(why)
+            entry[2].append(disorder_id)
+    for treatment in kb.treatments.values():
+        matched = [
+            weak[m]
+            for m in treatment.indicated_when_weak
+            if m in weak and weak[m].mrc < treatment.indicated_below_mrc
+        ]
+        if matched:
+            why = "for weakness: " + ", ".join(
+                f"{w.movement.replace('_', ' ')} MRC {w.mrc} ({w.where})" for w in matched
+            )
+            entry = chosen.setdefault(treatment.id, ("rehabilitation", [], []))
+            entry[1].insert(0, why)
+    groups: dict[Group, list[PlanItem]] = {g: [] for g in get_args(Group)}
+    for treatment_id, (group, whys, disorder_ids) in chosen.items():
+        item = _item(
+            kb.treatments[treatment_id], group, "; ".join(whys), tuple(disorder_ids), conditions
+        )
+        groups[group].append(item)
+    return TreatmentPlan(
+        cause_directed=tuple(groups["cause_directed"]),
+        pain=tuple(groups["pain"]),
+        rehabilitation=tuple(groups["rehabilitation"]),
+        supportive=tuple(groups["supportive"]),
+        referrals=tuple(groups["referrals"]),
+        follow_up=_follow_up(flags, weak),
+    )

@@ -1,0 +1,117 @@
+"""Deriving the etiology features from a case: present, absent, or honestly unknown."""
+
+from __future__ import annotations
+
+from plexcare.engine.etiology_features import derive_etiology_findings
+from tests.engine.plan_fixtures import case
+
+
+def test_an_empty_case_states_only_what_age_tells() -> None:
+    found = derive_etiology_findings(case(age=40))
+    assert found.present == frozenset()
+    assert found.absent == {"age_over_50"}
+    assert found.state("diabetes") == "unknown"
+
+
+def test_diabetes_comes_from_history_or_a_diabetic_hba1c() -> None:
+    assert derive_etiology_findings(case(history={"diabetes": "type2"})).state("diabetes") == (
+        "present"
+    )
+    by_lab = derive_etiology_findings(case(labs={"hba1c": 7.1}))
+    assert by_lab.state("diabetes") == "present"
+    assert by_lab.state("hba1c_high") == "present"
+    normal = derive_etiology_findings(case(labs={"hba1c": 5.4}))
+    assert normal.state("diabetes") == "absent"
+    assert normal.state("hba1c_high") == "absent"
+
+
+def test_tempo_sets_one_onset_feature_and_clears_the_others() -> None:
+    found = derive_etiology_findings(case(tempo="subacute"))
+    assert found.state("onset_subacute") == "present"
+    assert found.state("onset_acute") == "absent"
+    assert found.state("onset_chronic") == "absent"
+
+
+def test_pain_score_sets_severe_or_painless_at_the_named_cut_offs() -> None:
+    assert derive_etiology_findings(case(pain={"score": 8})).state("severe_pain") == "present"
+    assert derive_etiology_findings(case(pain={"score": 6})).state("severe_pain") == "absent"
+    assert derive_etiology_findings(case(pain={"score": 2})).state("painless") == "present"
+    assert derive_etiology_findings(case(pain={"score": 3})).state("painless") == "absent"
+
+
+def test_reduced_anal_tone_alone_counts_as_sphincter_dysfunction() -> None:
+    found = derive_etiology_findings(case(anal_tone="reduced"))
+    assert found.state("sphincter_dysfunction") == "present"
+    assert "anal tone" in found.reasons["sphincter_dysfunction"]
+
+
+def test_denied_sphincter_symptoms_are_absent_not_unknown() -> None:
+    found = derive_etiology_findings(
+        case(symptoms={"bladder_bowel": False, "saddle_numbness": False})
+    )
+    assert found.state("sphincter_dysfunction") == "absent"
+
+
+def test_myokymia_in_any_needled_muscle_is_present_and_a_clean_study_is_absent() -> None:
+    myokymic = case(emg={"left": {"vastus_lateralis": {"myokymia": True}}})
+    assert derive_etiology_findings(myokymic).state("emg_myokymia") == "present"
+    clean = case(emg={"left": {"vastus_lateralis": {"fibrillations": 2}}})
+    assert derive_etiology_findings(clean).state("emg_myokymia") == "absent"
+
+
+def test_imaging_sets_what_it_shows_and_clears_the_rest() -> None:
+    found = derive_etiology_findings(case(imaging=[{"kind": "haematoma", "side": "left"}]))
+    assert found.state("imaging_haematoma") == "present"
+    assert found.state("imaging_mass") == "absent"
+    normal = derive_etiology_findings(case(imaging=[{"kind": "normal"}]))
+    assert normal.present == {"age_over_50"}
+    assert "imaging_abscess" in normal.absent
+
+
+def test_a_mildly_raised_ck_is_left_unknown_and_a_high_one_is_raised() -> None:
+    assert derive_etiology_findings(case(labs={"ck": 400})).state("ck_raised") == "unknown"
+    assert derive_etiology_findings(case(labs={"ck": 1500})).state("ck_raised") == "present"
+    assert derive_etiology_findings(case(labs={"ck": 120})).state("ck_raised") == "absent"
+
+
+def test_inflammatory_markers_and_csf_protein_use_their_limits() -> None:
+    found = derive_etiology_findings(case(labs={"esr": 12, "crp": 25, "csf_protein": 80}))
+    assert found.state("raised_inflammatory_markers") == "present"
+    assert "CRP 25" in found.reasons["raised_inflammatory_markers"]
+    assert found.state("csf_protein_raised") == "present"
+
+
+def test_brisk_reflex_or_extensor_plantar_are_upper_motor_neuron_signs() -> None:
+    brisk = case(exam={"left": {"reflexes": {"knee_jerk": "brisk"}}})
+    assert derive_etiology_findings(brisk).state("upper_motor_neuron_signs") == "present"
+    flexor = case(exam={"left": {"reflexes": {"knee_jerk": "reduced"}, "plantar": "flexor"}})
+    assert derive_etiology_findings(flexor).state("upper_motor_neuron_signs") == "absent"
+
+
+def test_history_items_use_their_conventions() -> None:
+    found = derive_etiology_findings(
+        case(
+            history={
+                "anticoagulant": "apixaban",
+                "recent_surgery": "hip_arthroplasty",
+                "delivery_weeks_ago": 20,
+                "trauma": "other",
+                "cancer": {"site": "prostate"},
+            },
+            labs={"inr": 4.2},
+            symptoms={"weight_loss_kg": 6},
+        )
+    )
+    assert {
+        "anticoagulated",
+        "inr_supratherapeutic",
+        "recent_pelvic_or_hip_surgery",
+        "cancer_history",
+        "recent_weight_loss",
+    } <= found.present
+    assert {"recent_delivery", "pelvic_trauma"} <= found.absent
+
+
+def test_both_sides_affected_is_bilateral() -> None:
+    assert derive_etiology_findings(case(affected_side="both")).state("bilateral") == "present"
+    assert derive_etiology_findings(case(affected_side="left")).state("bilateral") == "absent"
