@@ -67,8 +67,8 @@ def _red_flags(console: Console, assessment: Assessment) -> None:
 
 
 def _finding(weight: FindingWeight) -> str:
-    """'weakness: left iliacus' when abnormal, 'no weakness: left iliacus' when normal."""
-    return weight.label if weight.result == "abnormal" else f"no {weight.label}"
+    """The finding as found: 'weakness of left Iliacus' or 'normal strength of left Iliacus'."""
+    return weight.label
 
 
 def _localization(console: Console, assessment: Assessment) -> None:

@@ -34,6 +34,24 @@ STUDY_KIND = {
     "f_wave": FindingKind.LATE_RESPONSE,
     "h_reflex": FindingKind.LATE_RESPONSE,
 }
+FINDING_WORDS: dict[FindingKind, tuple[str, str]] = {
+    FindingKind.WEAKNESS: ("weakness of", "normal strength of"),
+    FindingKind.FIBRILLATIONS: ("fibrillations in", "no fibrillations in"),
+    FindingKind.NEUROGENIC_UNITS: ("neurogenic motor units in", "normal motor units in"),
+    FindingKind.MYOPATHIC_UNITS: ("myopathic motor units in", "no myopathic units in"),
+    FindingKind.FASCICULATIONS: ("fasciculations in", "no fasciculations in"),
+    FindingKind.MYOKYMIA: ("myokymia in", "no myokymia in"),
+    FindingKind.HYPOREFLEXIA: ("reduced or absent", "normal"),
+    FindingKind.HYPERREFLEXIA: ("brisk", "not brisk:"),
+    FindingKind.SENSORY_LOSS: ("sensory loss over", "normal sensation over"),
+    FindingKind.SNAP_LOW: ("low or absent", "normal"),
+    FindingKind.CMAP_LOW: ("low", "normal"),
+    FindingKind.LATE_RESPONSE: ("prolonged or absent", "normal"),
+    FindingKind.SLOWING: ("slowed conduction in the", "normal conduction velocity in the"),
+    FindingKind.LEG_AFFECTED: ("symptoms in the", "no symptoms in the"),
+}
+"""How each kind of finding reads when abnormal and when normal."""
+
 SLOWING_FRACTION = 0.75  # below 75 % of the lower limit is beyond what axon loss explains
 
 
@@ -52,8 +70,13 @@ class FindingSpec:
 
     @property
     def label(self) -> str:
+        return self.describe(abnormal=True)
+
+    def describe(self, *, abnormal: bool) -> str:
+        """The finding in a clinician's words, as found: 'weak left tibialis anterior'."""
         where = "" if self.organ.side == "midline" else f"{self.organ.side} "
-        return f"{self.kind.value.replace('_', ' ')}: {where}{self.organ.name}"
+        abnormal_text, normal_text = FINDING_WORDS[self.kind]
+        return f"{abnormal_text if abnormal else normal_text} {where}{self.organ.name}"
 
 
 @dataclass(frozen=True)

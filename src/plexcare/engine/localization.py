@@ -25,6 +25,7 @@ from plexcare.knowledge.model import KnowledgeBase
 FloatArray = npt.NDArray[np.float64]
 EXPLAINED_CANDIDATES = 10
 WEIGHTS_SHOWN = 5
+MEANINGFUL_WEIGHT = 0.1  # nats: a finding that shifts the odds by less than ~10 % is not shown
 FULL_EVIDENCE = 6  # findings at which thin-evidence tempering stops
 THIN_EVIDENCE_BLEND = 0.5
 FIRST_WEEK_BLEND = 0.25
@@ -152,10 +153,13 @@ def _prior(model: LocalizationModel) -> FloatArray:
 def _evidence_weights(
     model: LocalizationModel, observations: Observations, joint: FloatArray
 ) -> tuple[list[int], npt.NDArray[np.bool_], FloatArray]:
-    """Each observed finding's log-likelihood ratio (nats) for every candidate vs the rest.
+    """Each observed finding's log-likelihood ratio (nats) for every candidate vs the others.
 
-    "The rest" is the posterior mixture of all other candidates, with the background
-    polyneuropathy averaged out under each candidate's own posterior.
+    "The others" are weighted by the prior, not the posterior: a finding supports a candidate
+    when it is likelier there than across the other places a lesion could be. Weighting by the
+    posterior would make a finding the leader shares with a close runner-up look like evidence
+    against the leader (tibialis anterior weakness "against" L5 because the lumbosacral trunk
+    predicts it slightly more), which reads wrongly to a clinician.
     """
     columns = list(observations.abnormal) + list(observations.normal)
     is_abnormal = np.arange(len(columns)) < len(observations.abnormal)
@@ -166,9 +170,10 @@ def _evidence_weights(
     candidate = joint.sum(axis=1)
     given = joint / np.maximum(candidate, 1e-300)[:, None]
     p_candidate = (p * given[None, :, :]).sum(axis=2)  # obs × K
-    total = p_candidate @ candidate
-    rest = (total[:, None] - candidate[None, :] * p_candidate) / np.maximum(
-        1.0 - candidate[None, :], 1e-12
+    prior = _prior(model)
+    total = p_candidate @ prior
+    rest = (total[:, None] - prior[None, :] * p_candidate) / np.maximum(
+        1.0 - prior[None, :], 1e-12
     )
     weights = np.log(p_candidate) - np.log(np.maximum(rest, 1e-300))
     return columns, is_abnormal, np.asarray(weights, dtype=np.float64)
@@ -184,16 +189,20 @@ def _explain(
     if not columns:
         return (), ()
     order = np.argsort(-weights, kind="stable")
-    keys, labels = model.findings.keys, model.findings.labels
+    keys, specs = model.findings.keys, model.findings.specs
 
     def weight(i: int) -> FindingWeight:
-        result: Literal["abnormal", "normal"] = "abnormal" if is_abnormal[i] else "normal"
-        return FindingWeight(
-            keys[columns[i]], labels[columns[i]], result, round(float(weights[i]), 4)
-        )
+        abnormal = bool(is_abnormal[i])
+        result: Literal["abnormal", "normal"] = "abnormal" if abnormal else "normal"
+        label = specs[columns[i]].describe(abnormal=abnormal)
+        return FindingWeight(keys[columns[i]], label, result, round(float(weights[i]), 4))
 
-    supporting = tuple(weight(int(i)) for i in order[:WEIGHTS_SHOWN] if weights[i] > 0.01)
-    contradicting = tuple(weight(int(i)) for i in order[::-1][:WEIGHTS_SHOWN] if weights[i] < -0.01)
+    strongest_for = order[:WEIGHTS_SHOWN]
+    strongest_against = order[::-1][:WEIGHTS_SHOWN]
+    supporting = tuple(weight(int(i)) for i in strongest_for if weights[i] > MEANINGFUL_WEIGHT)
+    contradicting = tuple(
+        weight(int(i)) for i in strongest_against if weights[i] < -MEANINGFUL_WEIGHT
+    )
     return supporting, contradicting
 
 
