@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     waitlist_offer_minutes: int = Field(default=60, ge=1, le=24 * 60)
     session_days: int = Field(default=14, ge=1)
     secure_cookies: bool = False
+    upload_dir: Path = Field(default_factory=lambda: Path("var/uploads").resolve())
+    """Second-opinion files: outside the package and any folder the web server serves."""
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     @field_validator("clinic_timezone")
     @classmethod

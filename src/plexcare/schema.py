@@ -11,6 +11,12 @@ MODEL_MODULES = (
     "plexcare.clinic.models",
     "plexcare.scheduling.models",
     "plexcare.notifications.models",
+    "plexcare.cases.models",
+    "plexcare.triage.models",
+    "plexcare.second_opinions.models",
+    "plexcare.callbacks.models",
+    "plexcare.packages.models",
+    "plexcare.followup.models",
 )
 
 

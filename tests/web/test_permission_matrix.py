@@ -11,18 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor
+from plexcare.callbacks import service as callbacks
+from plexcare.cases import service as cases
+from plexcare.engine import Case
+from plexcare.knowledge.loader import knowledge_base
+from plexcare.packages import service as packages
+from plexcare.packages.catalogue import HealthPackage
+from plexcare.packages.itinerary import PackageItem
 from plexcare.scheduling import service as booking
 from plexcare.scheduling import waitlist
 from plexcare.scheduling.waitlist_order import Urgency
+from plexcare.second_opinions import service as second_opinions
+from plexcare.second_opinions.models import SecondOpinionFile
 from plexcare.web.app import create_app
 from tests.conftest_db import PASSWORD, TEST_NOW, Personas, SmallClinic
 
@@ -54,6 +66,10 @@ BOOKERS = rule(401, ALLOW, ALLOW, 403, ALLOW, ALLOW)
 STAFF = rule(401, 403, 403, ALLOW, ALLOW, ALLOW)
 DESK = rule(401, 403, 403, 403, ALLOW, ALLOW)
 ADMIN = rule(401, 403, 403, 403, 403, ALLOW)
+CLINICIAN_ONLY = rule(401, 403, 403, ALLOW, 403, 403)
+CLINICAL = rule(401, 403, 403, ALLOW, 403, ALLOW)
+NOT_DESK = rule(401, ALLOW, ALLOW, ALLOW, 403, ALLOW)
+PATIENT_ONLY = rule(401, ALLOW, ALLOW, 403, 403, 403)
 
 MATRIX: dict[str, dict[str, Any]] = {
     "POST /api/v1/auth/register": PUBLIC,
@@ -87,6 +103,32 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/waitlist": SIGNED_IN,
     "DELETE /api/v1/waitlist/{entry_id}": OWN_RECORD_NOT_CLINICIAN,
     "GET /api/v1/outbox": ADMIN,
+    "POST /api/v1/cases": CLINICIAN_ONLY,
+    "GET /api/v1/cases": NOT_DESK,
+    "GET /api/v1/cases/{case_id}": CLINICAL,
+    "POST /api/v1/cases/{case_id}/versions": CLINICIAN_ONLY,
+    "GET /api/v1/cases/{case_id}/versions": CLINICAL,
+    "GET /api/v1/cases/{case_id}/versions/{number}": CLINICAL,
+    "GET /api/v1/cases/{case_id}/compare": CLINICAL,
+    "GET /api/v1/cases/{case_id}/plan": OWN_RECORD,
+    "GET /api/v1/triage/questions": PUBLIC,
+    "POST /api/v1/triage": PUBLIC,
+    "POST /api/v1/second-opinions": PATIENT_ONLY,
+    "GET /api/v1/second-opinions": SIGNED_IN,
+    "GET /api/v1/second-opinions/{request_id}": OWN_RECORD,
+    "POST /api/v1/second-opinions/{request_id}/review": CLINICIAN_ONLY,
+    "POST /api/v1/second-opinions/{request_id}/answer": CLINICIAN_ONLY,
+    "GET /api/v1/second-opinions/{request_id}/files/{file_id}": OWN_RECORD,
+    "POST /api/v1/callbacks": PUBLIC,
+    "GET /api/v1/callbacks": DESK,
+    "PATCH /api/v1/callbacks/{callback_id}": DESK,
+    "GET /api/v1/packages": PUBLIC,
+    "GET /api/v1/packages/{code}/itinerary": PUBLIC,
+    "POST /api/v1/packages/{code}/bookings": BOOKERS,
+    "GET /api/v1/package-bookings": SIGNED_IN,
+    "GET /api/v1/outcome-scales": PUBLIC,
+    "POST /api/v1/follow-up-visits": CLINICIAN_ONLY,
+    "GET /api/v1/patients/{patient_id}/follow-up": OWN_RECORD,
 }
 
 
@@ -120,6 +162,74 @@ def test_the_route_walker_sees_plain_api_routes() -> None:
     app = FastAPI()
     app.router.routes.append(APIRoute("/api/v1/probe", lambda: None, methods=["GET"]))
     assert api_endpoints(app) == {"GET /api/v1/probe"}
+
+
+MATRIX_PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
+MATRIX_CASE = {
+    "age": 58,
+    "sex": "female",
+    "affected_side": "right",
+    "exam": {"right": {"strength": {"tibialis_anterior": 2}}},
+}
+
+
+def patient_service_records(
+    session: Session, clinic_people: SmallClinic, upload_dir: Path
+) -> dict[str, Any]:
+    """Patient A's case and the other patient-service records the object-level rows name."""
+    doctor = Actor(user_id=clinic_people.clinician_user.id, role="clinician")
+    record, version = cases.create_case(
+        session=session,
+        actor=doctor,
+        patient_id=clinic_people.patient_a.id,
+        title="Right foot drop",
+        case=Case.model_validate(MATRIX_CASE),
+        note_for_patient="",
+        kb=knowledge_base(),
+        now=TEST_NOW,
+    )
+    opinion, _stored = second_opinions.submit(
+        session=session,
+        actor=Actor(user_id=clinic_people.patient_a.id, role="patient"),
+        question="Do I need surgery for this foot drop?",
+        files=[second_opinions.IncomingFile(stream=BytesIO(MATRIX_PDF), file_name="report.pdf")],
+        directory=upload_dir,
+        max_bytes=1024 * 1024,
+        now=TEST_NOW,
+    )
+    file_id = session.scalars(select(SecondOpinionFile.id)).one()
+    workup = HealthPackage(
+        code="plexus_workup",
+        name="Plexus work-up",
+        description="A consultation, then nerve conduction studies and EMG.",
+        items=(
+            PackageItem("neuro_consult", "Consultation", timedelta(minutes=30)),
+            PackageItem("emg_ncs", "Nerve conduction studies and EMG", timedelta(minutes=60)),
+        ),
+        price_minor_units=50_000,
+    )
+    packages.add_package(session=session, package=workup)
+    callback = callbacks.request_callback(
+        session=session,
+        actor=Actor(user_id=None, role="anonymous"),
+        full_name="Sam Caller",
+        phone="020 7946 0018",
+        region="GB",
+        preferred_start=None,
+        preferred_end=None,
+        reason="Please call me about a nerve test.",
+        urgency="routine",
+        now=TEST_NOW,
+    )
+    return {
+        "case_id": record.id,
+        "number": version.number,
+        "request_id": opinion.id,
+        "file_id": file_id,
+        "callback_id": callback.id,
+        "code": workup.code,
+        "patient_id": clinic_people.patient_a.id,
+    }
 
 
 def body_for(endpoint: str, clinic_people: SmallClinic, persona: str) -> dict[str, Any] | None:
@@ -177,13 +287,40 @@ def body_for(endpoint: str, clinic_people: SmallClinic, persona: str) -> dict[st
                 else {}
             ),
         },
+        "POST /api/v1/cases": {
+            "patient_id": clinic_people.patient_a.id,
+            "title": "Right foot drop",
+            "case": MATRIX_CASE,
+        },
+        "POST /api/v1/cases/{case_id}/versions": {"case": MATRIX_CASE},
+        "POST /api/v1/triage": {"answers": {"numbness": True}},
+        "POST /api/v1/callbacks": {
+            "full_name": "Sam Caller",
+            "phone": "020 7946 0018",
+            "reason": "Please call me about a nerve test.",
+        },
+        "PATCH /api/v1/callbacks/{callback_id}": {"status": "in_progress"},
+        "POST /api/v1/follow-up-visits": {
+            "patient_id": clinic_people.patient_a.id,
+            "seen_at": TEST_NOW.isoformat(),
+            "scores": [{"scale": "pain_numeric_rating", "value": 4}],
+        },
+        "POST /api/v1/packages/{code}/bookings": (
+            {"patient_id": clinic_people.patient_a.id} if persona in ("front_desk", "admin") else {}
+        ),
+        "POST /api/v1/second-opinions/{request_id}/answer": {
+            "opinion": "No surgery is needed; continue physiotherapy."
+        },
     }
     return bodies.get(endpoint)
 
 
 @pytest.fixture
-def records_of_patient_a(session: Session, small_clinic: SmallClinic) -> dict[str, int]:
+def records_of_patient_a(
+    session: Session, small_clinic: SmallClinic, client: TestClient, tmp_path: Path
+) -> dict[str, Any]:
     """Patient A's appointment, hold and waitlist entry, for the object-level rows."""
+    client.app.state.upload_dir = tmp_path  # type: ignore[attr-defined]
     ann = Actor(user_id=small_clinic.patient_a.id, role="patient")
     appointment = booking.book(
         session=session,
@@ -209,12 +346,14 @@ def records_of_patient_a(session: Session, small_clinic: SmallClinic) -> dict[st
         urgency=Urgency.SOON,
         now=TEST_NOW,
     )
+    others = patient_service_records(session, small_clinic, tmp_path)
     session.commit()
     return {
         "appointment_id": appointment.id,
         "hold_id": hold.id,
         "entry_id": entry.id,
         "clinician_id": small_clinic.neurologist.id,
+        **others,
     }
 
 
@@ -224,7 +363,7 @@ def test_each_persona_gets_what_the_matrix_says(
     client: TestClient,
     personas: Personas,
     small_clinic: SmallClinic,
-    records_of_patient_a: dict[str, int],
+    records_of_patient_a: dict[str, Any],
 ) -> None:
     method, path = endpoint.split(" ", 1)
     url = path.format(**records_of_patient_a)

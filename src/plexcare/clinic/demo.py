@@ -18,6 +18,7 @@ from plexcare.accounts.roles import Role
 from plexcare.clinic import repository
 from plexcare.clinic import service as clinic
 from plexcare.clinic.service import Specialty
+from plexcare.packages.demo import load_demo_packages
 
 
 @dataclass(frozen=True)
@@ -120,5 +121,6 @@ def load_demo_clinic(*, session: Session, now: datetime) -> bool:
                 starts=time(12, 30),
                 ends=time(13, 30),
             )
+    load_demo_packages(session=session)
     session.flush()
     return True

@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from plexcare.notifications.models import OutboxMessage
 
-MESSAGE_KINDS = ("confirmation", "change", "cancellation", "reminder", "waitlist_offer")
+MESSAGE_KINDS = (
+    "confirmation",
+    "change",
+    "cancellation",
+    "reminder",
+    "waitlist_offer",
+    "second_opinion_answered",
+)
 CHANNELS = ("email", "sms")
 REMINDER_LEAD = timedelta(hours=24)
 """Reminders go out a day ahead (or at once when the appointment is sooner)."""

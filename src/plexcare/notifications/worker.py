@@ -83,6 +83,12 @@ def _render(
     session: Session, message: OutboxMessage, patient: User, settings: Settings, now: datetime
 ) -> tuple[str, str, str, bytes | None, str]:
     """Subject, e-mail text, short text, optional .ics and its iTIP method."""
+    if message.kind == "second_opinion_answered":
+        text = (
+            f"Dear {patient.full_name}, a specialist has answered your request for a second "
+            "opinion. Sign in to plexcare to read it."
+        )
+        return "Your second opinion is ready", text, text, None, ""
     if message.kind == "waitlist_offer" or message.appointment_id is None:
         text = (
             f"Dear {patient.full_name}, an earlier appointment has become free and is being "

@@ -26,6 +26,7 @@ _TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     422: "Invalid input",
+    429: "Too many requests",
     503: "Service unavailable",
 }
 _log = logging.getLogger(__name__)

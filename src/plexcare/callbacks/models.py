@@ -1,0 +1,40 @@
+"""Callback requests the front desk works through (ORM only).
+
+`due_at` is the response target computed once, at request time, from the clinic's hours
+(`queue_rules.response_due`), so "overdue" is a plain comparison the database can filter on.
+`client_key` (an IP or an IPv6 /64) is kept only to count requests for the rate limit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from plexcare.db import Base, UTCDateTime
+
+
+class CallbackRequest(Base):
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    """E.164, so spacing can never make one number look like two."""
+    preferred_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    preferred_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reason: Mapped[str] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    owner_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    patient_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

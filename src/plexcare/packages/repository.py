@@ -1,0 +1,67 @@
+"""Queries for the package catalogue and package bookings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from plexcare.packages.models import (
+    HealthPackageItemRow,
+    HealthPackageRow,
+    PackageBooking,
+    PackageBookingAppointment,
+)
+from plexcare.scheduling.models import Appointment
+
+
+def packages(*, session: Session) -> Sequence[HealthPackageRow]:
+    return session.scalars(
+        select(HealthPackageRow)
+        .where(HealthPackageRow.active.is_(True))
+        .order_by(HealthPackageRow.id)
+    ).all()
+
+
+def package_by_code(*, session: Session, code: str) -> HealthPackageRow | None:
+    return session.scalar(select(HealthPackageRow).where(HealthPackageRow.code == code))
+
+
+def package_by_id(*, session: Session, package_id: int) -> HealthPackageRow | None:
+    return session.get(HealthPackageRow, package_id)
+
+
+def items_of(*, session: Session, package_id: int) -> Sequence[HealthPackageItemRow]:
+    return session.scalars(
+        select(HealthPackageItemRow)
+        .where(HealthPackageItemRow.package_id == package_id)
+        .order_by(HealthPackageItemRow.position)
+    ).all()
+
+
+def bookings(
+    *, session: Session, patient_id: int | None, limit: int, offset: int
+) -> tuple[Sequence[PackageBooking], int]:
+    query = select(PackageBooking)
+    if patient_id is not None:
+        query = query.where(PackageBooking.patient_id == patient_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(PackageBooking.created_at.desc(), PackageBooking.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return rows, total
+
+
+def appointments_of(*, session: Session, booking_id: int) -> Sequence[Appointment]:
+    return session.scalars(
+        select(Appointment)
+        .join(
+            PackageBookingAppointment,
+            PackageBookingAppointment.appointment_id == Appointment.id,
+        )
+        .where(PackageBookingAppointment.package_booking_id == booking_id)
+        .order_by(PackageBookingAppointment.position)
+    ).all()
