@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Made on first use, not at import: hashing costs ~0.2 s that no CLI call should pay."""
+    return _HASHER.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -17,6 +24,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; with no hash, verify a dummy one anyway so an unknown
     e-mail address takes as long as a wrong password (no account enumeration by timing)."""
     try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matches = _HASHER.verify(password_hash or _dummy_hash(), password)
+        return matches and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False

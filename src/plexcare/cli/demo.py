@@ -1,19 +1,21 @@
-"""`plexcare demo load`: the demo clinic, for trying plexcare out."""
+"""`plexcare demo load`: the demo clinic, for trying plexcare out.
+
+The database layer is imported inside the functions to keep every other command fast.
+"""
 
 from __future__ import annotations
 
 import typer
-
-from plexcare.clinic.demo import DEMO_LOGINS, load_demo_clinic
-from plexcare.config import get_settings
-from plexcare.db import session_factory, utc_now
-from plexcare.migrate import upgrade
 
 app = typer.Typer(help="The demo clinic.", no_args_is_help=True)
 
 
 def load_and_report(database_url: str) -> None:
     """Migrate, create the demo clinic if the database has none, and print the demo logins."""
+    from plexcare.clinic.demo import DEMO_LOGINS, load_demo_clinic
+    from plexcare.db import session_factory, utc_now
+    from plexcare.migrate import upgrade
+
     upgrade(database_url)
     with session_factory(database_url)() as session:
         created = load_demo_clinic(session=session, now=utc_now())
@@ -27,4 +29,6 @@ def load_and_report(database_url: str) -> None:
 @app.command("load")
 def load_command() -> None:
     """Create the demo clinic (six clinicians, EMG room and machine, one login per role)."""
+    from plexcare.config import get_settings
+
     load_and_report(get_settings().database_url)

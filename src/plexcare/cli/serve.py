@@ -1,4 +1,8 @@
-"""`plexcare serve` (what `make run` calls) and `plexcare worker`."""
+"""`plexcare serve` (what `make run` calls) and `plexcare worker`.
+
+The web application, the database layer and the migrations are imported inside the commands:
+every `plexcare` call (`kb check`, `assess`) would otherwise pay about a second to import them.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,6 @@ import logging
 import time
 
 import typer
-import uvicorn
-
-from plexcare.cli.demo import load_and_report
-from plexcare.config import get_settings
-from plexcare.db import session_factory, utc_now
-from plexcare.migrate import upgrade
-from plexcare.notifications.senders import LoggingShortMessageSender, SmtpEmailSender
-from plexcare.notifications.worker import Senders, deliver_due, expire_waitlist_offers
-from plexcare.web.app import create_app
 
 
 def serve(
@@ -23,6 +18,13 @@ def serve(
     demo: bool = typer.Option(True, help="Load the demo clinic when the database is empty."),
 ) -> None:
     """Migrate the database, load the demo clinic on first start, and serve the app."""
+    import uvicorn
+
+    from plexcare.cli.demo import load_and_report
+    from plexcare.config import get_settings
+    from plexcare.migrate import upgrade
+    from plexcare.web.app import create_app
+
     url = get_settings().database_url
     if demo:
         load_and_report(url)
@@ -37,6 +39,11 @@ def worker(
     interval: float = typer.Option(5.0, min=0.1, help="Seconds between rounds."),
 ) -> None:
     """Send due notifications (with retries) and pass lapsed waitlist offers on."""
+    from plexcare.config import get_settings
+    from plexcare.db import session_factory, utc_now
+    from plexcare.notifications.senders import LoggingShortMessageSender, SmtpEmailSender
+    from plexcare.notifications.worker import Senders, deliver_due, expire_waitlist_offers
+
     logging.basicConfig(level=logging.INFO)
     settings = get_settings()
     sessions = session_factory(settings.database_url)
