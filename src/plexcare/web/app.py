@@ -18,6 +18,7 @@ from plexcare.education import router as education_router
 from plexcare.followup.routes import router as followup_router
 from plexcare.notifications.routes import router as notifications_router
 from plexcare.packages.routes import router as packages_router
+from plexcare.portal import router as portal_router
 from plexcare.scheduling.routes import router as scheduling_router
 from plexcare.scheduling.waitlist_routes import router as waitlist_router
 from plexcare.second_opinions.routes import router as second_opinions_router
@@ -49,4 +50,5 @@ def create_app() -> FastAPI:
     app.include_router(callbacks_router)
     app.include_router(packages_router)
     app.include_router(followup_router)
+    app.include_router(portal_router)
     return app

@@ -1,0 +1,213 @@
+"""Sign in, register and sign out for the web pages, with a page-session cookie.
+
+The cookie holds a random token whose SHA-256 is stored (the accounts service issues and
+revokes it); it is HttpOnly and SameSite=Lax, and Secure when `PLEXCARE_SECURE_COOKIES` is
+set. Registration is for patients only; staff accounts are made by an administrator. Every
+form carries the CSRF token (see `plexcare.portal.csrf`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from plexcare.accounts import service as accounts
+from plexcare.accounts.models import User
+from plexcare.accounts.roles import Role
+from plexcare.accounts.schemas import PatientRegistration
+from plexcare.config import get_settings
+from plexcare.errors import ServiceError
+from plexcare.portal.layout import PortalPage
+from plexcare.portal.rendering import (
+    FormDep,
+    VisitDep,
+    refuse_forgery,
+    render,
+    safe_next,
+)
+from plexcare.web.dependencies import SESSION_COOKIE, DbSession, Now
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+DEFAULT_AFTER_SIGN_IN = "/me/appointments"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginPage(PortalPage):
+    email: str = ""
+    next: str = DEFAULT_AFTER_SIGN_IN
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterPage(PortalPage):
+    email: str = ""
+    full_name: str = ""
+    phone: str = ""
+    next: str = DEFAULT_AFTER_SIGN_IN
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignOutPage(PortalPage):
+    pass
+
+
+def _start_session(response: Response, *, session: DbSession, user: User, now: Now) -> None:
+    settings = get_settings()
+    raw, _token = accounts.issue_token(
+        session=session,
+        user=user,
+        kind="session",
+        now=now,
+        lifetime=timedelta(days=settings.session_days),
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+@router.get("/login", name="login_page")
+def login_page(request: Request, visit: VisitDep, next: str = "") -> HTMLResponse:
+    page = LoginPage(
+        frame=visit.frame(title="Sign in", current="/login"),
+        next=safe_next(next, DEFAULT_AFTER_SIGN_IN),
+    )
+    return render(request, "portal/login.html", page, visit)
+
+
+@router.post("/login")
+def sign_in(
+    request: Request, visit: VisitDep, form: FormDep, session: DbSession, now: Now
+) -> Response:
+    if not form.genuine:
+        return refuse_forgery(request, visit)
+    email, password = form.get("email"), form.fields.get("password", "")
+    target = safe_next(form.get("next"), DEFAULT_AFTER_SIGN_IN)
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = "Enter your e-mail address."
+    if not password:
+        errors["password"] = "Enter your password."
+    user = None
+    if not errors:
+        try:
+            user = accounts.authenticate(session=session, email=email, password=password)
+        except ServiceError:
+            errors["password"] = "The e-mail address or the password is not right."
+    if user is None:
+        page = LoginPage(
+            frame=visit.frame(title="Sign in", current="/login"),
+            email=email,
+            next=target,
+            errors=errors,
+        )
+        return render(request, "portal/login.html", page, visit, status_code=400)
+    response = RedirectResponse(target, status_code=303)
+    _start_session(response, session=session, user=user, now=now)
+    session.commit()
+    return response
+
+
+@router.get("/register", name="register_page")
+def register_page(request: Request, visit: VisitDep, next: str = "") -> HTMLResponse:
+    page = RegisterPage(
+        frame=visit.frame(title="Create an account", current="/register"),
+        next=safe_next(next, DEFAULT_AFTER_SIGN_IN),
+    )
+    return render(request, "portal/register.html", page, visit)
+
+
+REGISTRATION_MESSAGES = {
+    "email": "Enter an e-mail address like name@example.org.",
+    "password": "Choose a password of at least 10 characters.",
+    "full_name": "Enter your name.",
+    "phone": "Enter a phone number of at most 32 characters, or leave it empty.",
+}
+
+
+@router.post("/register")
+def register(
+    request: Request, visit: VisitDep, form: FormDep, session: DbSession, now: Now
+) -> Response:
+    if not form.genuine:
+        return refuse_forgery(request, visit)
+    values = {"email": form.get("email"), "full_name": form.get("full_name")}
+    phone = form.get("phone")
+    target = safe_next(form.get("next"), DEFAULT_AFTER_SIGN_IN)
+    errors: dict[str, str] = {}
+    registration = None
+    try:
+        registration = PatientRegistration(
+            **values, password=form.fields.get("password", ""), phone=phone or None
+        )
+    except ValidationError as error:
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "email"
+            errors.setdefault(name, REGISTRATION_MESSAGES.get(name, str(problem["msg"])))
+    if form.fields.get("password", "") != form.fields.get("password_again", ""):
+        errors.setdefault("password_again", "The two passwords are not the same.")
+    user = None
+    if registration is not None and not errors:
+        try:
+            user = accounts.create_user(
+                session=session,
+                email=str(registration.email),
+                password=registration.password,
+                full_name=registration.full_name,
+                role=Role.patient,
+                now=now,
+                phone=registration.phone,
+            )
+        except ServiceError as error:
+            errors[error.field or "email"] = (
+                "An account with this e-mail address already exists: sign in instead."
+                if error.field == "email"
+                else error.detail
+            )
+    if user is None:
+        page = RegisterPage(
+            frame=visit.frame(title="Create an account", current="/register"),
+            email=values["email"],
+            full_name=values["full_name"],
+            phone=phone,
+            next=target,
+            errors=errors,
+        )
+        return render(request, "portal/register.html", page, visit, status_code=422)
+    response = RedirectResponse(target, status_code=303)
+    _start_session(response, session=session, user=user, now=now)
+    session.commit()
+    return response
+
+
+@router.get("/logout", name="logout_page")
+def sign_out_page(request: Request, visit: VisitDep) -> HTMLResponse:
+    """A page with the sign-out button: signing out changes state, so it is a POST."""
+    page = SignOutPage(frame=visit.frame(title="Sign out", current="/logout"))
+    return render(request, "portal/logout.html", page, visit)
+
+
+@router.post("/logout")
+def sign_out(
+    request: Request, visit: VisitDep, form: FormDep, session: DbSession, now: Now
+) -> Response:
+    if not form.genuine:
+        return refuse_forgery(request, visit)
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        accounts.revoke_token(session=session, raw_token=raw, now=now)
+        session.commit()
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,159 @@
+"""Sign in, register and sign out with a page-session cookie, and the CSRF check on forms."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.conftest_db import PASSWORD, SmallClinic
+from tests.portal.conftest import csrf_token, sign_in
+
+
+def test_signing_in_sets_an_httponly_samesite_lax_session_cookie_and_returns_to_next(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    token = csrf_token(client, "/login?next=/book")
+    answer = client.post(
+        "/login",
+        data={
+            "email": "ann@example.org",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/book",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/book"
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith("plexcare_session=")
+    assert "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower()
+    assert "Signed in as" in client.get("/book").text
+
+
+def test_a_wrong_password_shows_the_form_again_without_saying_which_part_was_wrong(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    token = csrf_token(client, "/login")
+    answer = client.post(
+        "/login",
+        data={"email": "ann@example.org", "password": "not it", "csrf_token": token},
+    )
+    assert answer.status_code == 400
+    assert "The e-mail address or the password is not right." in answer.text
+    assert "plexcare_session" not in client.cookies
+
+
+def test_sign_in_never_redirects_to_another_site(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    token = csrf_token(client, "/login")
+    answer = client.post(
+        "/login",
+        data={
+            "email": "ann@example.org",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/steal",
+        },
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/me/appointments"
+
+
+def test_signing_out_ends_the_session_on_the_server(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    sign_in(client, "ann@example.org")
+    session_cookie = client.cookies["plexcare_session"]
+    assert client.get("/me/appointments", follow_redirects=False).status_code == 200
+    token = csrf_token(client, "/logout")
+    answer = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert answer.status_code == 303
+    client.cookies.set("plexcare_session", session_cookie)
+    again = client.get("/me/appointments", follow_redirects=False)
+    assert again.status_code == 303
+    assert again.headers["location"].startswith("/login?next=")
+
+
+def test_a_patient_registers_and_is_signed_in(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    token = csrf_token(client, "/register")
+    answer = client.post(
+        "/register",
+        data={
+            "csrf_token": token,
+            "full_name": "Cara Diaz",
+            "email": "Cara@Example.org",
+            "password": "a long enough phrase",
+            "password_again": "a long enough phrase",
+        },
+    )
+    assert answer.status_code == 200
+    assert "Signed in as <strong>Cara Diaz</strong> (patient)" in answer.text
+
+
+def test_registration_errors_are_named_beside_each_field(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    token = csrf_token(client, "/register")
+    answer = client.post(
+        "/register",
+        data={
+            "csrf_token": token,
+            "full_name": "",
+            "email": "not-an-address",
+            "password": "short",
+            "password_again": "different",
+        },
+    )
+    assert answer.status_code == 422
+    for name in ("full_name", "email", "password", "password_again"):
+        assert f'id="error-{name}"' in answer.text
+    taken = client.post(
+        "/register",
+        data={
+            "csrf_token": token,
+            "full_name": "Ann again",
+            "email": "ann@example.org",
+            "password": "a long enough phrase",
+            "password_again": "a long enough phrase",
+        },
+    )
+    assert taken.status_code == 422
+    assert "already exists" in taken.text
+
+
+def test_a_form_without_its_token_is_refused(client: TestClient, small_clinic: SmallClinic) -> None:
+    client.get("/login")
+    answer = client.post("/login", data={"email": "ann@example.org", "password": PASSWORD})
+    assert answer.status_code == 403
+    assert "plexcare_session" not in client.cookies
+
+
+def test_a_token_from_another_browser_is_refused(
+    client: TestClient, second_browser: TestClient, small_clinic: SmallClinic
+) -> None:
+    sign_in(client, "ann@example.org")
+    sign_in(second_browser, "bob@example.org")
+    bobs_token = csrf_token(second_browser, "/self-check")
+    forged = client.post("/self-check", data={"csrf_token": bobs_token, "numbness": "yes"})
+    assert forged.status_code == 403
+    assert "Please try again" in forged.text
+
+
+def test_signing_in_changes_the_token_so_an_old_form_must_be_reloaded(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    before = csrf_token(client, "/self-check")
+    sign_in(client, "ann@example.org")
+    assert (
+        client.post("/self-check", data={"csrf_token": before, "numbness": "yes"}).status_code
+        == 403
+    )
+    after = csrf_token(client, "/self-check")
+    assert after != before
+    assert (
+        client.post("/self-check", data={"csrf_token": after, "numbness": "yes"}).status_code == 200
+    )
