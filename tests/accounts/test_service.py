@@ -72,3 +72,25 @@ def test_tokens_are_stored_hashed_and_stop_working_when_expired_or_revoked(
     assert (
         accounts.user_for_token(session=session, raw_token=raw, kind="bearer", now=TEST_NOW) is None
     )
+
+
+def test_a_disabled_account_s_token_no_longer_signs_anyone_in(session: Session) -> None:
+    register(session)
+    user = accounts.authenticate(
+        session=session, email="ann@example.org", password="a long password"
+    )
+    raw, _ = accounts.issue_token(
+        session=session, user=user, kind="bearer", now=TEST_NOW, lifetime=timedelta(hours=1)
+    )
+    user.is_active = False
+    assert (
+        accounts.user_for_token(session=session, raw_token=raw, kind="bearer", now=TEST_NOW) is None
+    )
+
+
+def test_a_token_that_was_never_issued_signs_nobody_in(session: Session) -> None:
+    register(session)
+    assert (
+        accounts.user_for_token(session=session, raw_token="made-up", kind="bearer", now=TEST_NOW)
+        is None
+    )

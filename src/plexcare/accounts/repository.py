@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,24 @@ def user_by_id(*, session: Session, user_id: int) -> User | None:
 
 def token_by_hash(*, session: Session, token_hash: str) -> AccessToken | None:
     return session.scalar(select(AccessToken).where(AccessToken.token_hash == token_hash))
+
+
+def live_token_owner(*, session: Session, token_hash: str, kind: str, now: datetime) -> User | None:
+    """The active user holding a live (unrevoked, unexpired) token of this kind.
+
+    One query rather than token-then-user, because every signed-in request asks it.
+    """
+    return session.scalar(
+        select(User)
+        .join(AccessToken, AccessToken.user_id == User.id)
+        .where(
+            AccessToken.token_hash == token_hash,
+            AccessToken.kind == kind,
+            AccessToken.revoked_at.is_(None),
+            AccessToken.expires_at > now,
+            User.is_active.is_(True),
+        )
+    )
 
 
 def list_users(

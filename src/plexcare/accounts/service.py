@@ -84,15 +84,9 @@ def issue_token(
 
 def user_for_token(*, session: Session, raw_token: str, kind: str, now: datetime) -> User | None:
     """The active user a live token of this kind belongs to, or None."""
-    token = repository.token_by_hash(session=session, token_hash=_token_hash(raw_token))
-    if token is None or token.kind != kind or token.revoked_at is not None:
-        return None
-    if token.expires_at <= now:
-        return None
-    user = repository.user_by_id(session=session, user_id=token.user_id)
-    if user is None or not user.is_active:
-        return None
-    return user
+    return repository.live_token_owner(
+        session=session, token_hash=_token_hash(raw_token), kind=kind, now=now
+    )
 
 
 def revoke_token(*, session: Session, raw_token: str, now: datetime) -> None:

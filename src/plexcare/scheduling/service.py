@@ -134,7 +134,11 @@ def _resolve_patient(*, actor: Actor, patient_id: int | None) -> int:
     return patient_id
 
 
-def _ensure_patient(*, session: Session, patient_id: int) -> None:
+def _ensure_patient(*, session: Session, actor: Actor, patient_id: int) -> None:
+    """The front desk may name anyone, so their choice is checked; a patient acting for
+    themselves was resolved from a live token of an active patient account a moment ago."""
+    if actor.is_patient and actor.user_id == patient_id:
+        return
     user = accounts_repository.user_by_id(session=session, user_id=patient_id)
     if user is None or user.role != Role.patient:
         raise NotFound("no such patient", field="patient_id")
@@ -161,7 +165,7 @@ def place_hold(
 ) -> SlotHold:
     """Keep a slot for one patient for a few minutes; it lapses on its own."""
     patient = _resolve_patient(actor=actor, patient_id=patient_id)
-    _ensure_patient(session=session, patient_id=patient)
+    _ensure_patient(session=session, actor=actor, patient_id=patient)
     target = load_target(
         session=session, clinician_id=clinician_id, appointment_type_id=appointment_type_id
     )
@@ -212,7 +216,7 @@ def book(
 ) -> Appointment:
     """Book the slot; a hold the patient has on it is turned into the appointment."""
     patient = _resolve_patient(actor=actor, patient_id=patient_id)
-    _ensure_patient(session=session, patient_id=patient)
+    _ensure_patient(session=session, actor=actor, patient_id=patient)
     if actor.is_patient and policy.is_booking_restricted(
         strikes=scheduling_repository.strikes_of_patient(session=session, patient_id=patient),
         now=now,

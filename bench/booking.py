@@ -1,0 +1,326 @@
+"""Booking throughput, latency and double-booking safety of the real app on PostgreSQL.
+
+Target (DESIGN.md, "Performance targets"): booking writes >= 40 % of pgbench's TPC-B-like rate
+on the same machine and database, p99 < 100 ms at 32 concurrent clients, and no double booking
+under any concurrency.
+
+What runs: a scratch database (migrated, the demo clinic plus generated clinicians, patients
+with bearer tokens), the app under uvicorn with two workers, then
+1. book: 32 clients, each a patient booking a different free slot with `POST /appointments`
+   (with an `Idempotency-Key`, as a patient's client sends it), for a fixed time — the target;
+2. hold+book: the checkout a patient goes through, `POST /holds` then `POST /appointments`;
+3. contention: all 32 clients race, at the same instant, for the same few hours of one
+   clinician with appointment types that overlap; the database must end with exactly one
+   appointment on every contested half-hour and no overlap anywhere;
+4. pgbench TPC-B-like for as long, with 8 and 32 clients, on the same server.
+Everything it created (server, databases) is removed at the end, also on failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import psycopg
+from bench import booking_cpu, pgbench
+from bench.booking_server import WORKERS, RunningApp, running_app
+from bench.booking_setup import (
+    BenchClinic,
+    Patient,
+    SlotToBook,
+    admin_dsn,
+    build_clinic,
+    run_admin,
+    scratch_database,
+    server_problem,
+)
+
+CLIENTS = 32
+PATIENTS = 64
+SECONDS = int(os.environ.get("PLEXCARE_BENCH_BOOKING_SECONDS", "20"))
+FLOW_SECONDS = max(5, SECONDS // 2)
+WARM_UP_SECONDS = 3
+TARGET_SHARE = 0.40
+TARGET_P99_MS = 100.0
+ACTIVE = "('booked', 'completed', 'no_show')"
+
+
+@dataclass
+class Phase:
+    """What one phase saw: every request's latency and status, and bookings made."""
+
+    name: str
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    booked: int = 0
+    seconds: float = 0.0
+    cpu: booking_cpu.CpuSplit | None = None
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.booked / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Client:
+    """One of the concurrent clients: a patient with their own HTTP connection."""
+
+    http: httpx.AsyncClient
+    patient: Patient
+
+
+async def _send(client: Client, phase: Phase, path: str, body: dict[str, object]) -> int:
+    headers = {"Authorization": f"Bearer {client.patient.token}"}
+    if path == "/api/v1/appointments":
+        headers["Idempotency-Key"] = uuid.uuid4().hex
+    started = time.perf_counter()
+    try:
+        response = await client.http.post(path, json=body, headers=headers)
+        status = response.status_code
+    except httpx.TransportError as error:
+        status = 0
+        phase.statuses[type(error).__name__] += 1
+    phase.latencies_ms.append((time.perf_counter() - started) * 1000)
+    if status:
+        phase.statuses[str(status)] += 1
+    return status
+
+
+async def _keep_booking(
+    *, client: Client, phase: Phase, slots: Iterator[SlotToBook], deadline: float, with_hold: bool
+) -> None:
+    """One patient booking one free slot after another until the time is up."""
+    for slot in slots:
+        if time.perf_counter() >= deadline:
+            return
+        body = slot.body()
+        if with_hold and await _send(client, phase, "/api/v1/holds", body) != 201:
+            continue
+        if await _send(client, phase, "/api/v1/appointments", body) == 201:
+            phase.booked += 1
+
+
+async def _uncontended(
+    *,
+    app: RunningApp,
+    clients: list[Client],
+    name: str,
+    slots: Iterator[SlotToBook],
+    seconds: float,
+    with_hold: bool,
+) -> Phase:
+    phase = Phase(name)
+    workers = app.worker_pids()
+    before = booking_cpu.snapshot(workers)
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            _keep_booking(
+                client=client,
+                phase=phase,
+                slots=slots,
+                deadline=started + seconds,
+                with_hold=with_hold,
+            )
+            for client in clients
+        )
+    )
+    phase.seconds = time.perf_counter() - started
+    phase.cpu = booking_cpu.split(before, booking_cpu.snapshot(workers), phase.seconds)
+    return phase
+
+
+async def _contention(*, clients: list[Client], bench: BenchClinic) -> Phase:
+    """For each contested hour, every client fires its booking at the same moment."""
+    phase = Phase("contention")
+    started = time.perf_counter()
+    for hour in bench.contested_hours:
+        statuses = await asyncio.gather(
+            *(
+                _send(
+                    client,
+                    phase,
+                    "/api/v1/appointments",
+                    hour.contenders[number % len(hour.contenders)].body(),
+                )
+                for number, client in enumerate(clients)
+            )
+        )
+        phase.booked += statuses.count(201)
+    phase.seconds = time.perf_counter() - started
+    return phase
+
+
+async def _connect(base_url: str, patients: list[Patient]) -> list[Client]:
+    """One keep-alive connection per client, opened one after another: a burst of connects
+    would be accepted by whichever worker wakes first, leaving the other core idle."""
+    clients = []
+    for patient in patients:
+        http = httpx.AsyncClient(
+            base_url=base_url, timeout=30, limits=httpx.Limits(max_connections=1)
+        )
+        await http.get("/health")
+        await asyncio.sleep(0.02)
+        clients.append(Client(http=http, patient=patient))
+    return clients
+
+
+@dataclass
+class Phases:
+    warm_up: Phase
+    book: Phase
+    flow: Phase
+    contention: Phase
+    connections: list[int]
+
+
+async def _drive(app: RunningApp, bench: BenchClinic) -> Phases:
+    """Warm-up (not reported: first requests open pools and fill caches), book, hold+book,
+    then contention with other patients; each free slot is offered to one client only."""
+    slots = iter(bench.free_slots)
+    clients = await _connect(app.base_url, bench.patients[:CLIENTS])
+    rivals = [
+        Client(http=client.http, patient=patient)
+        for client, patient in zip(clients, bench.patients[CLIENTS:], strict=True)
+    ]
+    try:
+        connections = app.connections_per_worker()
+        warm_up = await _uncontended(
+            app=app,
+            clients=clients,
+            name="warm-up",
+            slots=slots,
+            seconds=WARM_UP_SECONDS,
+            with_hold=False,
+        )
+        await asyncio.to_thread(run_admin, "CHECKPOINT")
+        book = await _uncontended(
+            app=app, clients=clients, name="book", slots=slots, seconds=SECONDS, with_hold=False
+        )
+        flow = await _uncontended(
+            app=app,
+            clients=clients,
+            name="hold+book",
+            slots=slots,
+            seconds=FLOW_SECONDS,
+            with_hold=True,
+        )
+        contention = await _contention(clients=rivals, bench=bench)
+    finally:
+        for client in clients:
+            await client.http.aclose()
+    return Phases(warm_up, book, flow, contention, connections)
+
+
+def _double_booking_problems(bench: BenchClinic, contention: Phase, uncontended: int) -> list[str]:
+    """What the database holds, checked against what the clients were told."""
+    problems = []
+    with psycopg.connect(admin_dsn(bench.database_url.rsplit("/", 1)[1])) as connection:
+        overlaps = connection.execute(
+            "SELECT count(*) FROM appointments a JOIN appointments b "
+            "ON a.clinician_id = b.clinician_id AND a.id < b.id "
+            f"AND a.status IN {ACTIVE} AND b.status IN {ACTIVE} "
+            "AND a.starts_at < b.blocked_until AND b.starts_at < a.blocked_until"
+        ).fetchone()
+        if overlaps is None or overlaps[0] != 0:
+            problems.append(f"{overlaps} pairs of overlapping appointments of one clinician")
+        for hour in bench.contested_hours:
+            for half in (hour.contenders[1], hour.contenders[2]):
+                row = connection.execute(
+                    "SELECT count(*) FROM appointments WHERE clinician_id = %s "
+                    f"AND status IN {ACTIVE} AND starts_at < %s + interval '30 minutes' "
+                    "AND blocked_until > %s",
+                    (half.clinician_id, half.starts_at, half.starts_at),
+                ).fetchone()
+                if row is None or row[0] != 1:
+                    problems.append(f"{half.starts_at:%Y-%m-%d %H:%M} UTC is covered {row} times")
+        contested = connection.execute(
+            "SELECT count(*) FROM appointments WHERE clinician_id = %s",
+            (bench.contested_clinician_id,),
+        ).fetchone()
+        others = connection.execute(
+            "SELECT count(*) FROM appointments WHERE clinician_id <> %s",
+            (bench.contested_clinician_id,),
+        ).fetchone()
+    if contested is None or contested[0] != contention.booked:
+        problems.append(f"{contention.booked} contested bookings confirmed, {contested} stored")
+    if others is None or others[0] != uncontended:
+        problems.append(f"{uncontended} uncontended bookings confirmed, {others} stored")
+    return problems
+
+
+def _print_phase(phase: Phase, clients: int) -> None:
+    statuses = ", ".join(f"{status}: {count}" for status, count in sorted(phase.statuses.items()))
+    requests = len(phase.latencies_ms)
+    print(
+        f"  {phase.name:<10} {clients} clients, {phase.seconds:4.1f} s: "
+        f"{phase.booked:,} bookings = {phase.rate:,.0f} bookings/s "
+        f"({requests / phase.seconds:,.0f} requests/s)"
+    )
+    print(
+        f"  {'':<10} latency per request p50 {phase.percentile(0.50):.1f} ms, "
+        f"p95 {phase.percentile(0.95):.1f} ms, p99 {phase.percentile(0.99):.1f} ms; "
+        f"statuses {statuses}"
+    )
+    if phase.cpu is not None:
+        print(f"  {'':<10} {phase.cpu.describe(phase.booked)}")
+
+
+def main() -> None:
+    problem = server_problem()
+    if problem is not None:
+        print(f"booking benchmark skipped: {problem}")
+        return
+    binary = pgbench.find_pgbench()
+    with scratch_database(f"plexcare_bench_{os.getpid()}") as database:
+        started = time.perf_counter()
+        bench = build_clinic(database=database, patient_count=PATIENTS)
+        print(
+            f"setup: {len(bench.free_slots):,} free slots, {len(bench.patients)} patients with "
+            f"bearer tokens, in {time.perf_counter() - started:.1f} s; uvicorn, {WORKERS} workers"
+        )
+        with running_app(bench.database_url) as app:
+            phases = asyncio.run(_drive(app, bench))
+        book, flow, contention = phases.book, phases.flow, phases.contention
+        problems = _double_booking_problems(
+            bench, contention, phases.warm_up.booked + book.booked + flow.booked
+        )
+    print(f"  client connections per uvicorn worker: {phases.connections or 'unknown'}")
+    _print_phase(book, CLIENTS)
+    _print_phase(flow, CLIENTS)
+    _print_phase(contention, CLIENTS)
+    verdict = "none" if not problems else "; ".join(problems)
+    print(
+        f"  double booking: {len(bench.contested_hours)} contested hours x {CLIENTS} clients, "
+        f"{contention.booked} won; problems found: {verdict}"
+    )
+    p99 = book.percentile(0.99)
+    print(
+        f"  p99 at {CLIENTS} clients {p99:.1f} ms (target < {TARGET_P99_MS:.0f} ms: "
+        f"{'met' if p99 < TARGET_P99_MS else 'NOT met'})"
+    )
+    if binary is None:
+        print("  pgbench comparison skipped: pgbench is not installed (make bench installs it)")
+        return
+    runs = pgbench.tpc_b_like(binary=binary, seconds=SECONDS, client_counts=(8, CLIENTS))
+    for run in runs:
+        print(
+            f"  pgbench TPC-B-like, {run.clients} clients, {SECONDS} s: {run.tps:,.0f} tps, "
+            f"latency average {run.latency_ms:.1f} ms; bookings/s = {book.rate / run.tps:.0%}"
+        )
+    best = max(run.tps for run in runs)
+    share = book.rate / best
+    print(
+        f"  bookings/s vs pgbench's best rate: {share:.0%} (target >= {TARGET_SHARE:.0%}: "
+        f"{'met' if share >= TARGET_SHARE else 'NOT met'})"
+    )

@@ -1,0 +1,271 @@
+"""A throw-away PostgreSQL clinic for the booking benchmark: database, schema, clinicians,
+patients with bearer tokens, and the free slots the clients will book.
+
+Everything here goes through plexcare's migrations and services (not hand-written SQL), so the
+benchmark measures the schema and indexes production runs with. Setup runs in-process rather
+than over HTTP because only the booking requests are being measured.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+import psycopg
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plexcare import migrate
+from plexcare.accounts import service as accounts
+from plexcare.accounts.models import User
+from plexcare.accounts.roles import Role
+from plexcare.clinic import service as clinic
+from plexcare.clinic.demo import load_demo_clinic
+from plexcare.clinic.models import AppointmentType, Clinician
+from plexcare.clinic.service import Specialty
+from plexcare.db import engine_for, session_factory, utc_now
+from plexcare.scheduling import search
+
+SERVER = os.environ.get("PLEXCARE_BENCH_SERVER", "postgres@127.0.0.1:5432")
+"""user@host:port of the PostgreSQL server (trust authentication) the benchmark may use."""
+
+EXTRA_CLINICIANS = 24
+"""Generated clinicians on top of the demo six, each with ~1,200 follow-up slots in the 90-day
+booking window, so tens of thousands of distinct slots exist and no client runs dry."""
+
+CONTESTED_HOURS = 4
+"""Hours of one clinician that every client races for in the contention phase."""
+
+TOKEN_LIFETIME = timedelta(hours=6)
+SEARCH_DAYS = 60
+
+
+def admin_dsn(database: str = "postgres") -> str:
+    return f"postgresql://{SERVER}/{database}"
+
+
+def sqlalchemy_url(database: str) -> str:
+    return f"postgresql+psycopg://{SERVER}/{database}"
+
+
+def server_problem() -> str | None:
+    """Why the PostgreSQL server cannot be used, or None when it can."""
+    try:
+        with psycopg.connect(admin_dsn(), connect_timeout=3) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as error:
+        return f"no PostgreSQL server at {SERVER} ({str(error).strip().splitlines()[0]})"
+    return None
+
+
+def run_admin(statement: str) -> None:
+    """CREATE/DROP DATABASE and CHECKPOINT cannot run inside a transaction: autocommit."""
+    with psycopg.connect(admin_dsn(), autocommit=True) as connection:
+        connection.execute(statement.encode())
+
+
+@contextmanager
+def scratch_database(name: str) -> Iterator[str]:
+    """A new, empty database for the run, dropped afterwards whatever happened."""
+    run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    run_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        run_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass(frozen=True)
+class Patient:
+    user_id: int
+    token: str
+
+
+@dataclass(frozen=True)
+class SlotToBook:
+    clinician_id: int
+    appointment_type_id: int
+    starts_at: datetime
+
+    def body(self) -> dict[str, object]:
+        return {
+            "clinician_id": self.clinician_id,
+            "appointment_type_id": self.appointment_type_id,
+            "starts_at": self.starts_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class ContestedHour:
+    """One hour of the contested clinician and the three bookings that compete for it: a
+    60-minute consultation (45 + 15 buffer) at the top of the hour, and two 30-minute follow-ups
+    (20 + 10) at :00 and :30, each of which overlaps the consultation."""
+
+    starts_at: datetime
+    contenders: tuple[SlotToBook, ...]
+
+
+@dataclass(frozen=True)
+class BenchClinic:
+    database_url: str
+    patients: list[Patient]
+    free_slots: list[SlotToBook]
+    """Shuffled, pairwise non-overlapping follow-up slots for the uncontended phases."""
+    contested_clinician_id: int
+    contested_hours: list[ContestedHour]
+
+
+def _add_generated_clinicians(*, session: Session, follow_up: AppointmentType) -> None:
+    for number in range(EXTRA_CLINICIANS):
+        person = clinic.add_clinician(
+            session=session,
+            full_name=f"Dr Bench Clinician {number:02d}",
+            specialty=Specialty.neurology,
+            biography="Generated for the booking benchmark.",
+        )
+        clinic.offer_appointment_types(
+            session=session, clinician=person, appointment_types=[follow_up]
+        )
+        for weekday in range(5):
+            clinic.add_weekly_hours(
+                session=session, clinician=person, weekday=weekday, starts=time(8), ends=time(18)
+            )
+    session.flush()
+
+
+def _add_patients(*, session: Session, count: int, now: datetime) -> list[Patient]:
+    """The first patient through `create_user`; the rest reuse its Argon2 hash, because one
+    hash costs ~0.2 s here and no benchmark patient ever signs in with a password."""
+    first = accounts.create_user(
+        session=session,
+        email="bench-patient-0@bench.plexcare.example",
+        password="bench-patient-password",
+        full_name="Bench Patient 0",
+        role=Role.patient,
+        now=now,
+    )
+    users = [first]
+    for number in range(1, count):
+        user = User(
+            email=f"bench-patient-{number}@bench.plexcare.example",
+            password_hash=first.password_hash,
+            role=Role.patient.value,
+            full_name=f"Bench Patient {number}",
+            consent_email=True,
+            consent_sms=False,
+            is_active=True,
+            created_at=now,
+        )
+        session.add(user)
+        users.append(user)
+    session.flush()
+    patients = []
+    for user in users:
+        raw, _ = accounts.issue_token(
+            session=session, user=user, kind="bearer", now=now, lifetime=TOKEN_LIFETIME
+        )
+        patients.append(Patient(user_id=user.id, token=raw))
+    return patients
+
+
+def _follow_up_slots(
+    *, session: Session, clinician: Clinician, follow_up: AppointmentType, now: datetime
+) -> list[SlotToBook]:
+    """Every free follow-up slot in the booking window, as the public slot search finds them.
+    Follow-ups step by their own occupied time, so they never overlap one another."""
+    slots: list[SlotToBook] = []
+    first = now.date()
+    while first <= (now + timedelta(days=follow_up.horizon_days)).date():
+        found = search.search(
+            session=session,
+            now=now,
+            first_day=first,
+            last_day=first + timedelta(days=SEARCH_DAYS - 1),
+            clinician_id=clinician.id,
+            appointment_type_id=follow_up.id,
+            limit=100_000,
+        )
+        slots.extend(SlotToBook(clinician.id, follow_up.id, item.slot.start) for item in found)
+        first += timedelta(days=SEARCH_DAYS)
+    return slots
+
+
+def _contested_hours(
+    *,
+    session: Session,
+    clinician: Clinician,
+    consultation: AppointmentType,
+    follow_up: AppointmentType,
+    now: datetime,
+) -> list[ContestedHour]:
+    """The clinician's first consultation slots at least two days out, so the minimum notice
+    cannot close them during the run."""
+    first_day = (now + timedelta(days=2)).date()
+    found = search.search(
+        session=session,
+        now=now,
+        first_day=first_day,
+        last_day=first_day + timedelta(days=14),
+        clinician_id=clinician.id,
+        appointment_type_id=consultation.id,
+        limit=CONTESTED_HOURS,
+    )
+    half_hour = timedelta(minutes=30)
+    return [
+        ContestedHour(
+            starts_at=item.slot.start,
+            contenders=(
+                SlotToBook(clinician.id, consultation.id, item.slot.start),
+                SlotToBook(clinician.id, follow_up.id, item.slot.start),
+                SlotToBook(clinician.id, follow_up.id, item.slot.start + half_hour),
+            ),
+        )
+        for item in found
+    ]
+
+
+def build_clinic(*, database: str, patient_count: int, seed: int = 20261126) -> BenchClinic:
+    """Migrate the scratch database and fill it; returns what the clients need."""
+    url = sqlalchemy_url(database)
+    migrate.upgrade(url)
+    now = utc_now()
+    with session_factory(url)() as session:
+        load_demo_clinic(session=session, now=now)
+        types = {kind.code: kind for kind in session.scalars(select(AppointmentType))}
+        follow_up, consultation = types["follow_up"], types["new_consultation"]
+        _add_generated_clinicians(session=session, follow_up=follow_up)
+        patients = _add_patients(session=session, count=patient_count, now=now)
+        session.commit()
+        clinicians = list(session.scalars(select(Clinician).order_by(Clinician.id)))
+        contested = next(c for c in clinicians if c.specialty == Specialty.pain_medicine)
+        free_slots = [
+            slot
+            for person in clinicians
+            if person.id != contested.id
+            for slot in _follow_up_slots(
+                session=session, clinician=person, follow_up=follow_up, now=now
+            )
+        ]
+        hours = _contested_hours(
+            session=session,
+            clinician=contested,
+            consultation=consultation,
+            follow_up=follow_up,
+            now=now,
+        )
+    engine_for(url).dispose()
+    random.Random(seed).shuffle(free_slots)
+    # Slots in the next few hours could pass their minimum notice mid-run; leave them out.
+    soon = datetime.now(UTC) + timedelta(hours=6)
+    free_slots = [slot for slot in free_slots if slot.starts_at > soon]
+    return BenchClinic(
+        database_url=url,
+        patients=patients,
+        free_slots=free_slots,
+        contested_clinician_id=contested.id,
+        contested_hours=hours,
+    )

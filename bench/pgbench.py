@@ -1,0 +1,80 @@
+"""pgbench's TPC-B-like run on the same server, the yardstick for booking writes.
+
+`bench.booking` runs it after the booking phases; `python -m bench.pgbench` prints the baseline
+alone.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from bench.booking_setup import admin_dsn, run_admin, scratch_database, server_problem
+
+SCALE = 10
+THREADS = 2
+"""One pgbench thread per core, as the app gets one worker per core."""
+
+
+@dataclass(frozen=True)
+class PgbenchRun:
+    clients: int
+    tps: float
+    latency_ms: float
+
+
+def find_pgbench() -> str | None:
+    """`pgbench` on PATH, else Debian's versioned server folder; None when neither exists."""
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"))
+    return candidates[-1] if candidates else None
+
+
+def _run(binary: str, *arguments: str) -> str:
+    completed = subprocess.run(
+        [binary, *arguments], capture_output=True, text=True, check=False, timeout=600
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"pgbench {' '.join(arguments)} failed:\n{completed.stderr}")
+    return completed.stdout
+
+
+def _parse(output: str, clients: int) -> PgbenchRun:
+    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
+    latency = re.search(r"latency average = ([\d.]+) ms", output)
+    if tps is None or latency is None:
+        raise RuntimeError(f"could not read pgbench's output:\n{output}")
+    return PgbenchRun(clients=clients, tps=float(tps.group(1)), latency_ms=float(latency.group(1)))
+
+
+def tpc_b_like(*, binary: str, seconds: int, client_counts: tuple[int, ...]) -> list[PgbenchRun]:
+    """Initialize a scratch database at scale 10, run once per client count, drop it."""
+    with scratch_database(f"plexcare_pgbench_{os.getpid()}") as database:
+        dsn = admin_dsn(database)
+        _run(binary, "-i", "-s", str(SCALE), "-q", dsn)
+        runs = []
+        for clients in client_counts:
+            run_admin("CHECKPOINT")
+            output = _run(binary, "-c", str(clients), "-j", str(THREADS), "-T", str(seconds), dsn)
+            runs.append(_parse(output, clients))
+        return runs
+
+
+def main() -> None:
+    binary = find_pgbench()
+    problem = server_problem()
+    if binary is None or problem is not None:
+        print(f"pgbench skipped: {problem or 'pgbench is not installed'}")
+        return
+    for run in tpc_b_like(binary=binary, seconds=10, client_counts=(8, 32)):
+        print(f"pgbench TPC-B-like, {run.clients} clients: {run.tps:,.0f} tps")
+
+
+if __name__ == "__main__":
+    main()
