@@ -19,8 +19,10 @@ def main() -> None:
         kb = load_knowledge_base()
         timings.append((time.perf_counter() - started) * 1000)
     print("knowledge base load (read + validate + cross-check, uncached)")
-    print(f"  entries: {len(kb.muscles)} muscles, {len(kb.disorders)} disorders, "
-          f"{len(kb.references)} references, {len(kb.structures)} structures")
+    print(
+        f"  entries: {len(kb.muscles)} muscles, {len(kb.disorders)} disorders, "
+        f"{len(kb.references)} references, {len(kb.structures)} structures"
+    )
     print(f"  median {statistics.median(timings):.1f} ms, max {max(timings):.1f} ms over 10 loads")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from plexcare.engine.case import Case
+from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
 
 SRC = ["stewart_focal_2010"]
@@ -255,9 +256,12 @@ def small_kb() -> KnowledgeBase:
             "sources": SRC,
         },
     ]
+    packaged = knowledge_base()
     return KnowledgeBase.model_validate(
         {
             "version": "test",
+            "electrodiagnosis": packaged.electrodiagnosis,
+            "thresholds": packaged.thresholds,
             "references": {
                 "stewart_focal_2010": {
                     "id": "stewart_focal_2010",

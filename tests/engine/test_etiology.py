@@ -60,7 +60,7 @@ def test_an_absent_feature_counts_as_one_minus_its_frequency() -> None:
 
 def test_diabetes_with_severe_pain_and_weight_loss_leads_to_diabetic_amyotrophy() -> None:
     found = derive_etiology_findings(
-        case(history={"diabetes": "type2"}, pain={"score": 9}, symptoms={"weight_loss_kg": 10})
+        case(history={"diabetes": "type2"}, pain={"score": 9}, symptoms={"weight_loss_kg": 10}), KB
     )
     causes = rank_causes(MODEL, found, NEUTRAL)
     assert causes[0].disorder == "diabetic_amyotrophy"

@@ -3,79 +3,81 @@
 from __future__ import annotations
 
 from plexcare.engine.etiology_features import derive_etiology_findings
-from tests.engine.plan_fixtures import case
+from tests.engine.plan_fixtures import case, small_kb
+
+KB = small_kb()
 
 
 def test_an_empty_case_states_only_what_age_tells() -> None:
-    found = derive_etiology_findings(case(age=40))
+    found = derive_etiology_findings(case(age=40), KB)
     assert found.present == frozenset()
     assert found.absent == {"age_over_50"}
     assert found.state("diabetes") == "unknown"
 
 
 def test_diabetes_comes_from_history_or_a_diabetic_hba1c() -> None:
-    assert derive_etiology_findings(case(history={"diabetes": "type2"})).state("diabetes") == (
+    assert derive_etiology_findings(case(history={"diabetes": "type2"}), KB).state("diabetes") == (
         "present"
     )
-    by_lab = derive_etiology_findings(case(labs={"hba1c": 7.1}))
+    by_lab = derive_etiology_findings(case(labs={"hba1c": 7.1}), KB)
     assert by_lab.state("diabetes") == "present"
     assert by_lab.state("hba1c_high") == "present"
-    normal = derive_etiology_findings(case(labs={"hba1c": 5.4}))
+    normal = derive_etiology_findings(case(labs={"hba1c": 5.4}), KB)
     assert normal.state("diabetes") == "absent"
     assert normal.state("hba1c_high") == "absent"
 
 
 def test_tempo_sets_one_onset_feature_and_clears_the_others() -> None:
-    found = derive_etiology_findings(case(tempo="subacute"))
+    found = derive_etiology_findings(case(tempo="subacute"), KB)
     assert found.state("onset_subacute") == "present"
     assert found.state("onset_acute") == "absent"
     assert found.state("onset_chronic") == "absent"
 
 
 def test_pain_score_sets_severe_or_painless_at_the_named_cut_offs() -> None:
-    assert derive_etiology_findings(case(pain={"score": 8})).state("severe_pain") == "present"
-    assert derive_etiology_findings(case(pain={"score": 6})).state("severe_pain") == "absent"
-    assert derive_etiology_findings(case(pain={"score": 2})).state("painless") == "present"
-    assert derive_etiology_findings(case(pain={"score": 3})).state("painless") == "absent"
+    assert derive_etiology_findings(case(pain={"score": 8}), KB).state("severe_pain") == "present"
+    assert derive_etiology_findings(case(pain={"score": 6}), KB).state("severe_pain") == "absent"
+    assert derive_etiology_findings(case(pain={"score": 2}), KB).state("painless") == "present"
+    assert derive_etiology_findings(case(pain={"score": 3}), KB).state("painless") == "absent"
 
 
 def test_reduced_anal_tone_alone_counts_as_sphincter_dysfunction() -> None:
-    found = derive_etiology_findings(case(anal_tone="reduced"))
+    found = derive_etiology_findings(case(anal_tone="reduced"), KB)
     assert found.state("sphincter_dysfunction") == "present"
     assert "anal tone" in found.reasons["sphincter_dysfunction"]
 
 
 def test_denied_sphincter_symptoms_are_absent_not_unknown() -> None:
     found = derive_etiology_findings(
-        case(symptoms={"bladder_bowel": False, "saddle_numbness": False})
+        case(symptoms={"bladder_bowel": False, "saddle_numbness": False}), KB
     )
     assert found.state("sphincter_dysfunction") == "absent"
 
 
 def test_myokymia_in_any_needled_muscle_is_present_and_a_clean_study_is_absent() -> None:
     myokymic = case(emg={"left": {"vastus_lateralis": {"myokymia": True}}})
-    assert derive_etiology_findings(myokymic).state("emg_myokymia") == "present"
+    assert derive_etiology_findings(myokymic, KB).state("emg_myokymia") == "present"
     clean = case(emg={"left": {"vastus_lateralis": {"fibrillations": 2}}})
-    assert derive_etiology_findings(clean).state("emg_myokymia") == "absent"
+    assert derive_etiology_findings(clean, KB).state("emg_myokymia") == "absent"
 
 
 def test_imaging_sets_what_it_shows_and_clears_the_rest() -> None:
-    found = derive_etiology_findings(case(imaging=[{"kind": "haematoma", "side": "left"}]))
+    found = derive_etiology_findings(case(imaging=[{"kind": "haematoma", "side": "left"}]), KB)
     assert found.state("imaging_haematoma") == "present"
     assert found.state("imaging_mass") == "absent"
-    normal = derive_etiology_findings(case(imaging=[{"kind": "normal"}]))
+    normal = derive_etiology_findings(case(imaging=[{"kind": "normal"}]), KB)
     assert normal.present == {"age_over_50"}
     assert "imaging_abscess" in normal.absent
 
 
 def test_a_mildly_raised_ck_is_left_unknown_and_a_high_one_is_raised() -> None:
-    assert derive_etiology_findings(case(labs={"ck": 400})).state("ck_raised") == "unknown"
-    assert derive_etiology_findings(case(labs={"ck": 1500})).state("ck_raised") == "present"
-    assert derive_etiology_findings(case(labs={"ck": 120})).state("ck_raised") == "absent"
+    assert derive_etiology_findings(case(labs={"ck": 400}), KB).state("ck_raised") == "unknown"
+    assert derive_etiology_findings(case(labs={"ck": 1500}), KB).state("ck_raised") == "present"
+    assert derive_etiology_findings(case(labs={"ck": 120}), KB).state("ck_raised") == "absent"
 
 
 def test_inflammatory_markers_and_csf_protein_use_their_limits() -> None:
-    found = derive_etiology_findings(case(labs={"esr": 12, "crp": 25, "csf_protein": 80}))
+    found = derive_etiology_findings(case(labs={"esr": 12, "crp": 25, "csf_protein": 80}), KB)
     assert found.state("raised_inflammatory_markers") == "present"
     assert "CRP 25" in found.reasons["raised_inflammatory_markers"]
     assert found.state("csf_protein_raised") == "present"
@@ -83,9 +85,9 @@ def test_inflammatory_markers_and_csf_protein_use_their_limits() -> None:
 
 def test_brisk_reflex_or_extensor_plantar_are_upper_motor_neuron_signs() -> None:
     brisk = case(exam={"left": {"reflexes": {"knee_jerk": "brisk"}}})
-    assert derive_etiology_findings(brisk).state("upper_motor_neuron_signs") == "present"
+    assert derive_etiology_findings(brisk, KB).state("upper_motor_neuron_signs") == "present"
     flexor = case(exam={"left": {"reflexes": {"knee_jerk": "reduced"}, "plantar": "flexor"}})
-    assert derive_etiology_findings(flexor).state("upper_motor_neuron_signs") == "absent"
+    assert derive_etiology_findings(flexor, KB).state("upper_motor_neuron_signs") == "absent"
 
 
 def test_history_items_use_their_conventions() -> None:
@@ -100,7 +102,8 @@ def test_history_items_use_their_conventions() -> None:
             },
             labs={"inr": 4.2},
             symptoms={"weight_loss_kg": 6},
-        )
+        ),
+        KB,
     )
     assert {
         "anticoagulated",
@@ -113,5 +116,5 @@ def test_history_items_use_their_conventions() -> None:
 
 
 def test_both_sides_affected_is_bilateral() -> None:
-    assert derive_etiology_findings(case(affected_side="both")).state("bilateral") == "present"
-    assert derive_etiology_findings(case(affected_side="left")).state("bilateral") == "absent"
+    assert derive_etiology_findings(case(affected_side="both"), KB).state("bilateral") == "present"
+    assert derive_etiology_findings(case(affected_side="left"), KB).state("bilateral") == "absent"

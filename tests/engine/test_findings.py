@@ -5,7 +5,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from plexcare.engine.finding_model import FINDING_MODEL, FindingKind
+from plexcare.engine.finding_model import FindingKind, finding_model_for
 from plexcare.engine.findings import (
     ABNORMAL,
     NORMAL,
@@ -85,9 +85,8 @@ def test_an_absent_sural_snap_over_75_counts_only_as_weak_evidence(
     old = values_by_key(kb, make_case, age=78, left=absent)
     assert young == {"left:study:sural_snap:snap_low": ABNORMAL}
     assert old == {"left:study:sural_snap:snap_low@aged": ABNORMAL}
-    assert (
-        FINDING_MODEL.aged_false_positive > FINDING_MODEL.kinds[FindingKind.SNAP_LOW].false_positive
-    )
+    figures = finding_model_for(kb)
+    assert figures.aged_false_positive > figures.kinds[FindingKind.SNAP_LOW].false_positive
 
 
 def test_a_low_but_present_snap_at_65_is_judged_against_the_age_limit(

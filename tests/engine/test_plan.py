@@ -22,7 +22,7 @@ DIABETIC = {
 
 def _plan(**fields: Any) -> TreatmentPlan:
     patient = case(**fields)
-    found = derive_etiology_findings(patient)
+    found = derive_etiology_findings(patient, KB)
     causes = rank_causes(MODEL, found, SiteSupport({}, {}))
     return build_plan(patient, found, causes, raise_red_flags(patient, found, KB), KB)
 

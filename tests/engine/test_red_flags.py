@@ -13,7 +13,7 @@ KB = small_kb()
 
 def _flags(**fields: Any) -> dict[str, RedFlagAlert]:
     patient = case(**fields)
-    alerts = raise_red_flags(patient, derive_etiology_findings(patient), KB)
+    alerts = raise_red_flags(patient, derive_etiology_findings(patient, KB), KB)
     return {alert.feature: alert for alert in alerts}
 
 
@@ -67,6 +67,6 @@ def test_flags_come_most_urgent_first() -> None:
         imaging=[{"kind": "haematoma"}],
         symptoms={"saddle_numbness": True},
     )
-    alerts = raise_red_flags(patient, derive_etiology_findings(patient), KB)
+    alerts = raise_red_flags(patient, derive_etiology_findings(patient, KB), KB)
     urgencies = [alert.urgency for alert in alerts]
     assert urgencies == sorted(urgencies, key=["emergency", "urgent", "routine"].index)

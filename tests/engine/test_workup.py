@@ -17,7 +17,7 @@ MODEL = compile_etiology(KB)
 
 def _workup(**fields: Any) -> dict[str, WorkupRecommendation]:
     patient = case(**fields)
-    found = derive_etiology_findings(patient)
+    found = derive_etiology_findings(patient, KB)
     causes = rank_causes(MODEL, found, SiteSupport({}, {}))
     flags = raise_red_flags(patient, found, KB)
     return {item.test: item for item in recommend_workup(patient, causes, flags, KB)}
@@ -88,4 +88,4 @@ def test_an_urgent_test_of_an_unlikely_unflagged_cause_is_not_put_first() -> Non
 
 
 def _found_haematoma() -> EtiologyFindings:
-    return derive_etiology_findings(case(imaging=[{"kind": "haematoma"}]))
+    return derive_etiology_findings(case(imaging=[{"kind": "haematoma"}]), KB)

@@ -194,7 +194,7 @@ def assess(case: Case, kb: KnowledgeBase) -> Assessment:
     """Assess one case against the knowledge base (raises `CaseError` on an unknown name)."""
     engine = compiled_engine(kb)
     localization = localize(case, kb)
-    found = derive_etiology_findings(case)
+    found = derive_etiology_findings(case, kb)
     posterior = np.zeros((1, len(engine.candidate_keys)))
     position = {key: col for col, key in enumerate(engine.candidate_keys)}
     for candidate in localization.candidates:
@@ -271,7 +271,7 @@ def assess_batch(cases: Iterable[Case], kb: KnowledgeBase) -> BatchAssessment:
     ratios = site_ratios_from_candidates(
         engine.site_map, batch.probabilities, engine.candidate_prior
     )
-    features = feature_matrix(engine.etiology, [derive_etiology_findings(c) for c in case_list])
+    features = feature_matrix(engine.etiology, [derive_etiology_findings(c, kb) for c in case_list])
     candidates = localization_model(kb).arrays.candidates
     return BatchAssessment(
         case_ids=tuple(c.id for c in case_list),

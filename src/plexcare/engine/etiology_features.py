@@ -6,8 +6,9 @@ denied, measured and normal): unknown features are left out of the cause ranking
 counting against any cause. Each derived state keeps a short reason in the clinic's words so
 the ranking can say which findings moved it.
 
-The cut-offs below are conventions, not facts a reviewer edits per disorder, so they are named
-constants here; each docstring names the knowledge-base reference ids behind it.
+The numeric cut-offs (HbA1c, weight loss, INR, pain scores, ESR, CRP, CSF protein, CK, ...) are
+clinical content and come from the knowledge base (`clinical_thresholds.yaml`, each with its
+comparison and sources); the word lists below only map the case's own vocabulary onto features.
 """
 
 from __future__ import annotations
@@ -17,51 +18,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from plexcare.engine.case import Case
+from plexcare.knowledge.engine_parameters_model import ClinicalThresholds
+from plexcare.knowledge.model import KnowledgeBase
 
 FeatureState = Literal["present", "absent", "unknown"]
-
-HBA1C_DIABETES = 6.5
-"""HbA1c (%) at or above which diabetes is diagnosed (48 mmol/mol); dyck_1999_diabetic_lrpn."""
-
-WEIGHT_LOSS_KG = 4.0
-"""Weight loss (kg) counted as significant. The case records kilograms, not a baseline weight,
-so the usual '5 % of body weight' is taken as 4 kg (5 % of an 80 kg adult);
-dyck_1999_diabetic_lrpn, jaeckle_1985."""
-
-INR_SUPRATHERAPEUTIC = 3.5
-"""INR above every usual therapeutic target (2-3, or 2.5-3.5 for mechanical valves), where the
-risk of a spontaneous retroperitoneal haematoma rises; stewart_focal_2010."""
-
-RECENT_DELIVERY_WEEKS = 12.0
-"""Childbirth within this many weeks counts as recent (obstetric palsies present in the first
-days to weeks after delivery); stewart_focal_2010."""
-
-SEVERE_PAIN_SCORE = 7
-"""Pain at or above this score (0-10) is severe; dyck_thaisetthawatkul_2014."""
-
-PAINLESS_SCORE = 2
-"""Pain at or below this score (0-10) counts as little or no pain; thomas_1985."""
-
-AGE_OVER_50 = 50
-"""Age from which the `age_over_50` feature is present; dyck_thaisetthawatkul_2014."""
-
-ESR_RAISED = 30.0
-"""ESR (mm/h) above which it counts as raised (a round upper limit that covers most adults up to
-old age); dyck_2001_nondiabetic_lrpn."""
-
-CRP_RAISED = 10.0
-"""CRP (mg/L) above which it counts as raised; dyck_2001_nondiabetic_lrpn."""
-
-CSF_PROTEIN_RAISED = 45.0
-"""CSF protein (mg/dL) above the usual adult upper limit; dyck_1999_diabetic_lrpn."""
-
-CK_UPPER_NORMAL = 200.0
-"""A typical upper limit of normal for creatine kinase (U/L); preston_shapiro_2020."""
-
-CK_RAISED = 3 * CK_UPPER_NORMAL
-"""CK (U/L) above three times normal counts as raised. Milder rises (up to 3x) are common in
-neurogenic weakness and after exercise or needle EMG, so they are left *unknown* rather than
-read as evidence for myopathy; preston_shapiro_2020."""
 
 PELVIC_SURGERY = frozenset(
     {"hip_arthroplasty", "pelvic", "abdominal", "spinal", "vascular", "lithotomy"}
@@ -133,9 +93,9 @@ def _any_true(values: Iterable[bool | None]) -> bool | None:
     return any(known)
 
 
-def _history(case: Case, out: _Collector) -> None:
+def _history(case: Case, limits: ClinicalThresholds, out: _Collector) -> None:
     history, labs = case.history, case.labs
-    hba1c_high = None if labs.hba1c is None else labs.hba1c >= HBA1C_DIABETES
+    hba1c_high = None if labs.hba1c is None else limits.hba1c_diabetes.reached(labs.hba1c)
     out.set("hba1c_high", hba1c_high, f"HbA1c {labs.hba1c} %")
     if history.diabetes in ("type1", "type2"):
         out.set("diabetes", True, f"diabetes ({history.diabetes.replace('type', 'type ')})")
@@ -145,7 +105,8 @@ def _history(case: Case, out: _Collector) -> None:
         out.set("diabetes", False, "no diabetes")
     weight = case.symptoms.weight_loss_kg
     if weight is not None:
-        out.set("recent_weight_loss", weight >= WEIGHT_LOSS_KG, f"weight loss {weight:g} kg")
+        heavy = limits.significant_weight_loss.reached(weight)
+        out.set("recent_weight_loss", heavy, f"weight loss {weight:g} kg")
     if history.cancer is not None:
         state = "active" if history.cancer.active else "past"
         out.set("cancer_history", True, f"{state} cancer ({history.cancer.site})")
@@ -159,7 +120,8 @@ def _history(case: Case, out: _Collector) -> None:
             "anticoagulated", taking, f"anticoagulant: {drug}" if taking else "no anticoagulant"
         )
     if labs.inr is not None:
-        out.set("inr_supratherapeutic", labs.inr > INR_SUPRATHERAPEUTIC, f"INR {labs.inr:g}")
+        high = limits.inr_supratherapeutic.reached(labs.inr)
+        out.set("inr_supratherapeutic", high, f"INR {labs.inr:g}")
     if history.recent_surgery is not None:
         kind = history.recent_surgery.replace("_", " ")
         out.set(
@@ -169,7 +131,8 @@ def _history(case: Case, out: _Collector) -> None:
         )
     if history.delivery_weeks_ago is not None:
         weeks = history.delivery_weeks_ago
-        out.set("recent_delivery", weeks <= RECENT_DELIVERY_WEEKS, f"delivery {weeks:g} weeks ago")
+        recent = limits.recent_delivery.reached(weeks)
+        out.set("recent_delivery", recent, f"delivery {weeks:g} weeks ago")
     if history.trauma is not None:
         kind = history.trauma.replace("_", " ")
         out.set("pelvic_trauma", history.trauma in PELVIC_TRAUMA, f"trauma: {kind}")
@@ -178,7 +141,7 @@ def _history(case: Case, out: _Collector) -> None:
     out.flag("leg_crossing_or_squatting", history.leg_crossing_or_squatting, "leg crossing")
 
 
-def _presentation(case: Case, out: _Collector) -> None:
+def _presentation(case: Case, limits: ClinicalThresholds, out: _Collector) -> None:
     symptoms = case.symptoms
     out.flag("fever", symptoms.fever, "fever")
     if case.tempo is not None:
@@ -186,8 +149,8 @@ def _presentation(case: Case, out: _Collector) -> None:
             out.set(f"onset_{tempo}", case.tempo == tempo, f"{case.tempo} onset")
     score = case.pain.score
     if score is not None:
-        out.set("severe_pain", score >= SEVERE_PAIN_SCORE, f"pain {score}/10")
-        out.set("painless", score <= PAINLESS_SCORE, f"pain {score}/10")
+        out.set("severe_pain", limits.severe_pain.reached(score), f"pain {score}/10")
+        out.set("painless", limits.little_or_no_pain.reached(score), f"pain {score}/10")
     back_site = any("back" in site.lower() for site in case.pain.sites) or None
     out.flag("back_pain", symptoms.back_pain, "low back pain")
     out.set("back_pain", back_site, "pain in the back")
@@ -209,7 +172,7 @@ def _presentation(case: Case, out: _Collector) -> None:
         if flag
     ]
     out.set("sphincter_dysfunction", sphincter, ", ".join(reasons) or "sphincters normal")
-    out.set("age_over_50", case.age >= AGE_OVER_50, f"age {case.age}")
+    out.set("age_over_50", limits.age_over_50.reached(case.age), f"age {case.age}")
     out.flag("neurogenic_claudication", symptoms.neurogenic_claudication, "neurogenic claudication")
 
 
@@ -239,7 +202,7 @@ def _examination(case: Case, out: _Collector) -> None:
         )
 
 
-def _imaging_and_labs(case: Case, out: _Collector) -> None:
+def _imaging_and_labs(case: Case, limits: ClinicalThresholds, out: _Collector) -> None:
     if case.imaging:
         seen = {finding.kind for finding in case.imaging}
         for kind, feature in IMAGING_FEATURES.items():
@@ -251,11 +214,11 @@ def _imaging_and_labs(case: Case, out: _Collector) -> None:
                 out.set(feature, False, f"imaging shows no {kind.replace('_', ' ')}")
     labs = case.labs
     markers = [
-        (labs.esr, ESR_RAISED, "ESR", "mm/h"),
-        (labs.crp, CRP_RAISED, "CRP", "mg/L"),
+        (labs.esr, limits.esr_raised, "ESR", "mm/h"),
+        (labs.crp, limits.crp_raised, "CRP", "mg/L"),
     ]
     measured = [
-        (value > limit, f"{name} {value:g} {unit}")
+        (limit.reached(value), f"{name} {value:g} {unit}")
         for value, limit, name, unit in markers
         if value is not None
     ]
@@ -269,21 +232,22 @@ def _imaging_and_labs(case: Case, out: _Collector) -> None:
     if labs.csf_protein is not None:
         out.set(
             "csf_protein_raised",
-            labs.csf_protein > CSF_PROTEIN_RAISED,
+            limits.csf_protein_raised.reached(labs.csf_protein),
             f"CSF protein {labs.csf_protein:g} mg/dL",
         )
     if labs.ck is not None:
-        if labs.ck > CK_RAISED:
+        if limits.ck_raised.reached(labs.ck):
             out.set("ck_raised", True, f"CK {labs.ck:g} U/L")
-        elif labs.ck <= CK_UPPER_NORMAL:
+        elif limits.ck_normal.reached(labs.ck):
             out.set("ck_raised", False, f"CK {labs.ck:g} U/L (normal)")
 
 
-def derive_etiology_findings(case: Case) -> EtiologyFindings:
+def derive_etiology_findings(case: Case, kb: KnowledgeBase) -> EtiologyFindings:
     """Every etiology feature the case lets us state, with the reason for each."""
+    limits = kb.thresholds
     out = _Collector()
-    _history(case, out)
-    _presentation(case, out)
+    _history(case, limits, out)
+    _presentation(case, limits, out)
     _examination(case, out)
-    _imaging_and_labs(case, out)
+    _imaging_and_labs(case, limits, out)
     return out.findings()

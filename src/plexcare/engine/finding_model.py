@@ -1,21 +1,11 @@
 """How each kind of finding behaves: sensitivity, false-positive rate and time course.
 
-These are physiology constants of electrodiagnosis and the bedside exam, kept in one typed place
-so a reviewer can read them together. They are rounded, deliberately conservative figures that
-follow the standard texts, not fitted values:
-
-- preston_shapiro_2020 and dumitru_2002: fibrillation potentials appear about 2-3 weeks after
-  axonal injury in limb muscles and earlier (about 1-2 weeks) in paraspinal muscles; reduced
-  recruitment is present from the first day; CMAP amplitudes fall over about 5-9 days and SNAP
-  amplitudes over about 7-11 days of Wallerian degeneration; a lesion proximal to the dorsal root
-  ganglion spares the SNAP.
-- wilbourn_aminoff_1998: needle EMG is the most sensitive electrodiagnostic test of a
-  radiculopathy; a normal study early after onset excludes little; paraspinal denervation marks
-  a lesion at root level.
-- kimura_2013: late responses (H-reflex, F-waves) are abnormal from onset with proximal
-  conduction failure; conduction slowing and block mark demyelination.
-- chen_reference_values_2016: lower-limit amplitudes; a sural SNAP may be absent in healthy
-  people over 60, so its absence is weak evidence at that age.
+The figures themselves are clinical content and live in the knowledge base
+(`data/electrodiagnosis.yaml`, one cited entry per `FindingKind`, plus the age-related absence
+of distal responses and the background-polyneuropathy prior). This module keeps the engine's
+vocabulary of finding kinds and turns those figures, once per knowledge base, into the small
+frozen objects the likelihood tables are compiled from. How time since onset is binned is
+engine policy, not a clinical fact, so the bins stay here.
 
 A finding's probability of being abnormal given a lesion candidate is
 
@@ -32,13 +22,12 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-SOURCES: tuple[str, ...] = (
-    "preston_shapiro_2020",
-    "dumitru_2002",
-    "wilbourn_aminoff_1998",
-    "kimura_2013",
-    "chen_reference_values_2016",
-)
+from plexcare.knowledge.engine_parameters_model import Electrodiagnosis, OnsetCurve
+from plexcare.knowledge.model import KnowledgeBase
+
+TIME_BIN_EDGES_DAYS: tuple[float, ...] = (7.0, 14.0, 21.0, 28.0)
+TIME_BIN_DAYS: tuple[float, ...] = (3.5, 10.5, 17.5, 24.5, 60.0)
+"""Weeks one to four and later, each scored at its middle day (later: about two months)."""
 
 
 class FindingKind(StrEnum):
@@ -74,6 +63,10 @@ class Onset:
 IMMEDIATE = Onset(0.0, 0.0)
 
 
+def _onset(curve: OnsetCurve | None) -> Onset:
+    return IMMEDIATE if curve is None else Onset(curve.midpoint_days, curve.width_days)
+
+
 @dataclass(frozen=True)
 class KindModel:
     """One finding kind: how often it is abnormal with all fibres cut, and without a lesion."""
@@ -82,11 +75,17 @@ class KindModel:
     false_positive: float
     steepness: float
     onset: Onset = IMMEDIATE
+    paraspinal_onset: Onset | None = None  # where paraspinal muscles differ (fibrillations)
     focal: bool = True  # whether a cut in the fibre graph produces it at all
     focal_scale: float = 1.0  # share of the sensitivity a focal cut reaches (myokymia is rare)
 
     def g(self, fraction: float) -> float:
         return 1.0 - float((1.0 - fraction) ** self.steepness)
+
+    def onset_in(self, *, paraspinal: bool) -> Onset:
+        if paraspinal and self.paraspinal_onset is not None:
+            return self.paraspinal_onset
+        return self.onset
 
 
 @dataclass(frozen=True)
@@ -99,14 +98,14 @@ class FindingModel:
     """
 
     kinds: dict[FindingKind, KindModel]
-    paraspinal_fibrillation_onset: Onset
     aged_false_positive: float  # e.g. absent sural SNAP over 60
-    time_bin_edges_days: tuple[float, ...]
-    time_bin_days: tuple[float, ...]  # the day each bin is scored at
     background_base: float  # P(length-dependent polyneuropathy) before age or diabetes
-    background_per_decade_over_50: float
+    background_rising_from_age: int
+    background_per_decade: float
     background_diabetes: float
     background_ceiling: float
+    time_bin_edges_days: tuple[float, ...] = TIME_BIN_EDGES_DAYS
+    time_bin_days: tuple[float, ...] = TIME_BIN_DAYS  # the day each bin is scored at
 
     def time_bin(self, days: float | None) -> int:
         if days is None:
@@ -116,45 +115,61 @@ class FindingModel:
     def background_prior(self, age: int, diabetic: bool) -> float:
         """P(a background length-dependent polyneuropathy) from age and diabetes.
 
-        Engineering assumptions, rounded: a few percent in younger adults, rising with each
-        decade after 50, and roughly a third to a half of people with diabetes; to be replaced by
-        a cited figure in the knowledge base.
+        The figures are the knowledge base's `background_polyneuropathy`, copied to plain floats
+        at build time because this runs once per case in a batch.
         """
-        by_age = self.background_base + self.background_per_decade_over_50 * max(
-            0.0, (age - 50) / 10.0
+        decades = max(0.0, (age - self.background_rising_from_age) / 10.0)
+        by_age = min(
+            self.background_base + self.background_per_decade * decades, self.background_ceiling
         )
-        by_age = min(by_age, self.background_ceiling)
         if not diabetic:
             return by_age
         return 1.0 - (1.0 - by_age) * (1.0 - self.background_diabetes)
 
 
-FINDING_MODEL = FindingModel(
-    kinds={
-        FindingKind.WEAKNESS: KindModel(0.85, 0.05, 1.5),
-        FindingKind.FIBRILLATIONS: KindModel(0.9, 0.03, 3.0, Onset(16.0, 2.5)),
-        FindingKind.NEUROGENIC_UNITS: KindModel(0.85, 0.05, 2.0, Onset(1.0, 1.0)),
-        FindingKind.MYOPATHIC_UNITS: KindModel(0.85, 0.03, 1.0, focal=False),
-        FindingKind.FASCICULATIONS: KindModel(0.8, 0.05, 1.0, focal_scale=0.15),
-        FindingKind.MYOKYMIA: KindModel(0.6, 0.01, 1.0, focal_scale=0.1),
-        FindingKind.HYPOREFLEXIA: KindModel(0.85, 0.08, 2.0),
-        FindingKind.HYPERREFLEXIA: KindModel(0.5, 0.03, 1.0, focal=False),
-        FindingKind.SENSORY_LOSS: KindModel(0.8, 0.05, 2.0),
-        FindingKind.SNAP_LOW: KindModel(0.9, 0.05, 1.5, Onset(8.0, 1.5)),
-        FindingKind.CMAP_LOW: KindModel(0.75, 0.05, 1.0, Onset(6.0, 1.5)),
-        FindingKind.LATE_RESPONSE: KindModel(0.8, 0.08, 2.0),
-        FindingKind.SLOWING: KindModel(0.8, 0.03, 1.0, focal_scale=0.25),
-        FindingKind.LEG_AFFECTED: KindModel(0.95, 0.1, 1.0),
-    },
-    paraspinal_fibrillation_onset=Onset(9.0, 2.0),
-    aged_false_positive=0.35,
-    time_bin_edges_days=(7.0, 14.0, 21.0, 28.0),
-    time_bin_days=(3.5, 10.5, 17.5, 24.5, 60.0),
-    background_base=0.03,
-    background_per_decade_over_50=0.06,
-    background_diabetes=0.4,
-    background_ceiling=0.35,
-)
+def build_finding_model(electrodiagnosis: Electrodiagnosis) -> FindingModel:
+    """The engine's view of `electrodiagnosis.yaml` (the loader guarantees every kind is there)."""
+    kinds = {
+        kind: KindModel(
+            sensitivity=entry.sensitivity,
+            false_positive=entry.false_positive,
+            steepness=entry.steepness,
+            onset=_onset(entry.onset),
+            paraspinal_onset=None
+            if entry.paraspinal_onset is None
+            else _onset(entry.paraspinal_onset),
+            focal=entry.focal,
+            focal_scale=entry.focal_scale,
+        )
+        for kind in FindingKind
+        for entry in (electrodiagnosis.finding_kinds[kind.value],)
+    }
+    background = electrodiagnosis.background_polyneuropathy
+    return FindingModel(
+        kinds=kinds,
+        aged_false_positive=electrodiagnosis.aged_absence.false_positive,
+        background_base=background.base,
+        background_rising_from_age=background.rising_from_age,
+        background_per_decade=background.per_decade,
+        background_diabetes=background.diabetes,
+        background_ceiling=background.ceiling,
+    )
+
+
+_CACHE_SIZE = 4
+_built: dict[int, tuple[KnowledgeBase, FindingModel]] = {}
+
+
+def finding_model_for(kb: KnowledgeBase) -> FindingModel:
+    """The finding model of this knowledge base (built on first use, then reused)."""
+    entry = _built.get(id(kb))
+    if entry is not None and entry[0] is kb:
+        return entry[1]
+    model = build_finding_model(kb.electrodiagnosis)
+    if len(_built) >= _CACHE_SIZE:
+        _built.pop(next(iter(_built)))
+    _built[id(kb)] = (kb, model)
+    return model
 
 
 def _sigmoid(x: float) -> float:

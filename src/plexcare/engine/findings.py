@@ -16,7 +16,8 @@ import numpy.typing as npt
 
 from plexcare.engine.anatomy_arrays import AnatomyArrays, EndOrgan
 from plexcare.engine.case import Case, NeedleResult, SideExam, StudyResult
-from plexcare.engine.finding_model import FINDING_MODEL, FindingKind, FindingModel
+from plexcare.engine.finding_model import FindingKind, FindingModel, finding_model_for
+from plexcare.knowledge.engine_parameters_model import ClinicalThreshold
 from plexcare.knowledge.model import AgeLimit, KnowledgeBase, NerveConductionStudy
 
 UNKNOWN, NORMAL, ABNORMAL = -1, 0, 1
@@ -51,8 +52,6 @@ FINDING_WORDS: dict[FindingKind, tuple[str, str]] = {
     FindingKind.LEG_AFFECTED: ("symptoms in the", "no symptoms in the"),
 }
 """How each kind of finding reads when abnormal and when normal."""
-
-SLOWING_FRACTION = 0.75  # below 75 % of the lower limit is beyond what axon loss explains
 
 
 @dataclass(frozen=True)
@@ -267,12 +266,15 @@ def _late(study: NerveConductionStudy, result: StudyResult) -> bool:
     return bool(study.latency_upper and result.latency and result.latency > study.latency_upper)
 
 
-def _slowing(study: NerveConductionStudy, result: StudyResult) -> bool | None:
+def _slowing(
+    study: NerveConductionStudy, result: StudyResult, demyelinating: ClinicalThreshold
+) -> bool | None:
+    """Block, or slowing beyond what axon loss explains (`demyelinating_slowing` threshold)."""
     if result.conduction_block:
         return True
-    if result.velocity is None or study.velocity_lower is None:
+    if result.velocity is None or not study.velocity_lower:
         return False if result.conduction_block is False else None
-    if result.velocity < SLOWING_FRACTION * study.velocity_lower:
+    if demyelinating.reached(result.velocity / study.velocity_lower):
         return True
     return False if result.velocity >= study.velocity_lower else None
 
@@ -284,13 +286,14 @@ def _studies(
     case: Case,
     kb: KnowledgeBase,
 ) -> None:
+    demyelinating = kb.thresholds.demyelinating_slowing
     for name, result in results.items():
         study = kb.studies.get(name)
         if study is None:
             continue
         abnormal, aged = _study_abnormal(study, result, case.age)
         collect.put(side, name, STUDY_KIND[study.modality], abnormal, aged)
-        collect.put(side, name, FindingKind.SLOWING, _slowing(study, result))
+        collect.put(side, name, FindingKind.SLOWING, _slowing(study, result, demyelinating))
 
 
 def observed_values(case: Case, index: FindingIndex, kb: KnowledgeBase) -> dict[int, int]:
@@ -318,8 +321,11 @@ def observe(
     case: Case,
     index: FindingIndex,
     kb: KnowledgeBase,
-    model: FindingModel = FINDING_MODEL,
+    model: FindingModel | None = None,
 ) -> Observations:
+    """One case's observations; `model` defaults to the knowledge base's finding model."""
+    if model is None:
+        model = finding_model_for(kb)
     values = observed_values(case, index, kb)
     days = case.days_since_onset
     return Observations(
@@ -348,8 +354,10 @@ def observe_batch(
     cases: Sequence[Case] | Iterable[Case],
     index: FindingIndex,
     kb: KnowledgeBase,
-    model: FindingModel = FINDING_MODEL,
+    model: FindingModel | None = None,
 ) -> ObservationBatch:
+    if model is None:
+        model = finding_model_for(kb)
     case_list = list(cases)
     matrix = np.full((len(case_list), len(index.specs)), UNKNOWN, dtype=np.int8)
     bins = np.empty(len(case_list), dtype=np.int64)

@@ -19,9 +19,8 @@ import numpy.typing as npt
 
 from plexcare.engine.anatomy_arrays import AnatomyArrays, compile_anatomy
 from plexcare.engine.finding_model import (
-    FINDING_MODEL,
-    FindingKind,
     FindingModel,
+    finding_model_for,
     generalized_reach,
 )
 from plexcare.engine.findings import (
@@ -132,23 +131,26 @@ def _time_factors(parts: LocalizationModelParts) -> FloatArray:
     _, index, finding_model = parts
     factors = np.ones((len(finding_model.time_bin_days), len(index.specs)))
     for row, spec in enumerate(index.specs):
-        onset = finding_model.kinds[spec.kind].onset
-        if spec.kind is FindingKind.FIBRILLATIONS and spec.organ.paraspinal:
-            onset = finding_model.paraspinal_fibrillation_onset
+        onset = finding_model.kinds[spec.kind].onset_in(paraspinal=spec.organ.paraspinal)
         for bin_, days in enumerate(finding_model.time_bin_days):
             factors[bin_, row] = onset.factor(days)
     return factors
 
 
 def compile_model(
-    kb: KnowledgeBase, finding_model: FindingModel = FINDING_MODEL
+    kb: KnowledgeBase, finding_model: FindingModel | None = None
 ) -> LocalizationModel:
     """Build the likelihood tables for every time bin (once per knowledge base).
+
+    `finding_model` defaults to the knowledge base's own (`electrodiagnosis.yaml`); passing
+    another lets a test or a sensitivity analysis vary the figures.
 
     The time factor applies to focal candidates only: the generalized patterns and the background
     polyneuropathy are slow processes whose findings are already present when the patient is
     seen, whatever the onset of the current complaint.
     """
+    if finding_model is None:
+        finding_model = finding_model_for(kb)
     arrays = compile_anatomy(kb)
     index = build_finding_index(arrays, kb)
     parts: LocalizationModelParts = (arrays, index, finding_model)

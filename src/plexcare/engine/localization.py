@@ -20,6 +20,7 @@ from plexcare.engine.case_names import check_case_names
 from plexcare.engine.findings import Observations, observe, observe_batch
 from plexcare.engine.lesion_candidates import CandidateKind, CandidateSide
 from plexcare.engine.likelihood import LocalizationModel, compile_model
+from plexcare.engine.workup import wait_in_words
 from plexcare.knowledge.model import KnowledgeBase
 
 FloatArray = npt.NDArray[np.float64]
@@ -114,7 +115,11 @@ def blend_weight(findings_used: int, days_since_onset: float | None) -> float:
     return max(thin, early)
 
 
-def _uncertainty(observations: Observations, leader: float, blend: float) -> tuple[str, ...]:
+def _uncertainty(
+    observations: Observations, leader: float, blend: float, denervation_days: float
+) -> tuple[str, ...]:
+    """Plain notes on what limits the answer; `denervation_days` is the knowledge base's
+    `needle_emg_denervation` threshold (about 3 weeks)."""
     notes: list[str] = []
     count = observations.count
     if count == 0:
@@ -130,9 +135,10 @@ def _uncertainty(observations: Observations, leader: float, blend: float) -> tup
             "First week after onset: denervation and amplitude loss have not developed yet, so "
             "normal studies exclude little; repeat needle EMG 3 weeks after onset."
         )
-    elif days is not None and days < 21:
+    elif days is not None and days < denervation_days:
         notes.append(
-            "Less than 3 weeks since onset: limb fibrillation potentials may not have appeared yet."
+            f"Less than {wait_in_words(denervation_days)} since onset: limb fibrillation "
+            "potentials may not have appeared yet."
         )
     if days is None and count > 0:
         notes.append(
@@ -243,7 +249,12 @@ def localize(case: Case, kb: KnowledgeBase) -> Localization:
         candidates=tuple(ranked),
         plexopathy_probability=float(shown[plexus].sum()),
         background_polyneuropathy=float(joint[:, 1].sum()),
-        uncertainty=_uncertainty(observations, float(shown[order[0]]), blend),
+        uncertainty=_uncertainty(
+            observations,
+            float(shown[order[0]]),
+            blend,
+            kb.thresholds.needle_emg_denervation.value,
+        ),
         tempered=blend > 0,
         findings_used=observations.count,
         days_since_onset=observations.days_since_onset,

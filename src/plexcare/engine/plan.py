@@ -20,6 +20,7 @@ from plexcare.engine.etiology import RankedCause
 from plexcare.engine.etiology_features import EtiologyFindings
 from plexcare.engine.red_flags import RedFlagAlert
 from plexcare.engine.workup import leading_causes
+from plexcare.knowledge.engine_parameters_model import ClinicalThresholds
 from plexcare.knowledge.model import Caution, KnowledgeBase, Movement, Treatment
 
 Group = Literal["cause_directed", "pain", "rehabilitation", "supportive", "referrals", "follow_up"]
@@ -32,19 +33,12 @@ ROLE_GROUP: Mapping[str, Group] = {
     "surgery": "referrals",
 }
 
-RENAL_IMPAIRMENT_EGFR = 60.0
-"""eGFR (mL/min/1.73 m²) below which drugs cleared by the kidney need a lower dose (CKD stage
-3 or worse); fda_label_neurontin_gabapentin."""
-SEVERE_RENAL_IMPAIRMENT_EGFR = 30.0
-"""eGFR below which many drugs are contraindicated or need a much lower dose (CKD stage 4)."""
-OLDER_ADULT_AGE = 65
-"""Age from which the Beers criteria apply; ags_beers_2023."""
-FALLS_MRC = 3
-"""Weakness at or below MRC 3 of these movements makes a fall likely (knee buckling, foot
-drop, a Trendelenburg gait); stewart_focal_2010."""
 FALLS_MOVEMENTS = frozenset(
     {"knee_extension", "hip_abduction", "hip_extension", "ankle_dorsiflexion"}
 )
+"""Movements whose weakness makes a fall likely (knee buckling, foot drop, a Trendelenburg
+gait); how weak is the knowledge base's `falls_risk_weakness` threshold, as are the eGFR and
+age cut-offs the cautions are checked against (`clinical_thresholds.yaml`)."""
 
 CAUSE_DIRECTED_MIN = 0.2
 """Cause-directed treatment is offered only for causes at least this probable (or the leader):
@@ -132,16 +126,23 @@ def weak_movements(case: Case, kb: KnowledgeBase) -> dict[str, WeakMovement]:
 
 
 def patient_conditions(
-    case: Case, findings: EtiologyFindings, weak: Mapping[str, WeakMovement]
+    case: Case,
+    findings: EtiologyFindings,
+    weak: Mapping[str, WeakMovement],
+    limits: ClinicalThresholds,
 ) -> dict[str, tuple[bool | None, str]]:
     """Each caution condition: true, false or unknown (None), with what shows it."""
     egfr = case.labs.egfr
-    renal = None if egfr is None else egfr < RENAL_IMPAIRMENT_EGFR
-    severe = None if egfr is None else egfr < SEVERE_RENAL_IMPAIRMENT_EGFR
+    renal = None if egfr is None else limits.renal_impairment.reached(egfr)
+    severe = None if egfr is None else limits.severe_renal_impairment.reached(egfr)
     infection = "present" in (findings.state("fever"), findings.state("imaging_abscess"))
     infection_known = findings.state("fever") != "unknown" or bool(case.imaging)
-    falls = [w for m, w in weak.items() if m in FALLS_MOVEMENTS and w.mrc <= FALLS_MRC]
-    older = case.age >= OLDER_ADULT_AGE
+    falls = [
+        w
+        for m, w in weak.items()
+        if m in FALLS_MOVEMENTS and limits.falls_risk_weakness.reached(w.mrc)
+    ]
+    older = limits.older_adult.reached(case.age)
     falls_known = bool(case.exam) or older
 
     def feature(name: str) -> bool | None:
@@ -277,7 +278,7 @@ def build_plan(
     leading = leading_causes(ranked, {d for f in flags for d in f.concerns})
     leader = ranked[0].disorder if ranked else None
     weak = weak_movements(case, kb)
-    conditions = patient_conditions(case, findings, weak)
+    conditions = patient_conditions(case, findings, weak, kb.thresholds)
     chosen: dict[str, tuple[Group, list[str], list[str]]] = {}
     for disorder_id, probability in leading.items():
         disorder = kb.disorders[disorder_id]

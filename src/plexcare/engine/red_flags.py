@@ -20,10 +20,6 @@ from plexcare.knowledge.model import KnowledgeBase
 Urgency = Literal["emergency", "urgent", "routine"]
 URGENCY_RANK: dict[str, int] = {"emergency": 0, "urgent": 1, "routine": 2}
 
-RAPID_PROGRESSION_MRC = 3
-"""Weakness at or below MRC 3 (cannot move against resistance) that is still worsening over
-days to weeks needs prompt imaging and admission to be considered; stewart_focal_2010."""
-
 
 @dataclass(frozen=True)
 class RedFlagAlert:
@@ -35,14 +31,17 @@ class RedFlagAlert:
     sources: tuple[str, ...]
 
 
-def _rapid_progression(case: Case) -> RedFlagAlert | None:
+def _rapid_progression(case: Case, kb: KnowledgeBase) -> RedFlagAlert | None:
+    """Weakness still worsening over days to weeks at or below the knowledge base's
+    `rapidly_progressive_weakness` grade (MRC 3: no movement against resistance)."""
     if not case.symptoms.progressing or case.tempo not in ("acute", "subacute"):
         return None
+    threshold = kb.thresholds.rapidly_progressive_weakness
     weak = sorted(
         (mrc, muscle, side)
         for side, exam in case.exam.items()
         for muscle, mrc in exam.strength.items()
-        if mrc <= RAPID_PROGRESSION_MRC
+        if threshold.reached(mrc)
     )
     if not weak:
         return None
@@ -58,7 +57,7 @@ def _rapid_progression(case: Case) -> RedFlagAlert | None:
             f"{case.tempo} onset, still progressing, {muscle.replace('_', ' ')} MRC {mrc} ({side})"
         ),
         concerns=(),
-        sources=("stewart_focal_2010",),
+        sources=threshold.sources,
     )
 
 
@@ -93,7 +92,7 @@ def raise_red_flags(
                     sources=current.sources,
                 )
     alerts = list(best.values())
-    progression = _rapid_progression(case)
+    progression = _rapid_progression(case, kb)
     if progression is not None:
         alerts.append(progression)
     return tuple(sorted(alerts, key=lambda a: (URGENCY_RANK[a.urgency], a.feature)))

@@ -5,7 +5,8 @@ tests of the leading causes are pooled, weighted by the probability of the cause
 them, and the tests of any cause whose red flag is raised are always kept, whatever its rank.
 A test the case already represents (imaging of that region, those labs, an EMG) is not asked
 for again, with one exception that electromyographers know well: needle EMG in the first three
-weeks cannot show denervation yet, so an early study is repeated after three weeks from onset.
+weeks cannot show denervation yet, so an early study is repeated after three weeks from onset
+(the knowledge base's `needle_emg_denervation` threshold, with its sources).
 """
 
 from __future__ import annotations
@@ -18,10 +19,6 @@ from plexcare.engine.case import Case
 from plexcare.engine.etiology import RankedCause
 from plexcare.engine.red_flags import URGENCY_RANK, RedFlagAlert, Urgency
 from plexcare.knowledge.model import KnowledgeBase
-
-DENERVATION_DAYS = 21
-"""Fibrillation potentials appear about 3 weeks after axon loss, so needle EMG earlier than
-this can miss it; preston_shapiro_2020, wilbourn_aminoff_1998."""
 
 LEADING_MASS = 0.9
 """Causes are taken, most probable first, until they cover this much probability..."""
@@ -125,15 +122,34 @@ def _already_done(case: Case, test: str, priority: str) -> bool:
     return False
 
 
-def _emg_timing(case: Case) -> str | None:
+def _emg_timing(case: Case, kb: KnowledgeBase) -> str | None:
     """'Repeat/book after 3 weeks from onset' when the case is in its first three weeks."""
     days = case.days_since_onset
-    if days is None or days >= DENERVATION_DAYS:
+    denervation = kb.thresholds.needle_emg_denervation
+    if days is None or denervation.reached(days):
         return None
+    wait = denervation.value
+    span = wait_in_words(wait)
     if case.onset_on is not None:
-        due = case.onset_on + timedelta(days=DENERVATION_DAYS)
-        return f"on or after {due.isoformat()} (3 weeks from onset)"
-    return f"in {DENERVATION_DAYS - days:.0f} days (3 weeks from onset)"
+        due = case.onset_on + timedelta(days=wait)
+        return f"on or after {due.isoformat()} ({span} from onset)"
+    return f"in {wait - days:.0f} days ({span} from onset)"
+
+
+def _early_emg_reason(kb: KnowledgeBase) -> str:
+    span = wait_in_words(kb.thresholds.needle_emg_denervation.value)
+    return (
+        f"The needle EMG was done in the first {span}, before denervation can show; "
+        "repeat it to see fibrillations and their distribution."
+    )
+
+
+def wait_in_words(days: float) -> str:
+    """'3 weeks' for 21 days, '10 days' for 10: how the clinic says a wait or an interval."""
+    if days % 7 == 0:
+        weeks = int(days // 7)
+        return f"{weeks} week{'s' if weeks != 1 else ''}"
+    return f"{days:g} days"
 
 
 def recommend_workup(
@@ -149,7 +165,7 @@ def recommend_workup(
     for disorder_id, probability in leading.items():
         for item in kb.disorders[disorder_id].workup:
             test = kb.tests[item.test]
-            early_emg = item.test == "emg_ncs" and _emg_timing(case)
+            early_emg = item.test == "emg_ncs" and _emg_timing(case, kb)
             if _already_done(case, item.test, item.priority) and not (early_emg and case.emg):
                 continue
             timing, reason = item.timing, item.reason
@@ -159,10 +175,7 @@ def recommend_workup(
             if early_emg:
                 timing = early_emg
                 if case.emg:
-                    reason = (
-                        "The needle EMG was done in the first 3 weeks, before denervation can "
-                        "show; repeat it to see fibrillations and their distribution. " + reason
-                    )
+                    reason = f"{_early_emg_reason(kb)} {reason}"
             current = pooled.get(item.test)
             weight = probability + (current.weight if current else 0.0)
             keep_current = current is not None and (
@@ -180,7 +193,7 @@ def recommend_workup(
                 weight=weight,
                 sources=base.sources if base else item.sources,
             )
-    repeat = _emg_timing(case)
+    repeat = _emg_timing(case, kb)
     if case.emg and repeat and "emg_ncs" not in pooled and "emg_ncs" in kb.tests:
         pooled["emg_ncs"] = WorkupRecommendation(
             test="emg_ncs",
@@ -188,13 +201,10 @@ def recommend_workup(
             kind=kb.tests["emg_ncs"].kind,
             priority="routine",
             timing=repeat,
-            reason=(
-                "The needle EMG was done in the first 3 weeks, before denervation can show; "
-                "repeat it to see fibrillations and their distribution."
-            ),
+            reason=_early_emg_reason(kb),
             for_causes=(),
             weight=0.0,
-            sources=("preston_shapiro_2020", "wilbourn_aminoff_1998"),
+            sources=kb.thresholds.needle_emg_denervation.sources,
         )
     return tuple(
         sorted(pooled.values(), key=lambda w: (URGENCY_RANK[w.priority], -w.weight, w.test))

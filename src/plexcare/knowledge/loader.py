@@ -18,6 +18,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from plexcare import __version__
+from plexcare.engine.finding_model import FindingKind
+from plexcare.knowledge.engine_parameters_model import (
+    AgedAbsence,
+    BackgroundPolyneuropathy,
+    ClinicalThreshold,
+    ClinicalThresholds,
+    Electrodiagnosis,
+    FindingKindParameters,
+)
 from plexcare.knowledge.errors import KnowledgeBaseError
 from plexcare.knowledge.integrity import Origins, check_integrity
 from plexcare.knowledge.model import (
@@ -146,16 +155,21 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
         raise KnowledgeBaseError("data/education.yaml", "education", field, first["msg"]) from exc
     triage = _load_triage(root)
     outcome_scales = _load_outcome_scales(root, origins)
+    electrodiagnosis = _load_electrodiagnosis(root)
+    thresholds = _load_thresholds(root, origins)
     kb = KnowledgeBase(
         version=f"{__version__}+kb.{_fingerprint(root)}",
         education=education,
         triage=triage,
         outcome_scales=outcome_scales,
+        electrodiagnosis=electrodiagnosis,
+        thresholds=thresholds,
         **collected,
     )
     check_integrity(kb, origins)
     _check_triage_sources(kb)
     _check_outcome_scale_sources(kb, origins)
+    _check_engine_parameter_sources(kb, origins)
     return kb
 
 
@@ -194,6 +208,92 @@ def _check_outcome_scale_sources(kb: KnowledgeBase, origins: Origins) -> None:
             if source not in kb.references:
                 where = origins.get(("OutcomeScale", key), "data/outcome_scales.yaml")
                 raise KnowledgeBaseError(where, key, "sources", f"unknown reference '{source}'")
+
+
+ELECTRODIAGNOSIS_FILE = "electrodiagnosis.yaml"
+THRESHOLDS_FILE = "clinical_thresholds.yaml"
+_ELECTRODIAGNOSIS_SECTIONS: Mapping[str, type[BaseModel]] = {
+    "aged_absence": AgedAbsence,
+    "background_polyneuropathy": BackgroundPolyneuropathy,
+}
+
+
+def _required_file(root: Path, name: str) -> Path:
+    path = root / name
+    if not path.exists():
+        raise KnowledgeBaseError(name, "-", "-", "no data file found")
+    return path
+
+
+def _load_electrodiagnosis(root: Path) -> Electrodiagnosis:
+    """How each finding kind behaves (`electrodiagnosis.yaml`): required, one entry per kind.
+
+    The engine's `FindingKind` is the vocabulary: a kind with no entry, or an entry for a kind
+    the engine does not know, is a knowledge-base error here rather than a KeyError mid-case.
+    """
+    path = _required_file(root, ELECTRODIAGNOSIS_FILE)
+    where = _relative(path, root)
+    content = _read_yaml(path, root)
+    if not isinstance(content, dict):
+        raise KnowledgeBaseError(where, "-", "-", "expected a mapping of sections at the top level")
+    known = {"finding_kinds", *_ELECTRODIAGNOSIS_SECTIONS}
+    for section in content:
+        if section not in known:
+            raise KnowledgeBaseError(where, str(section), "-", "unknown section")
+    raw_kinds = content.get("finding_kinds")
+    if not isinstance(raw_kinds, list):
+        raise KnowledgeBaseError(where, "finding_kinds", "-", "expected a list of finding kinds")
+    kinds: dict[str, FindingKindParameters] = {}
+    vocabulary = {kind.value for kind in FindingKind}
+    for index, raw in enumerate(raw_kinds):
+        kind = _validate(FindingKindParameters, raw, path, root, index)
+        if kind.id in kinds:
+            raise KnowledgeBaseError(where, kind.id, "id", "duplicate id")
+        if kind.id not in vocabulary:
+            raise KnowledgeBaseError(where, kind.id, "id", "not a finding kind the engine uses")
+        kinds[kind.id] = kind
+    for missing in sorted(vocabulary - set(kinds)):
+        raise KnowledgeBaseError(where, missing, "id", "missing: the engine needs this kind")
+    sections: dict[str, BaseModel] = {}
+    for name, model in _ELECTRODIAGNOSIS_SECTIONS.items():
+        if name not in content:
+            raise KnowledgeBaseError(where, name, "-", "missing section")
+        raw_section = content[name]
+        try:
+            sections[name] = model.model_validate(raw_section)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "-"
+            raise KnowledgeBaseError(where, name, field, first["msg"]) from exc
+    return Electrodiagnosis.model_validate({"finding_kinds": kinds, **sections})
+
+
+def _load_thresholds(root: Path, origins: Origins) -> ClinicalThresholds:
+    """The cut-offs the engine reads by name (`clinical_thresholds.yaml`): required, complete."""
+    path = _required_file(root, THRESHOLDS_FILE)
+    where = _relative(path, root)
+    entries = _collect(ClinicalThreshold, [path], root, origins)
+    wanted = set(ClinicalThresholds.model_fields)
+    for key in entries:
+        if key not in wanted:
+            raise KnowledgeBaseError(where, key, "id", "not a threshold the engine uses")
+    for missing in sorted(wanted - set(entries)):
+        raise KnowledgeBaseError(where, missing, "id", "missing: the engine needs this threshold")
+    return ClinicalThresholds.model_validate(entries)
+
+
+def _check_engine_parameter_sources(kb: KnowledgeBase, origins: Origins) -> None:
+    electrodiagnosis = f"data/{ELECTRODIAGNOSIS_FILE}"
+    for entry, field, source in kb.electrodiagnosis.all_sources:
+        if source not in kb.references:
+            problem = f"unknown reference '{source}'"
+            raise KnowledgeBaseError(electrodiagnosis, entry, field, problem)
+    for threshold in kb.thresholds.entries():
+        for source in threshold.sources:
+            if source not in kb.references:
+                where = origins.get(("ClinicalThreshold", threshold.id), THRESHOLDS_FILE)
+                problem = f"unknown reference '{source}'"
+                raise KnowledgeBaseError(where, threshold.id, "sources", problem)
 
 
 @lru_cache(maxsize=1)

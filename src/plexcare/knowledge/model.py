@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from plexcare.knowledge.engine_parameters_model import ClinicalThresholds, Electrodiagnosis
 from plexcare.knowledge.outcome_model import OutcomeScale
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -323,6 +324,8 @@ class KnowledgeBase(Fact):
     education: Education
     triage: Triage = Field(default_factory=lambda: Triage())
     outcome_scales: dict[str, OutcomeScale] = {}
+    electrodiagnosis: Electrodiagnosis
+    thresholds: ClinicalThresholds
 
 
 COMPOSITE_LESIONS: tuple[str, ...] = ("roots_l2_l4", "roots_l5_s1", "cauda_equina", "pan_plexus")
