@@ -262,6 +262,7 @@ def small_kb() -> KnowledgeBase:
             "version": "test",
             "electrodiagnosis": packaged.electrodiagnosis,
             "thresholds": packaged.thresholds,
+            "generalized_patterns": packaged.generalized_patterns,
             "references": {
                 "stewart_focal_2010": {
                     "id": "stewart_focal_2010",

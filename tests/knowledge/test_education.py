@@ -48,6 +48,28 @@ def test_the_condition_pages_cover_what_a_patient_needs_to_know(kb: KnowledgeBas
     } <= ids
 
 
+def test_the_causes_page_names_every_kind_of_cause_a_patient_reads_about(
+    kb: KnowledgeBase,
+) -> None:
+    """Trauma, tumours, inflammatory and autoimmune disease including diabetic amyotrophy,
+    ischaemia and haemorrhage, plus radiation, childbirth, surgery and infection."""
+    causes = next(section for section in kb.education.sections if section.id == "causes")
+    text = " ".join(causes.paragraphs).lower()
+    for words in (
+        ("injury",),
+        ("tumour", "cancer"),
+        ("diabetic amyotrophy",),
+        ("immune",),
+        ("blood supply",),
+        ("bleeding",),
+        ("radiotherapy",),
+        ("childbirth",),
+        ("surgery",),
+        ("abscess",),
+    ):
+        assert any(word in text for word in words), words
+
+
 def test_sentences_stay_short_enough_for_plain_language(kb: KnowledgeBase) -> None:
     """About 12-14 years of reading age means short sentences; averages above 20 words fail."""
     texts = [p for s in kb.education.sections for p in s.paragraphs]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from plexcare.engine.case import Case
 from plexcare.engine.etiology_features import derive_etiology_findings
-from plexcare.engine.finding_model import FindingKind, build_finding_model
+from plexcare.engine.finding_model import FindingKind, finding_model_for
 from plexcare.knowledge.engine_parameters_model import ClinicalThreshold
 from plexcare.knowledge.errors import KnowledgeBaseError
 from plexcare.knowledge.loader import DATA_DIR, knowledge_base, load_knowledge_base
@@ -138,7 +138,7 @@ def test_the_background_prior_grows_with_age_and_diabetes_and_stays_a_probabilit
     age: int, older: int
 ) -> None:
     background = knowledge_base().electrodiagnosis.background_polyneuropathy
-    prior = build_finding_model(knowledge_base().electrodiagnosis).background_prior
+    prior = finding_model_for(knowledge_base()).background_prior
     young, old = prior(age, False), prior(age + older, False)
     assert background.base <= young <= old <= background.ceiling
     assert prior(age, True) > young
@@ -146,7 +146,7 @@ def test_the_background_prior_grows_with_age_and_diabetes_and_stays_a_probabilit
 
 
 def test_the_engine_builds_its_finding_model_from_the_knowledge_base(kb: KnowledgeBase) -> None:
-    model = build_finding_model(kb.electrodiagnosis)
+    model = finding_model_for(kb)
     assert set(model.kinds) == set(FindingKind)
     fibrillations = model.kinds[FindingKind.FIBRILLATIONS]
     assert fibrillations.onset_in(paraspinal=True).factor(12) > fibrillations.onset.factor(12)
@@ -232,8 +232,8 @@ def test_the_engine_applies_a_threshold_as_the_data_file_states_it(data_copy: Pa
 
 def test_the_engine_times_findings_as_the_data_file_states(data_copy: Path) -> None:
     _edit_kind(data_copy, "snap_low", "onset", {"midpoint_days": 30.0, "width_days": 1.5})
-    edited = build_finding_model(load_knowledge_base(data_copy).electrodiagnosis)
-    packaged = build_finding_model(knowledge_base().electrodiagnosis)
+    edited = finding_model_for(load_knowledge_base(data_copy))
+    packaged = finding_model_for(knowledge_base())
     day = 14.0
     assert edited.kinds[FindingKind.SNAP_LOW].onset.factor(day) < 0.01
     assert packaged.kinds[FindingKind.SNAP_LOW].onset.factor(day) > 0.9

@@ -2,10 +2,11 @@
 
 The figures themselves are clinical content and live in the knowledge base
 (`data/electrodiagnosis.yaml`, one cited entry per `FindingKind`, plus the age-related absence
-of distal responses and the background-polyneuropathy prior). This module keeps the engine's
-vocabulary of finding kinds and turns those figures, once per knowledge base, into the small
-frozen objects the likelihood tables are compiled from. How time since onset is binned is
-engine policy, not a clinical fact, so the bins stay here.
+of distal responses and the background-polyneuropathy prior; `data/generalized_patterns.yaml`,
+how each generalized mimic reaches the end organs and moves each kind of finding). This module
+keeps the engine's vocabulary of finding kinds and turns those figures, once per knowledge
+base, into the small frozen objects the likelihood tables are compiled from. How time since
+onset is binned is engine policy, not a clinical fact, so the bins stay here.
 
 A finding's probability of being abnormal given a lesion candidate is
 
@@ -13,17 +14,25 @@ A finding's probability of being abnormal given a lesion candidate is
 
 where `fraction` is the share of the end organ's fibres that pass through the lesion and
 `g(x) = 1 - (1 - x) ** steepness` says how few lost fibres the test notices (needle EMG notices
-a handful; strength testing needs many).
+a handful; strength testing needs many). A generalized pattern cuts no fibres, so its
+`generalized_reach` (how far it reaches the end organ, times its effect on that kind of finding)
+takes the place of `g(fraction)`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from plexcare.knowledge.engine_parameters_model import Electrodiagnosis, OnsetCurve
-from plexcare.knowledge.model import KnowledgeBase
+from plexcare.knowledge.engine_parameters_model import (
+    AlongLimb,
+    Electrodiagnosis,
+    GeneralizedPattern,
+    OnsetCurve,
+)
+from plexcare.knowledge.model import GENERALIZED_PATTERNS, KnowledgeBase
 
 TIME_BIN_EDGES_DAYS: tuple[float, ...] = (7.0, 14.0, 21.0, 28.0)
 TIME_BIN_DAYS: tuple[float, ...] = (3.5, 10.5, 17.5, 24.5, 60.0)
@@ -88,6 +97,67 @@ class KindModel:
         return self.onset
 
 
+WHOLE_LIMB_KINDS: frozenset[FindingKind] = frozenset({FindingKind.LEG_AFFECTED})
+"""Findings about the limb as a whole: no end organ, so no place along the limb to reach."""
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@dataclass(frozen=True)
+class PatternModel:
+    """One generalized pattern of `generalized_patterns.yaml`, copied to plain floats.
+
+    Plain floats and enum keys because the likelihood compile asks every generalized pattern
+    about every finding (a few thousand calls per knowledge base).
+    """
+
+    along_limb: AlongLimb
+    midpoint_distality: float
+    width: float
+    paraspinal_reach: float
+    effects: Mapping[FindingKind, float]
+    paraspinal_effects: Mapping[FindingKind, float]
+
+    def reach(self, distality: float, *, paraspinal: bool) -> float:
+        """How far the process reaches an end organ (0-1): feet first, hips first or alike."""
+        if paraspinal:
+            return self.paraspinal_reach
+        if self.along_limb == "distal":
+            return _sigmoid((distality - self.midpoint_distality) / self.width)
+        if self.along_limb == "proximal":
+            return _sigmoid((self.midpoint_distality - distality) / self.width)
+        return 1.0
+
+    def share(self, kind: FindingKind, distality: float, *, paraspinal: bool) -> float:
+        """The share of a finding's full effect this pattern produces at one end organ."""
+        if kind in WHOLE_LIMB_KINDS:
+            return self.effects[kind]
+        effect = self.effects[kind]
+        if paraspinal:
+            effect = self.paraspinal_effects.get(kind, effect)
+        return self.reach(distality, paraspinal=paraspinal) * effect
+
+
+def build_pattern_model(pattern: GeneralizedPattern) -> PatternModel:
+    """The engine's view of one entry (the loader guarantees an effect for every kind).
+
+    A uniform reach states no curve; its midpoint and width are never read.
+    """
+    reach = pattern.reach
+    return PatternModel(
+        along_limb=reach.along_limb,
+        midpoint_distality=0.0 if reach.midpoint_distality is None else reach.midpoint_distality,
+        width=1.0 if reach.width is None else reach.width,
+        paraspinal_reach=reach.paraspinal,
+        effects={kind: pattern.effects[kind.value] for kind in FindingKind},
+        paraspinal_effects={
+            FindingKind(kind): effect for kind, effect in pattern.paraspinal_effects.items()
+        },
+    )
+
+
 @dataclass(frozen=True)
 class FindingModel:
     """All kinds together, plus the time bins the engine reasons in and the background prior.
@@ -104,6 +174,7 @@ class FindingModel:
     background_per_decade: float
     background_diabetes: float
     background_ceiling: float
+    patterns: Mapping[str, PatternModel]  # generalized pattern id -> how it reaches findings
     time_bin_edges_days: tuple[float, ...] = TIME_BIN_EDGES_DAYS
     time_bin_days: tuple[float, ...] = TIME_BIN_DAYS  # the day each bin is scored at
 
@@ -126,9 +197,29 @@ class FindingModel:
             return by_age
         return 1.0 - (1.0 - by_age) * (1.0 - self.background_diabetes)
 
+    def generalized_reach(
+        self, pattern: str, kind: FindingKind, distality: float, paraspinal: bool
+    ) -> float:
+        """The share of a finding's full effect that a generalized pattern produces (0-1).
 
-def build_finding_model(electrodiagnosis: Electrodiagnosis) -> FindingModel:
-    """The engine's view of `electrodiagnosis.yaml` (the loader guarantees every kind is there)."""
+        Each pattern's shape (distal and sensory first for a length-dependent polyneuropathy,
+        diffuse with slowing for CIDP, motor only for motor neuron disease, proximal and
+        myopathic for a myopathy) is the knowledge base's `generalized_patterns.yaml`.
+        """
+        return self.patterns[pattern].share(kind, distality, paraspinal=paraspinal)
+
+
+def build_finding_model(
+    electrodiagnosis: Electrodiagnosis, generalized_patterns: Mapping[str, GeneralizedPattern]
+) -> FindingModel:
+    """The engine's view of `electrodiagnosis.yaml` and `generalized_patterns.yaml`.
+
+    The loader guarantees every kind and every generalized pattern is there; a knowledge base
+    assembled by hand without the patterns is refused here, by name, rather than mid-compile.
+    """
+    missing = [key for key in GENERALIZED_PATTERNS if key not in generalized_patterns]
+    if missing:
+        raise ValueError(f"no entry in generalized_patterns for {', '.join(missing)}")
     kinds = {
         kind: KindModel(
             sensitivity=entry.sensitivity,
@@ -153,6 +244,7 @@ def build_finding_model(electrodiagnosis: Electrodiagnosis) -> FindingModel:
         background_per_decade=background.per_decade,
         background_diabetes=background.diabetes,
         background_ceiling=background.ceiling,
+        patterns={key: build_pattern_model(entry) for key, entry in generalized_patterns.items()},
     )
 
 
@@ -165,85 +257,8 @@ def finding_model_for(kb: KnowledgeBase) -> FindingModel:
     entry = _built.get(id(kb))
     if entry is not None and entry[0] is kb:
         return entry[1]
-    model = build_finding_model(kb.electrodiagnosis)
+    model = build_finding_model(kb.electrodiagnosis, kb.generalized_patterns)
     if len(_built) >= _CACHE_SIZE:
         _built.pop(next(iter(_built)))
     _built[id(kb)] = (kb, model)
     return model
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-def length_dependence(distality: float) -> float:
-    """How strongly a length-dependent process reaches an end organ (feet first)."""
-    return _sigmoid((distality - 0.65) / 0.08)
-
-
-def proximality(distality: float) -> float:
-    """How strongly a myopathy reaches a muscle (hip and thigh first)."""
-    return _sigmoid((0.45 - distality) / 0.1)
-
-
-def generalized_reach(pattern: str, kind: FindingKind, distality: float, paraspinal: bool) -> float:
-    """The share of a finding's full effect that a generalized pattern produces (0-1).
-
-    These encode the textbook shape of each mimic (preston_shapiro_2020): length-dependent
-    polyneuropathy is distal, sensory first and bilateral; CIDP is diffuse, proximal as well as
-    distal, with lost reflexes, slowing and conduction block; motor neuron disease is motor only
-    with fasciculations and normal sensation and SNAPs; myopathy is proximal weakness with
-    myopathic units and normal sensation, reflexes and SNAPs.
-    """
-    if kind is FindingKind.LEG_AFFECTED:
-        return 0.0 if pattern == "no_neuromuscular_lesion" else 0.85
-    if pattern == "length_dependent_polyneuropathy":
-        reach = 0.0 if paraspinal else length_dependence(distality)
-        scale = {
-            FindingKind.WEAKNESS: 0.6,
-            FindingKind.FIBRILLATIONS: 0.8,
-            FindingKind.NEUROGENIC_UNITS: 0.8,
-            FindingKind.SENSORY_LOSS: 1.0,
-            FindingKind.SNAP_LOW: 1.0,
-            FindingKind.CMAP_LOW: 0.8,
-            FindingKind.HYPOREFLEXIA: 1.0,
-            FindingKind.LATE_RESPONSE: 0.6,
-            FindingKind.SLOWING: 0.1,
-            FindingKind.FASCICULATIONS: 0.05,
-        }.get(kind, 0.0)
-        return reach * scale
-    if pattern == "polyradiculoneuropathy":
-        return {
-            FindingKind.WEAKNESS: 0.75,
-            FindingKind.FIBRILLATIONS: 0.3 if paraspinal else 0.5,
-            FindingKind.NEUROGENIC_UNITS: 0.6,
-            FindingKind.SENSORY_LOSS: 0.6,
-            FindingKind.SNAP_LOW: 0.5,
-            FindingKind.CMAP_LOW: 0.6,
-            FindingKind.HYPOREFLEXIA: 0.95,
-            FindingKind.LATE_RESPONSE: 0.9,
-            FindingKind.SLOWING: 0.85,
-            FindingKind.FASCICULATIONS: 0.05,
-        }.get(kind, 0.0)
-    if pattern == "motor_neuron_disease":
-        return {
-            FindingKind.WEAKNESS: 0.6,
-            FindingKind.FIBRILLATIONS: 0.8,
-            FindingKind.NEUROGENIC_UNITS: 0.85,
-            FindingKind.FASCICULATIONS: 0.85,
-            FindingKind.CMAP_LOW: 0.5,
-            FindingKind.HYPOREFLEXIA: 0.25,
-            FindingKind.HYPERREFLEXIA: 1.0,
-            FindingKind.LATE_RESPONSE: 0.3,
-        }.get(kind, 0.0)
-    if pattern == "myopathy":
-        reach = 0.7 if paraspinal else proximality(distality)
-        scale = {
-            FindingKind.WEAKNESS: 0.95,
-            FindingKind.MYOPATHIC_UNITS: 1.0,
-            FindingKind.FIBRILLATIONS: 0.3,
-            FindingKind.CMAP_LOW: 0.15,
-            FindingKind.HYPOREFLEXIA: 0.1,
-        }.get(kind, 0.0)
-        return reach * scale
-    return 0.0

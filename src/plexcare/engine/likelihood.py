@@ -18,11 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from plexcare.engine.anatomy_arrays import AnatomyArrays, compile_anatomy
-from plexcare.engine.finding_model import (
-    FindingModel,
-    finding_model_for,
-    generalized_reach,
-)
+from plexcare.engine.finding_model import FindingModel, finding_model_for
 from plexcare.engine.findings import (
     FindingIndex,
     ObservationBatch,
@@ -118,7 +114,7 @@ def _reach(model: LocalizationModelParts) -> FloatArray:
         kind_model = finding_model.kinds[spec.kind]
         for column, candidate in enumerate(arrays.candidates):
             if candidate.kind in ("generalized", "none"):
-                reach[row, column] = generalized_reach(
+                reach[row, column] = finding_model.generalized_reach(
                     candidate.id, spec.kind, spec.organ.distality, spec.organ.paraspinal
                 )
             elif kind_model.focal:

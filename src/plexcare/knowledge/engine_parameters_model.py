@@ -27,12 +27,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 __all__ = [
     "AgedAbsence",
+    "AlongLimb",
     "BackgroundPolyneuropathy",
     "ClinicalThreshold",
     "ClinicalThresholds",
     "Electrodiagnosis",
     "FindingKindParameters",
+    "GeneralizedPattern",
     "OnsetCurve",
+    "PatternReach",
 ]
 
 ParameterId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -206,3 +209,50 @@ class ClinicalThresholds(_Record):
 
     def entries(self) -> tuple[ClinicalThreshold, ...]:
         return tuple(getattr(self, name) for name in type(self).model_fields)
+
+
+AlongLimb = Literal["distal", "proximal", "uniform"]
+
+
+class PatternReach(_Record):
+    """How far a generalized process reaches an end organ, by where it sits along the limb.
+
+    ``along_limb``: ``distal`` (feet first, a length-dependent process), ``proximal`` (hip and
+    thigh first, a myopathy) or ``uniform`` (everywhere alike). A distal or proximal reach is a
+    logistic curve over the end organ's distality (0 hip girdle ... 1 intrinsic foot) that is
+    half-way at ``midpoint_distality`` and rises over about ``width``; a uniform reach is 1 and
+    states no curve. ``paraspinal``: the reach in the paraspinal muscles, which lie on no limb.
+    """
+
+    along_limb: AlongLimb
+    midpoint_distality: float | None = Field(default=None, ge=0.0, le=1.0)
+    width: float | None = Field(default=None, gt=0.0, le=1.0)
+    paraspinal: Share
+
+    @model_validator(mode="after")
+    def _a_curve_exactly_where_the_reach_varies(self) -> PatternReach:
+        curve = (self.midpoint_distality, self.width)
+        if self.along_limb == "uniform" and curve != (None, None):
+            raise ValueError("a uniform reach states no midpoint_distality or width")
+        if self.along_limb != "uniform" and None in curve:
+            raise ValueError(f"a {self.along_limb} reach needs midpoint_distality and width")
+        return self
+
+
+class GeneralizedPattern(_Record):
+    """A generalized disorder that mimics a plexopathy, as the localization engine models it.
+
+    ``effects``: for every finding kind (the ids of ``electrodiagnosis.yaml``), the share of
+    that finding's full effect the disorder produces where it fully reaches (0 = none; the
+    loader requires every kind). ``paraspinal_effects``: kinds whose share differs in the
+    paraspinal muscles. The share at one end organ is ``reach * effect``, except for
+    ``leg_affected``, which concerns the limb as a whole and takes the effect as it stands.
+    """
+
+    id: ParameterId
+    name: str = Field(min_length=3)
+    meaning: str = Field(min_length=10)
+    reach: PatternReach
+    effects: dict[ParameterId, Share] = Field(min_length=1)
+    paraspinal_effects: dict[ParameterId, Share] = {}
+    sources: tuple[ParameterId, ...] = Field(min_length=1)

@@ -26,10 +26,12 @@ from plexcare.knowledge.engine_parameters_model import (
     ClinicalThresholds,
     Electrodiagnosis,
     FindingKindParameters,
+    GeneralizedPattern,
 )
 from plexcare.knowledge.errors import KnowledgeBaseError
 from plexcare.knowledge.integrity import Origins, check_integrity
 from plexcare.knowledge.model import (
+    GENERALIZED_PATTERNS,
     Disorder,
     Education,
     EtiologyFeature,
@@ -157,6 +159,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     outcome_scales = _load_outcome_scales(root, origins)
     electrodiagnosis = _load_electrodiagnosis(root)
     thresholds = _load_thresholds(root, origins)
+    generalized_patterns = _load_generalized_patterns(root, origins)
     kb = KnowledgeBase(
         version=f"{__version__}+kb.{_fingerprint(root)}",
         education=education,
@@ -164,6 +167,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
         outcome_scales=outcome_scales,
         electrodiagnosis=electrodiagnosis,
         thresholds=thresholds,
+        generalized_patterns=generalized_patterns,
         **collected,
     )
     check_integrity(kb, origins)
@@ -212,6 +216,7 @@ def _check_outcome_scale_sources(kb: KnowledgeBase, origins: Origins) -> None:
 
 ELECTRODIAGNOSIS_FILE = "electrodiagnosis.yaml"
 THRESHOLDS_FILE = "clinical_thresholds.yaml"
+GENERALIZED_PATTERNS_FILE = "generalized_patterns.yaml"
 _ELECTRODIAGNOSIS_SECTIONS: Mapping[str, type[BaseModel]] = {
     "aged_absence": AgedAbsence,
     "background_polyneuropathy": BackgroundPolyneuropathy,
@@ -282,6 +287,38 @@ def _load_thresholds(root: Path, origins: Origins) -> ClinicalThresholds:
     return ClinicalThresholds.model_validate(entries)
 
 
+def _load_generalized_patterns(root: Path, origins: Origins) -> dict[str, GeneralizedPattern]:
+    """The mimics the engine models (`generalized_patterns.yaml`): required, complete.
+
+    Every pattern the engine ranks (`GENERALIZED_PATTERNS`) needs one entry, and every entry an
+    effect for every finding kind the engine uses, so a gap is a knowledge-base error naming
+    the pattern and the kind rather than a silent zero in the likelihood tables.
+    """
+    path = _required_file(root, GENERALIZED_PATTERNS_FILE)
+    where = _relative(path, root)
+    patterns = _collect(GeneralizedPattern, [path], root, origins)
+    for key in patterns:
+        if key not in GENERALIZED_PATTERNS:
+            raise KnowledgeBaseError(where, key, "id", "not a generalized pattern the engine ranks")
+    for missing in [key for key in GENERALIZED_PATTERNS if key not in patterns]:
+        raise KnowledgeBaseError(where, missing, "id", "missing: the engine needs this pattern")
+    vocabulary = [kind.value for kind in FindingKind]
+    for key, pattern in patterns.items():
+        for field, named in (
+            ("effects", pattern.effects),
+            ("paraspinal_effects", pattern.paraspinal_effects),
+        ):
+            for kind in named:
+                if kind not in vocabulary:
+                    problem = "not a finding kind the engine uses"
+                    raise KnowledgeBaseError(where, key, f"{field}.{kind}", problem)
+        for kind in vocabulary:
+            if kind not in pattern.effects:
+                problem = "missing: state an effect for every finding kind (0 for none)"
+                raise KnowledgeBaseError(where, key, f"effects.{kind}", problem)
+    return patterns
+
+
 def _check_engine_parameter_sources(kb: KnowledgeBase, origins: Origins) -> None:
     electrodiagnosis = f"data/{ELECTRODIAGNOSIS_FILE}"
     for entry, field, source in kb.electrodiagnosis.all_sources:
@@ -294,6 +331,12 @@ def _check_engine_parameter_sources(kb: KnowledgeBase, origins: Origins) -> None
                 where = origins.get(("ClinicalThreshold", threshold.id), THRESHOLDS_FILE)
                 problem = f"unknown reference '{source}'"
                 raise KnowledgeBaseError(where, threshold.id, "sources", problem)
+    for pattern in kb.generalized_patterns.values():
+        for source in pattern.sources:
+            if source not in kb.references:
+                where = origins.get(("GeneralizedPattern", pattern.id), GENERALIZED_PATTERNS_FILE)
+                problem = f"unknown reference '{source}'"
+                raise KnowledgeBaseError(where, pattern.id, "sources", problem)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from plexcare.knowledge.engine_parameters_model import ClinicalThresholds, Electrodiagnosis
+from plexcare.knowledge.engine_parameters_model import (
+    ClinicalThresholds,
+    Electrodiagnosis,
+    GeneralizedPattern,
+)
 from plexcare.knowledge.outcome_model import OutcomeScale
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -326,6 +330,7 @@ class KnowledgeBase(Fact):
     outcome_scales: dict[str, OutcomeScale] = {}
     electrodiagnosis: Electrodiagnosis
     thresholds: ClinicalThresholds
+    generalized_patterns: dict[str, GeneralizedPattern]
 
 
 COMPOSITE_LESIONS: tuple[str, ...] = ("roots_l2_l4", "roots_l5_s1", "cauda_equina", "pan_plexus")
