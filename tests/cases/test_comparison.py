@@ -51,3 +51,11 @@ def test_a_new_leading_cause_is_reported_with_both_probabilities() -> None:
     assert (found.leading_cause.before, found.leading_cause.after) == ("a", "b")
     assert found.leading_cause.probability_after == 0.7
     assert not found.leading_localization.changed
+
+
+def test_a_muscle_dropped_from_the_emg_lists_only_what_was_recorded() -> None:
+    before = {"emg": {"left": {"tibialis_posterior": {"fibrillations": 0, "myokymia": None}}}}
+    after: dict[str, Any] = {"emg": {"left": {}}}
+    fields = {change.field for change in changed_fields(before, after)}
+    assert "emg.left.tibialis_posterior.fibrillations" in fields
+    assert "emg.left.tibialis_posterior.myokymia" not in fields

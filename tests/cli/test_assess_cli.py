@@ -96,6 +96,15 @@ def test_a_missing_file_or_bad_yaml_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not valid YAML" in result.output
 
 
+def test_a_binary_file_given_as_a_case_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    binary = tmp_path / "scan.yaml"
+    binary.write_bytes(b"\x7fELF\xff\xfe\x00\x01")
+    result = runner.invoke(app, ["assess", str(binary)])
+    assert result.exit_code == 2
+    assert "not a text file" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_a_bad_case_in_a_batch_names_its_file(tmp_path: Path) -> None:
     _write(tmp_path, "a.yaml", "age: 50\nsex: male\n")
     _write(tmp_path, "b.yaml", "age: 50\nsex: robot\n")

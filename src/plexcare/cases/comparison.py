@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_MISSING = object()
-
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -54,20 +52,15 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldChange, ...]:
-    """Every path whose value differs, was added or was removed (None stands for absent)."""
+    """Every path whose value differs, was added or was removed (None stands for absent, so a
+    muscle dropped from the EMG does not list each of its unrecorded fields as a change)."""
     old, new = flatten(before), flatten(after)
     changes = []
     for path in sorted(set(old) | set(new)):
-        first, second = old.get(path, _MISSING), new.get(path, _MISSING)
+        first, second = old.get(path), new.get(path)
         if first == second:
             continue
-        changes.append(
-            FieldChange(
-                field=path,
-                before=None if first is _MISSING else first,
-                after=None if second is _MISSING else second,
-            )
-        )
+        changes.append(FieldChange(field=path, before=first, after=second))
     return tuple(changes)
 
 

@@ -51,6 +51,10 @@ def _read(path: Path) -> Any:
         raise _fail(f"{path}: no such file") from None
     except IsADirectoryError:
         raise _fail(f"{path}: is a folder (use --batch for a folder of cases)") from None
+    except UnicodeDecodeError:
+        raise _fail(f"{path}: not a text file (expected UTF-8 YAML or JSON)") from None
+    except OSError as error:
+        raise _fail(f"{path}: cannot be read ({error.strerror})") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -7,12 +7,14 @@ unexpected exception becomes a plain 500 problem without a traceback in the body
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plexcare.errors import ServiceError
@@ -25,11 +27,14 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Content too large",
     422: "Invalid input",
     429: "Too many requests",
     503: "Service unavailable",
 }
 _log = logging.getLogger(__name__)
+LARGEST_ID = 2**31 - 1
+"""Ids live in PostgreSQL `integer` columns; a larger number can name no record."""
 
 
 def problem(
@@ -53,8 +58,13 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field_name(location: tuple[Any, ...]) -> str:
-    """`("body", "email")` → `email`; `("query", "limit")` → `limit`; nested → `a.b.0`."""
+def _field_name(location: tuple[Any, ...], kind: str = "") -> str:
+    """`("body", "email")` → `email`; `("query", "limit")` → `limit`; nested → `a.b.0`.
+
+    A body that is not JSON at all is reported as `body`, not as the character position
+    FastAPI puts in its location."""
+    if kind == "json_invalid":
+        return "body"
     parts = [str(part) for part in location]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:]
@@ -64,7 +74,10 @@ def _field_name(location: tuple[Any, ...]) -> str:
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
-        {"field": _field_name(tuple(item.get("loc", ()))), "message": str(item.get("msg", ""))}
+        {
+            "field": _field_name(tuple(item.get("loc", ())), str(item.get("type", ""))),
+            "message": str(item.get("msg", "")),
+        }
         for item in error.errors()
     ]
     fields = ", ".join(dict.fromkeys(item["field"] for item in errors))
@@ -105,6 +118,65 @@ async def _database_busy(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _unstorable(value: Any) -> str | None:
+    """Why a value passed validation but no database column or calendar can take it."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and "\x00" in value:
+        return "contains a NUL character"
+    number = value
+    if isinstance(value, str) and value.lstrip("-").isdecimal():
+        digits = value.lstrip("-").lstrip("0")
+        number = int(value) if len(digits) <= 20 else LARGEST_ID + 1
+    if isinstance(number, int) and abs(number) > LARGEST_ID:
+        return f"is out of range (at most {LARGEST_ID})"
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            year = date.fromisoformat(value[:10]).year
+        except ValueError:
+            return None
+        if year <= 1 or year >= 9999:
+            return "is a date too far from today"
+    return None
+
+
+def _walk(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, f"{prefix}.{index}" if prefix else str(index))
+    else:
+        yield prefix, value
+
+
+async def _json_body(request: Request) -> Any:
+    """The request's JSON body as FastAPI already read it (cached on the request)."""
+    if "json" not in request.headers.get("content-type", ""):
+        return None
+    try:
+        return await request.json()
+    except (ValueError, RuntimeError):
+        return None
+
+
+async def _out_of_range(request: Request, error: Exception) -> JSONResponse:
+    """A value that passed validation but cannot be stored or computed with: an id beyond any
+    column (SQLite raises OverflowError, PostgreSQL a DataError), a date at the calendar's
+    edge, a NUL character PostgreSQL refuses. Bad input, so a 422 naming the field."""
+    values = {**request.path_params, **dict(request.query_params)}
+    errors = [
+        {"field": field, "message": f"{field} {reason}"}
+        for field, value in [*values.items(), *_walk(await _json_body(request), "")]
+        if (reason := _unstorable(value)) is not None
+    ]
+    _log.warning("out-of-range input on %s: %s", request.url.path, error)
+    fields = ", ".join(dict.fromkeys(item["field"] for item in errors))
+    detail = f"value out of range for: {fields}" if fields else "a value is out of range"
+    return problem(422, detail, instance=request.url.path, errors=errors)
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     _log.exception("unexpected error on %s", request.url.path)
     return JSONResponse(
@@ -120,4 +192,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
