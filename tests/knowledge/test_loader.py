@@ -110,3 +110,19 @@ def test_a_cycle_in_the_graph_is_an_error(data_copy: Path) -> None:
     _edit(path, "upper_lumbar_plexus", "parents", ["femoral_in_pelvis"])
     with pytest.raises(KnowledgeBaseError, match="cycle"):
         load_knowledge_base(data_copy)
+
+
+def test_a_file_that_is_not_utf8_text_is_named_without_a_traceback(data_copy: Path) -> None:
+    (data_copy / "anatomy" / "reflexes.yaml").write_bytes(b"\xff\xfe- id: x\n")
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_knowledge_base(data_copy)
+    assert raised.value.file.endswith("anatomy/reflexes.yaml")
+    assert "UTF-8" in raised.value.problem
+
+
+def test_an_emptied_file_is_an_error_not_a_knowledge_base_without_studies(
+    data_copy: Path,
+) -> None:
+    (data_copy / "anatomy" / "studies.yaml").write_text("# emptied by mistake\n")
+    with pytest.raises(KnowledgeBaseError, match="no entries"):
+        load_knowledge_base(data_copy)

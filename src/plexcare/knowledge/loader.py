@@ -68,6 +68,9 @@ def _read_yaml(path: Path, root: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "unknown line"
         raise KnowledgeBaseError(_relative(path, root), where, "-", "not valid YAML") from exc
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.start}"
+        raise KnowledgeBaseError(_relative(path, root), where, "-", "not UTF-8 text") from exc
 
 
 def _entries(path: Path, root: Path) -> list[Any]:
@@ -145,6 +148,8 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
         if not paths:
             raise KnowledgeBaseError(name, "-", "-", "no data file found")
         collected[key] = _collect(model, paths, root, origins)
+        if not collected[key]:
+            raise KnowledgeBaseError(name, "-", "-", "no entries: the knowledge base needs them")
     education_path = root / "education.yaml"
     raw_education = _read_yaml(education_path, root) if education_path.exists() else None
     if raw_education is None:
@@ -154,7 +159,9 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
-        raise KnowledgeBaseError("data/education.yaml", "education", field, first["msg"]) from exc
+        raise KnowledgeBaseError(
+            _relative(education_path, root), "education", field, first["msg"]
+        ) from exc
     triage = _load_triage(root)
     outcome_scales = _load_outcome_scales(root, origins)
     electrodiagnosis = _load_electrodiagnosis(root)
