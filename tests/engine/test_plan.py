@@ -36,7 +36,7 @@ def test_the_leading_cause_brings_its_treatments_in_their_groups() -> None:
     assert [i.treatment for i in plan.cause_directed] == ["ivig"]
     assert "gabapentin" in [i.treatment for i in plan.pain]
     assert "physiotherapy" in [i.treatment for i in plan.rehabilitation]
-    assert "diabetic amyotrophy" in plan.cause_directed[0].why
+    assert "Diabetic amyotrophy" in plan.cause_directed[0].why
 
 
 def test_foot_drop_brings_an_ankle_foot_orthosis_from_the_data() -> None:

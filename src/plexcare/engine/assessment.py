@@ -110,7 +110,7 @@ class Assessment:
         return {
             "case_id": self.case_id,
             "kb_version": self.kb_version,
-            "localization": [{**_plain(c), "title": c.label} for c in localization.candidates[:10]],
+            "localization": [{**_plain(c), "title": c.label} for c in localization.candidates],
             "plexopathy_probability": round(localization.plexopathy_probability, 4),
             "background_polyneuropathy": round(localization.background_polyneuropathy, 4),
             "findings_used": localization.findings_used,

@@ -293,7 +293,7 @@ def build_plan(
             ):
                 continue
             confirm = group == "cause_directed" and probability < CONFIRM_BELOW
-            why = f"for {disorder.name.lower()} ({probability:.0%})"
+            why = f"for {disorder.name} ({probability:.0%})"
             why += ", once the cause is confirmed" if confirm else ""
             entry = chosen.setdefault(use.treatment, (group, [], []))
             entry[1].append(why)
