@@ -61,3 +61,13 @@ def test_gains_are_ranked_and_never_negative(kb: KnowledgeBase, make_case: CaseB
     gains = [t.information_gain for t in next_best_tests(result, kb, limit=50)]
     assert gains == sorted(gains, reverse=True)
     assert min(gains) >= 0.0
+
+
+def test_bladder_and_sphincter_are_never_offered_as_a_leg_strength_test(
+    kb: KnowledgeBase, make_case: CaseBuilder
+) -> None:
+    case = make_case(left=FOOT_DROP, affected_side="both", anal_tone="reduced")
+    tests = next_best_tests(localize(case, kb), kb, limit=500)
+    strength_targets = {t.target for t in tests if t.test == "strength"}
+    assert strength_targets, "strength tests are offered at all"
+    assert not strength_targets & {"detrusor", "external_anal_sphincter"}

@@ -44,7 +44,6 @@ UNCERTAIN_CAUSE = 0.5
 MISSING_FEATURES_NAMED = 4
 """How many unrecorded features the uncertainty note suggests asking about."""
 NEXT_TESTS = 8
-_CACHE_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,12 @@ class CompiledEngine:
     site_map: FloatArray  # candidates × etiology sites
 
 
-_compiled: dict[int, tuple[KnowledgeBase, CompiledEngine]] = {}
-
-
 def compiled_engine(kb: KnowledgeBase) -> CompiledEngine:
     """The compiled engine for this knowledge base (compiled on first use, then reused)."""
-    entry = _compiled.get(id(kb))
-    if entry is not None and entry[0] is kb:
-        return entry[1]
+    return kb.derived("assessment_engine", _compile_engine)
+
+
+def _compile_engine(kb: KnowledgeBase) -> CompiledEngine:
     etiology = compile_etiology(kb)
     model = localization_model(kb)
     candidates = model.arrays.candidates
@@ -74,9 +71,6 @@ def compiled_engine(kb: KnowledgeBase) -> CompiledEngine:
         candidate_prior=np.exp(model.log_candidate_prior),
         site_map=candidate_site_map(etiology, [c.id for c in candidates]),
     )
-    if len(_compiled) >= _CACHE_SIZE:
-        _compiled.pop(next(iter(_compiled)))
-    _compiled[id(kb)] = (kb, engine)
     return engine
 
 

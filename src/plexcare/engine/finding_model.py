@@ -248,17 +248,10 @@ def build_finding_model(
     )
 
 
-_CACHE_SIZE = 4
-_built: dict[int, tuple[KnowledgeBase, FindingModel]] = {}
+def _finding_model_of(kb: KnowledgeBase) -> FindingModel:
+    return build_finding_model(kb.electrodiagnosis, kb.generalized_patterns)
 
 
 def finding_model_for(kb: KnowledgeBase) -> FindingModel:
     """The finding model of this knowledge base (built on first use, then reused)."""
-    entry = _built.get(id(kb))
-    if entry is not None and entry[0] is kb:
-        return entry[1]
-    model = build_finding_model(kb.electrodiagnosis, kb.generalized_patterns)
-    if len(_built) >= _CACHE_SIZE:
-        _built.pop(next(iter(_built)))
-    _built[id(kb)] = (kb, model)
-    return model
+    return kb.derived("finding_model", _finding_model_of)

@@ -30,20 +30,11 @@ MEANINGFUL_WEIGHT = 0.1  # nats: a finding that shifts the odds by less than ~10
 FULL_EVIDENCE = 6  # findings at which thin-evidence tempering stops
 THIN_EVIDENCE_BLEND = 0.5
 FIRST_WEEK_BLEND = 0.25
-_CACHE_SIZE = 4
-_compiled: dict[int, tuple[KnowledgeBase, LocalizationModel]] = {}
 
 
 def localization_model(kb: KnowledgeBase) -> LocalizationModel:
     """The compiled model for this knowledge base (compiled on first use, then reused)."""
-    entry = _compiled.get(id(kb))
-    if entry is not None and entry[0] is kb:
-        return entry[1]
-    model = compile_model(kb)
-    if len(_compiled) >= _CACHE_SIZE:
-        _compiled.pop(next(iter(_compiled)))
-    _compiled[id(kb)] = (kb, model)
-    return model
+    return kb.derived("localization_model", compile_model)
 
 
 @dataclass(frozen=True)

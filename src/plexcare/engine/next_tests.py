@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from plexcare.engine.anatomy_arrays import MIDLINE_FUNCTIONS
 from plexcare.engine.finding_model import FindingKind
 from plexcare.engine.findings import FindingSpec
 from plexcare.engine.likelihood import LocalizationModel
@@ -66,6 +67,9 @@ def _test_of(spec: FindingSpec, kb: KnowledgeBase) -> TestKind | None:
     test = _TEST_OF_KIND.get(spec.kind)
     if test == "strength" and spec.organ.paraspinal:
         return None  # paraspinal strength cannot be graded segment by segment at the bedside
+    muscle_of_organ = kb.muscles.get(spec.organ.id)
+    if test == "strength" and muscle_of_organ and muscle_of_organ.movement in MIDLINE_FUNCTIONS:
+        return None  # bladder and sphincter are judged once for the body, not graded per leg
     if test == "needle_emg":
         muscle = kb.muscles.get(spec.organ.id)
         if muscle is None or not muscle.emg_accessible:
@@ -81,13 +85,12 @@ class _Slots:
     kinds: tuple[TestKind, ...]
 
 
-_slots: dict[int, tuple[LocalizationModel, _Slots]] = {}
+def _slots_for(kb: KnowledgeBase) -> _Slots:
+    return kb.derived("next_test_slots", _build_slots)
 
 
-def _slots_for(model: LocalizationModel, kb: KnowledgeBase) -> _Slots:
-    entry = _slots.get(id(model))
-    if entry is not None and entry[0] is model:
-        return entry[1]
+def _build_slots(kb: KnowledgeBase) -> _Slots:
+    model = localization_model(kb)
     slot_of: dict[tuple[TestKind, str], int] = {}
     finding_slot = np.full(len(model.findings.specs), -1, dtype=np.int64)
     for column, spec in enumerate(model.findings.specs):
@@ -96,14 +99,7 @@ def _slots_for(model: LocalizationModel, kb: KnowledgeBase) -> _Slots:
             continue
         slot = slot_of.setdefault((test, spec.organ.key), len(slot_of))
         finding_slot[column] = slot
-    built = _Slots(
-        finding_slot=finding_slot,
-        kinds=tuple(test for test, _ in slot_of),
-    )
-    if len(_slots) >= 4:
-        _slots.pop(next(iter(_slots)))
-    _slots[id(model)] = (model, built)
-    return built
+    return _Slots(finding_slot=finding_slot, kinds=tuple(test for test, _ in slot_of))
 
 
 def next_best_tests(
@@ -111,7 +107,7 @@ def next_best_tests(
 ) -> tuple[NextTest, ...]:
     """The tests not yet done, best first, each with the candidates it separates."""
     model = localization_model(kb)
-    slots = _slots_for(model, kb)
+    slots = _slots_for(kb)
     joint = localization.joint_posterior
     candidate = joint.sum(axis=1)
     given = joint / np.maximum(candidate, 1e-300)[:, None]

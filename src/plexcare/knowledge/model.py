@@ -7,10 +7,18 @@ forbid unknown keys so a typo in a data file is an error, not a silently ignored
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
 
 from plexcare.knowledge.engine_parameters_model import (
     ClinicalThresholds,
@@ -27,6 +35,7 @@ ROOT_ORDER: tuple[RootName, ...] = (
     "T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"
 )
 Icd10Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")]
+Derived = TypeVar("Derived")
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -331,6 +340,17 @@ class KnowledgeBase(Fact):
     electrodiagnosis: Electrodiagnosis
     thresholds: ClinicalThresholds
     generalized_patterns: dict[str, GeneralizedPattern]
+    _derived: dict[str, object] = PrivateAttr(default_factory=dict)
+
+    def derived(self, name: str, build: Callable[[KnowledgeBase], Derived]) -> Derived:
+        """What the engine compiles from this knowledge base (arrays, tables), built once.
+
+        The result lives and dies with this immutable object, so the engine keeps no global
+        state: the same knowledge base always yields the same compiled form.
+        """
+        if name not in self._derived:
+            self._derived[name] = build(self)
+        return cast(Derived, self._derived[name])
 
 
 COMPOSITE_LESIONS: tuple[str, ...] = ("roots_l2_l4", "roots_l5_s1", "cauda_equina", "pan_plexus")
