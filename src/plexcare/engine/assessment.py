@@ -163,13 +163,43 @@ def _missing_features(
     return names[:MISSING_FEATURES_NAMED]
 
 
+def _discordance(
+    localization: Localization, causes: Sequence[RankedCause], kb: KnowledgeBase
+) -> str | None:
+    """A note when the leading cause does not produce a lesion where the localization leads.
+
+    The two steps weigh different evidence (imaging, history and tempo go to the cause; the
+    examination and electrodiagnosis to the site), so they can disagree: an L5 radiculopathy
+    with a disc on MRI whose needle study happened to spare the paraspinals can rank the
+    lumbosacral trunk first. The clinician should see that disagreement, and the cause's own
+    best site, rather than two confident answers that do not fit together.
+    """
+    if not causes:
+        return None
+    cause = kb.disorders.get(causes[0].disorder)
+    leader = localization.leader
+    if cause is None or leader.id in cause.localizations:
+        return None
+    fitting = [c for c in localization.candidates if c.id in cause.localizations]
+    best = f"; its likeliest site here is {fitting[0].label} at {fitting[0].probability:.0%}"
+    return (
+        f"The leading cause, {cause.name}, does not usually produce a lesion at the leading "
+        f"localization, {leader.label} at {leader.probability:.0%}{best if fitting else ''}: "
+        "weigh the findings that separate the two."
+    )
+
+
 def _uncertainty(
     localization: Localization,
     causes: Sequence[RankedCause],
     found: EtiologyFindings,
     engine: EtiologyModel,
+    kb: KnowledgeBase,
 ) -> tuple[str, ...]:
     notes = list(localization.uncertainty)
+    discordance = _discordance(localization, causes, kb)
+    if discordance is not None:
+        notes.append(discordance)
     if causes and causes[0].probability < UNCERTAIN_CAUSE:
         notes.append(
             f"The cause is uncertain: the leading cause has {causes[0].probability:.0%}; "
@@ -209,7 +239,7 @@ def assess(case: Case, kb: KnowledgeBase) -> Assessment:
         plan=build_plan(case, found, causes, flags, kb),
         outcome=dict(mrc_sum_scores(case)),
         features=found,
-        uncertainty=_uncertainty(localization, causes, found, engine.etiology),
+        uncertainty=_uncertainty(localization, causes, found, engine.etiology, kb),
     )
 
 

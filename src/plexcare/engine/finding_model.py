@@ -85,11 +85,19 @@ class KindModel:
     steepness: float
     onset: Onset = IMMEDIATE
     paraspinal_onset: Onset | None = None  # where paraspinal muscles differ (fibrillations)
+    paraspinal_rates: tuple[float, float] | None = None  # (sensitivity, false positive) there
     focal: bool = True  # whether a cut in the fibre graph produces it at all
     focal_scale: float = 1.0  # share of the sensitivity a focal cut reaches (myokymia is rare)
 
     def g(self, fraction: float) -> float:
         return 1.0 - float((1.0 - fraction) ** self.steepness)
+
+    def rates_in(self, *, paraspinal: bool) -> tuple[float, float]:
+        """(sensitivity, false positive) in this kind of muscle: paraspinal rates differ for
+        fibrillations (often missed in a root lesion, sometimes present in a healthy back)."""
+        if paraspinal and self.paraspinal_rates is not None:
+            return self.paraspinal_rates
+        return self.sensitivity, self.false_positive
 
     def onset_in(self, *, paraspinal: bool) -> Onset:
         if paraspinal and self.paraspinal_onset is not None:
@@ -229,6 +237,9 @@ def build_finding_model(
             paraspinal_onset=None
             if entry.paraspinal_onset is None
             else _onset(entry.paraspinal_onset),
+            paraspinal_rates=None
+            if entry.paraspinal_sensitivity is None or entry.paraspinal_false_positive is None
+            else (entry.paraspinal_sensitivity, entry.paraspinal_false_positive),
             focal=entry.focal,
             focal_scale=entry.focal_scale,
         )

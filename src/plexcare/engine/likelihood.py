@@ -152,16 +152,17 @@ def compile_model(
     parts: LocalizationModelParts = (arrays, index, finding_model)
     reach = _reach(parts)
     time = _time_factors(parts)
+    rates = [
+        finding_model.kinds[spec.kind].rates_in(paraspinal=spec.organ.paraspinal)
+        for spec in index.specs
+    ]
     false_positive = np.array(
         [
-            finding_model.aged_false_positive
-            if spec.aged
-            else finding_model.kinds[spec.kind].false_positive
-            for spec in index.specs
+            finding_model.aged_false_positive if spec.aged else rate[1]
+            for spec, rate in zip(index.specs, rates, strict=True)
         ]
     )
-    excess = np.array([finding_model.kinds[spec.kind].sensitivity for spec in index.specs])
-    excess = excess - false_positive
+    excess = np.array([rate[0] for rate in rates]) - false_positive
     focal = np.array([c.kind not in ("generalized", "none") for c in arrays.candidates])
     background_column = [c.id for c in arrays.candidates].index("length_dependent_polyneuropathy")
     background = excess * reach[:, background_column]  # the background's own effect

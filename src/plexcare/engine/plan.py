@@ -155,7 +155,7 @@ def patient_conditions(
         "anticoagulated": (feature("anticoagulated"), findings.reasons.get("anticoagulated", "")),
         "diabetes": (feature("diabetes"), findings.reasons.get("diabetes", "")),
         "older_adult": (older, f"age {case.age}"),
-        "pregnancy": (case.history.pregnant, "pregnant"),
+        "pregnancy": (False, "male") if case.sex == "male" else (case.history.pregnant, "pregnant"),
         "active_infection": (
             infection if infection_known else None,
             findings.reasons.get("fever", "") if infection else "",
@@ -272,10 +272,18 @@ def build_plan(
     red_flags: Iterable[RedFlagAlert],
     kb: KnowledgeBase,
 ) -> TreatmentPlan:
-    """Assemble the plan from the knowledge base for this patient's causes and deficits."""
+    """Assemble the plan from the knowledge base for this patient's causes and deficits.
+
+    A cause that is here only because a red flag concerns it (not because it is probable)
+    contributes its referrals, the action the flag asks for, and nothing else: a known cancer
+    flags L5 radiculopathy for spinal metastasis, which is no reason to offer an epidural
+    injection, nor glycaemic control to a patient without diabetes because the same flag
+    concerns diabetic amyotrophy.
+    """
     ranked = list(causes)
     flags = list(red_flags)
     leading = leading_causes(ranked, {d for f in flags for d in f.concerns})
+    probable = leading_causes(ranked)
     leader = ranked[0].disorder if ranked else None
     weak = weak_movements(case, kb)
     conditions = patient_conditions(case, findings, weak, kb.thresholds)
@@ -284,6 +292,8 @@ def build_plan(
         disorder = kb.disorders[disorder_id]
         for use in disorder.treatments:
             group = ROLE_GROUP[use.role]
+            if disorder_id not in probable and use.role != "referral":
+                continue
             if _deficit_absent(kb.treatments[use.treatment], weak, examined=bool(case.exam)):
                 continue
             if (

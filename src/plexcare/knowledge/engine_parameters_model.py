@@ -75,9 +75,11 @@ class FindingKindParameters(_Record):
     how few lost fibres the test notices (needle EMG notices a handful, strength testing needs
     many); the share of the full effect is ``1 - (1 - fraction) ** steepness``. ``onset``: when
     it appears after the lesion (absent: present from the first day); ``paraspinal_onset`` the
-    same in paraspinal muscles where it differs. ``focal``: whether a cut in the fibre graph
-    produces it at all (brisk reflexes do not); ``focal_scale`` the share of the sensitivity a
-    focal cut reaches (myokymia goes with only some focal lesions).
+    same in paraspinal muscles where it differs, and ``paraspinal_sensitivity`` and
+    ``paraspinal_false_positive`` the rates there where they differ (paraspinal fibrillations
+    are missed in many root lesions and found in some healthy backs). ``focal``: whether a cut
+    in the fibre graph produces it at all (brisk reflexes do not); ``focal_scale`` the share of
+    the sensitivity a focal cut reaches (myokymia goes with only some focal lesions).
     """
 
     id: ParameterId
@@ -87,6 +89,8 @@ class FindingKindParameters(_Record):
     steepness: float = Field(gt=0.0, le=10.0)
     onset: OnsetCurve | None = None
     paraspinal_onset: OnsetCurve | None = None
+    paraspinal_sensitivity: Share | None = None
+    paraspinal_false_positive: Share | None = None
     focal: bool = True
     focal_scale: float = Field(default=1.0, gt=0.0, le=1.0)
     sources: tuple[ParameterId, ...] = Field(min_length=1)
@@ -97,6 +101,14 @@ class FindingKindParameters(_Record):
             raise ValueError("false_positive must be below sensitivity, or the test tells nothing")
         if self.paraspinal_onset is not None and self.onset is None:
             raise ValueError("paraspinal_onset needs an onset for the limb muscles")
+        if (self.paraspinal_sensitivity is None) != (self.paraspinal_false_positive is None):
+            raise ValueError("give paraspinal_sensitivity and paraspinal_false_positive together")
+        if (
+            self.paraspinal_sensitivity is not None
+            and self.paraspinal_false_positive is not None
+            and self.paraspinal_false_positive >= self.paraspinal_sensitivity
+        ):
+            raise ValueError("paraspinal_false_positive must be below paraspinal_sensitivity")
         return self
 
 
