@@ -117,7 +117,7 @@ def run_pgmpy(model: LocalizationModel, evidences: list[Evidence]) -> tuple[list
     )
     b = _background_prior(model)
     cpds = [
-        TabularCPD("lesion", k, np.full((k, 1), 1.0 / k)),
+        TabularCPD("lesion", k, np.exp(model.log_candidate_prior).reshape(k, 1)),
         TabularCPD("background", 2, [[1.0 - b], [b]]),
     ]
     for c in columns:
@@ -152,7 +152,7 @@ def run_pyagrum(model: LocalizationModel, evidences: list[Evidence]) -> tuple[li
     network = gum.BayesNet("localization")
     lesion = network.add(gum.LabelizedVariable("lesion", "lesion", k))
     background = network.add(gum.LabelizedVariable("background", "background", 2))
-    network.cpt(lesion).fillWith([1.0 / k] * k)
+    network.cpt(lesion).fillWith(np.exp(model.log_candidate_prior).tolist())
     b = _background_prior(model)
     network.cpt(background).fillWith([1.0 - b, b])
     for c in columns:

@@ -26,9 +26,11 @@ FOOT_DROP: dict[str, Any] = {
             "reflexes": {"achilles_reflex": "normal"},
         }
     },
+    "nerve_conduction": {"right": {"superficial_fibular_snap": {"grade": "absent"}}},
 }
 WITH_PARASPINAL_DENERVATION: dict[str, Any] = {
     **FOOT_DROP,
+    "nerve_conduction": {"right": {"superficial_fibular_snap": {"grade": "normal"}}},
     "emg": {
         "right": {
             "tibialis_anterior": {"fibrillations": 2},

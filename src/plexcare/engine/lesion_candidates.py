@@ -97,8 +97,8 @@ def _cut(lesion: str) -> frozenset[str]:
 def lesion_candidates(kb: KnowledgeBase) -> tuple[LesionCandidate, ...]:
     """All candidates in a stable order: focal left, focal right, bilateral, generalized.
 
-    The priors over them are uniform (see `localization`): localization answers "where", and
-    how common each cause is belongs to the etiology step, which has cited base rates.
+    Their prior (`likelihood.candidate_log_prior`) follows the cited frequencies of the
+    disorders that produce each site, half spread evenly so rare sites stay in play.
     """
     focal = [key for key, structure in kb.structures.items() if structure.lesion_site]
     focal.extend(lesion for lesion in COMPOSITE_CUTS if _cut(lesion) <= kb.structures.keys())

@@ -12,6 +12,8 @@ case is a sum of table rows and scoring a batch is two matrix products per bin.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,10 +27,16 @@ from plexcare.engine.findings import (
     Observations,
     build_finding_index,
 )
+from plexcare.engine.lesion_candidates import LesionCandidate
 from plexcare.knowledge.model import KnowledgeBase
 
 FloatArray = npt.NDArray[np.float64]
 PROBABILITY_FLOOR = 1e-6
+FREQUENCY_SHARE_OF_PRIOR = 0.5
+"""How much of the prior over lesion sites follows how common the disorders producing them are.
+
+The rest is spread evenly: a rare site must stay in play (the disorder priors are rough, and
+rare lesions are what a referral clinic sees), and an empty case stays close to flat."""
 BATCH_CHUNK = 256
 LocalizationModelParts = tuple[AnatomyArrays, FindingIndex, FindingModel]
 
@@ -133,6 +141,28 @@ def _time_factors(parts: LocalizationModelParts) -> FloatArray:
     return factors
 
 
+def candidate_log_prior(kb: KnowledgeBase, candidates: Sequence[LesionCandidate]) -> FloatArray:
+    """Log prior of each candidate, from the knowledge base's disorder frequencies.
+
+    Each disorder's prior is shared among the lesion sites it produces, and a site's share among
+    its sides. So an L5 root lesion (disc herniation is common) starts ahead of a lumbosacral
+    trunk lesion (obstetric and pelvic causes are rare), while findings still decide.
+    """
+    share: dict[str, float] = {}
+    for disorder in kb.disorders.values():
+        for site in disorder.localizations:
+            share[site] = share.get(site, 0.0) + disorder.prior / len(disorder.localizations)
+    sides = Counter(candidate.id for candidate in candidates)
+    frequency = np.array([share.get(c.id, 0.0) / sides[c.id] for c in candidates])
+    k = len(candidates)
+    prior = np.full(k, 1.0 / k)
+    if frequency.sum() > 0:
+        prior = (1.0 - FREQUENCY_SHARE_OF_PRIOR) * prior + FREQUENCY_SHARE_OF_PRIOR * (
+            frequency / frequency.sum()
+        )
+    return np.asarray(np.log(prior), dtype=np.float64)
+
+
 def compile_model(
     kb: KnowledgeBase, finding_model: FindingModel | None = None
 ) -> LocalizationModel:
@@ -185,6 +215,6 @@ def compile_model(
         abnormal=abnormal,
         log_abnormal=log_abnormal,
         log_normal=log_normal,
-        log_candidate_prior=np.full(k, -np.log(k)),
+        log_candidate_prior=candidate_log_prior(kb, arrays.candidates),
         log_rows=np.ascontiguousarray(log_rows),
     )
