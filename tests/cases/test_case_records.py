@@ -241,3 +241,28 @@ def test_every_read_and_write_of_a_case_is_audited(
         ("read", "case", "clinician"),
         ("read", "case_plan", "patient"),
     ]
+
+
+def test_a_new_version_keeps_the_note_for_the_patient_unless_a_new_one_is_given(
+    client: TestClient, personas: Personas, small_clinic: SmallClinic
+) -> None:
+    answer = client.post(
+        "/api/v1/cases",
+        headers=personas.headers["clinician"],
+        json={
+            "patient_id": small_clinic.patient_a.id,
+            "title": "Right foot drop",
+            "case": FOOT_DROP,
+            "note_for_patient": "Wear the splint when walking.",
+        },
+    )
+    case_id = answer.json()["id"]
+    url = f"/api/v1/cases/{case_id}/versions"
+    client.post(url, headers=personas.headers["clinician"], json={"case": FOOT_DROP})
+    second = client.get(f"{url}/2", headers=personas.headers["clinician"]).json()
+    assert second["note_for_patient"] == "Wear the splint when walking."
+    client.post(
+        url, headers=personas.headers["clinician"], json={"case": FOOT_DROP, "note_for_patient": ""}
+    )
+    third = client.get(f"{url}/3", headers=personas.headers["clinician"]).json()
+    assert third["note_for_patient"] == ""

@@ -28,7 +28,9 @@ class CaseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     case: Case
-    note_for_patient: str = Field(default="", max_length=4000)
+    note_for_patient: str | None = Field(
+        default=None, max_length=4000, description="Leave out to keep the latest version's note."
+    )
 
 
 class CaseVersionSummary(BaseModel):

@@ -129,15 +129,24 @@ def save_version(
     actor: Actor,
     case_id: int,
     case: Case,
-    note_for_patient: str,
+    note_for_patient: str | None,
     kb: KnowledgeBase,
     now: datetime,
 ) -> tuple[ClinicalCase, CaseVersion]:
-    """A new version on top of the latest; earlier versions stay as they were."""
+    """A new version on top of the latest; earlier versions stay as they were.
+
+    Without a new note for the patient, the latest version's note carries over: re-examining a
+    patient must not silently erase what the clinician told them.
+    """
     actor.require_role(Role.clinician)
     record = repository.clinical_case(session=session, case_id=case_id)
     if record is None:
         raise NotFound("no such case")
+    if note_for_patient is None:
+        latest = repository.version(
+            session=session, case_id=case_id, number=record.latest_version
+        )
+        note_for_patient = latest.note_for_patient if latest is not None else ""
     version = _new_version(
         session=session,
         actor=actor,
