@@ -324,3 +324,7 @@ def main() -> None:
         f"  bookings/s vs pgbench's best rate: {share:.0%} (target >= {TARGET_SHARE:.0%}: "
         f"{'met' if share >= TARGET_SHARE else 'NOT met'})"
     )
+
+
+if __name__ == "__main__":
+    main()

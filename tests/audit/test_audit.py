@@ -42,3 +42,29 @@ def test_a_refused_request_leaves_no_audit_trail(
     assert answer.status_code == 404
     events = client.get("/api/v1/audit-events", headers=personas.headers["admin"]).json()
     assert all(event["actor_user_id"] != small_clinic.patient_b.id for event in events["items"])
+
+
+def test_reading_ones_holds_and_waitlist_entries_is_audited(
+    client: TestClient, personas: Personas, small_clinic: SmallClinic
+) -> None:
+    ann = personas.headers["patient_a"]
+    hold = client.post("/api/v1/holds", json=booking_body(small_clinic), headers=ann).json()
+    entry = client.post(
+        "/api/v1/waitlist",
+        json={"specialty": "neurology", "appointment_type_id": small_clinic.consultation.id},
+        headers=ann,
+    ).json()
+    assert [row["id"] for row in client.get("/api/v1/holds", headers=ann).json()] == [hold["id"]]
+    client.get("/api/v1/waitlist", headers=personas.headers["front_desk"])
+    events = client.get(
+        "/api/v1/audit-events",
+        params={"patient_id": small_clinic.patient_a.id},
+        headers=personas.headers["admin"],
+    ).json()["items"]
+    reads = {
+        (event["actor_role"], event["subject_type"], event["subject_id"])
+        for event in events
+        if event["action"] == "read"
+    }
+    assert ("patient", "slot_hold", str(hold["id"])) in reads
+    assert ("front_desk", "waitlist_entry", str(entry["id"])) in reads

@@ -10,7 +10,7 @@ record must not learn it exists).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from plexcare.accounts.actor import Actor
 from plexcare.callbacks import service as callbacks
 from plexcare.cases import service as cases
+from plexcare.clinic import service as clinic
 from plexcare.engine import Case
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.packages import service as packages
@@ -32,6 +33,7 @@ from plexcare.packages.catalogue import HealthPackage
 from plexcare.packages.itinerary import PackageItem
 from plexcare.scheduling import service as booking
 from plexcare.scheduling import waitlist
+from plexcare.scheduling.availability import ExceptionKind
 from plexcare.scheduling.waitlist_order import Urgency
 from plexcare.second_opinions import service as second_opinions
 from plexcare.second_opinions.models import SecondOpinionFile
@@ -84,7 +86,10 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/clinicians": PUBLIC,
     "GET /api/v1/clinicians/{clinician_id}": PUBLIC,
     "GET /api/v1/clinicians/{clinician_id}/availability": PUBLIC,
+    "PUT /api/v1/clinicians/{clinician_id}/availability": DESK,
+    "GET /api/v1/clinicians/{clinician_id}/exceptions": STAFF,
     "POST /api/v1/clinicians/{clinician_id}/exceptions": DESK,
+    "DELETE /api/v1/clinicians/{clinician_id}/exceptions/{exception_id}": DESK,
     "GET /api/v1/appointment-types": PUBLIC,
     "GET /api/v1/resources": STAFF,
     "GET /api/v1/slots": PUBLIC,
@@ -249,6 +254,9 @@ def body_for(endpoint: str, clinic_people: SmallClinic, persona: str) -> dict[st
             "full_name": "New Staff",
             "role": "front_desk",
         },
+        "PUT /api/v1/clinicians/{clinician_id}/availability": {
+            "hours": [{"weekday": day, "starts": "09:00", "ends": "17:00"} for day in range(5)],
+        },
         "POST /api/v1/clinicians/{clinician_id}/exceptions": {
             "kind": "leave",
             "first_day": "2026-04-06",
@@ -347,12 +355,20 @@ def records_of_patient_a(
         now=TEST_NOW,
     )
     others = patient_service_records(session, small_clinic, tmp_path)
+    leave = clinic.add_exception(
+        session=session,
+        clinician_id=small_clinic.neurologist.id,
+        kind=ExceptionKind.LEAVE,
+        first_day=date(2026, 4, 6),
+        last_day=date(2026, 4, 10),
+    )
     session.commit()
     return {
         "appointment_id": appointment.id,
         "hold_id": hold.id,
         "entry_id": entry.id,
         "clinician_id": small_clinic.neurologist.id,
+        "exception_id": leave.id,
         **others,
     }
 

@@ -89,6 +89,15 @@ def user_for_token(*, session: Session, raw_token: str, kind: str, now: datetime
     )
 
 
+def holder_of_token(
+    *, session: Session, raw_token: str, kind: str, now: datetime
+) -> tuple[int, str] | None:
+    """(user id, role) of the active user a live token of this kind belongs to, or None."""
+    return repository.live_token_holder(
+        session=session, token_hash=_token_hash(raw_token), kind=kind, now=now
+    )
+
+
 def revoke_token(*, session: Session, raw_token: str, now: datetime) -> None:
     token = repository.token_by_hash(session=session, token_hash=_token_hash(raw_token))
     if token is not None and token.revoked_at is None:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
+from datetime import date, time
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Integer,
+    SmallInteger,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from plexcare.clinic.models import (
@@ -95,6 +110,62 @@ def exceptions(*, session: Session, clinician_id: int) -> Sequence[AvailabilityE
         .where(AvailabilityException.clinician_id == clinician_id)
         .order_by(AvailabilityException.first_day)
     ).all()
+
+
+DayRule = tuple[str, time | None, time | None, date | None, date | None, str]
+"""(what, starts, ends, first_day, last_day, note): what is "session", "break" or an exception
+kind; the dates and note are an exception's only."""
+
+
+def _rules_for_day_statement() -> CompoundSelect[Any]:
+    clinician_id = bindparam("clinician_id", type_=Integer)
+    weekday = bindparam("weekday", type_=SmallInteger)
+    no_day = cast(null(), Date)
+    exceptions = select(
+        AvailabilityException.kind,
+        AvailabilityException.starts,
+        AvailabilityException.ends,
+        AvailabilityException.first_day,
+        AvailabilityException.last_day,
+        AvailabilityException.note,
+    ).where(
+        AvailabilityException.clinician_id == clinician_id,
+        AvailabilityException.first_day <= bindparam("day"),
+        AvailabilityException.last_day >= bindparam("day"),
+    )
+    hours = select(
+        literal("session"), WeeklyHours.starts, WeeklyHours.ends, no_day, no_day, literal("")
+    ).where(WeeklyHours.clinician_id == clinician_id, WeeklyHours.weekday == weekday)
+    breaks = select(
+        literal("break"), WeeklyBreak.starts, WeeklyBreak.ends, no_day, no_day, literal("")
+    ).where(WeeklyBreak.clinician_id == clinician_id, WeeklyBreak.weekday == weekday)
+    return union_all(exceptions, hours, breaks)
+
+
+_RULES_FOR_DAY = _rules_for_day_statement()
+"""Built once: every booking runs it, and building a statement costs more than running it."""
+
+
+def rules_for_day(*, session: Session, clinician_id: int, day: date) -> list[DayRule]:
+    """The weekly hours and breaks on `day`'s weekday and the exceptions covering `day`, in
+    one query: checking one requested slot needs that one local day, not the whole pattern."""
+    parameters = {"clinician_id": clinician_id, "weekday": day.weekday(), "day": day}
+    return typing.cast(list[DayRule], list(session.execute(_RULES_FOR_DAY, parameters)))
+
+
+def resource_candidates(
+    *, session: Session, appointment_type_id: int
+) -> list[tuple[str, int | None]]:
+    """(needed resource kind, a resource of that kind or None when the clinic has none), by
+    kind then resource id: the type's resource needs in one query."""
+    table = appointment_type_resource_kinds
+    rows = session.execute(
+        select(table.c.resource_kind, Resource.id)
+        .outerjoin(Resource, Resource.kind == table.c.resource_kind)
+        .where(table.c.appointment_type_id == appointment_type_id)
+        .order_by(table.c.resource_kind, Resource.id)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
 
 
 def clinic_is_empty(*, session: Session) -> bool:

@@ -1,5 +1,5 @@
 """Clinic directory endpoints: public lists of clinicians and appointment types, staff-only
-resources, and leave/holiday exceptions managed by the front desk."""
+resources, and the weekly hours, breaks and leave/holiday exceptions managed by the front desk."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from plexcare.clinic import repository, service
 from plexcare.clinic.schemas import (
     AppointmentTypeOut,
     AvailabilityOut,
+    AvailabilityRequest,
     ClinicianOut,
     ClinicianPage,
     ExceptionOut,
@@ -50,11 +51,7 @@ def get_clinician(clinician_id: int, session: DbSession) -> ClinicianOut:
     return ClinicianOut.model_validate(row)
 
 
-@router.get("/clinicians/{clinician_id}/availability", response_model=AvailabilityOut)
-def get_availability(clinician_id: int, session: DbSession) -> AvailabilityOut:
-    """Public: the weekly pattern in the clinic's wall-clock time."""
-    if repository.clinician(session=session, clinician_id=clinician_id) is None:
-        raise NotFound("no such clinician")
+def _availability(session: DbSession, clinician_id: int) -> AvailabilityOut:
     return AvailabilityOut(
         clinician_id=clinician_id,
         time_zone=get_settings().clinic_timezone,
@@ -67,6 +64,42 @@ def get_availability(clinician_id: int, session: DbSession) -> AvailabilityOut:
             for row in repository.weekly_breaks(session=session, clinician_id=clinician_id)
         ],
     )
+
+
+@router.get("/clinicians/{clinician_id}/availability", response_model=AvailabilityOut)
+def get_availability(clinician_id: int, session: DbSession) -> AvailabilityOut:
+    """Public: the weekly pattern in the clinic's wall-clock time."""
+    if repository.clinician(session=session, clinician_id=clinician_id) is None:
+        raise NotFound("no such clinician")
+    return _availability(session, clinician_id)
+
+
+@router.put("/clinicians/{clinician_id}/availability", response_model=AvailabilityOut)
+def set_availability(
+    clinician_id: int, body: AvailabilityRequest, actor: Desk, session: DbSession
+) -> AvailabilityOut:
+    """Front desk: replace the weekly hours and breaks (clinic wall-clock time) in one step.
+    Appointments already booked stay booked."""
+    service.replace_weekly_pattern(
+        session=session,
+        clinician_id=clinician_id,
+        hours=[(window.weekday, window.starts, window.ends) for window in body.hours],
+        breaks=[(window.weekday, window.starts, window.ends) for window in body.breaks],
+    )
+    answer = _availability(session, clinician_id)
+    session.commit()
+    return answer
+
+
+@router.get("/clinicians/{clinician_id}/exceptions", response_model=list[ExceptionOut])
+def list_exceptions(clinician_id: int, actor: Staff, session: DbSession) -> list[ExceptionOut]:
+    """Staff: the clinician's leave, holidays and extra sessions, earliest first."""
+    if repository.clinician(session=session, clinician_id=clinician_id) is None:
+        raise NotFound("no such clinician", field="clinician_id")
+    return [
+        ExceptionOut.model_validate(row)
+        for row in repository.exceptions(session=session, clinician_id=clinician_id)
+    ]
 
 
 @router.post(
@@ -91,6 +124,16 @@ def add_exception(
     answer = ExceptionOut.model_validate(row)
     session.commit()
     return answer
+
+
+@router.delete(
+    "/clinicians/{clinician_id}/exceptions/{exception_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+def remove_exception(clinician_id: int, exception_id: int, actor: Desk, session: DbSession) -> None:
+    """Front desk: take back leave, a holiday or an extra session entered by mistake."""
+    service.remove_exception(session=session, clinician_id=clinician_id, exception_id=exception_id)
+    session.commit()
 
 
 @router.get("/appointment-types", response_model=list[AppointmentTypeOut])

@@ -50,6 +50,23 @@ class WeeklyWindowOut(BaseModel):
     ends: time
 
 
+class WeeklyWindowIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
+    starts: time = Field(description="local wall-clock time, e.g. 09:00")
+    ends: time
+
+
+class AvailabilityRequest(BaseModel):
+    """The whole weekly pattern: it replaces the stored one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hours: list[WeeklyWindowIn] = Field(max_length=70)
+    breaks: list[WeeklyWindowIn] = Field(default_factory=list, max_length=70)
+
+
 class AvailabilityOut(BaseModel):
     clinician_id: int
     time_zone: str

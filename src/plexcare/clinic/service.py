@@ -8,10 +8,12 @@ Never commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, time, timedelta
 from enum import StrEnum
+from itertools import pairwise
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from plexcare.clinic import repository
@@ -154,6 +156,66 @@ def add_exception(
     return row
 
 
+WeeklyWindow = tuple[int, time, time]
+"""(weekday 0 = Monday, starts, ends) in the clinic's wall-clock time."""
+_API_FIELD = {"start": "starts", "end": "ends", "weekday": "weekday"}
+
+
+def _checked_windows(windows: Sequence[WeeklyWindow], field: str) -> list[WeeklyWindow]:
+    """Each window valid by the domain's rules, and no two on one weekday overlapping (two
+    overlapping sessions would offer the same slot twice)."""
+    for index, (weekday, starts, ends) in enumerate(windows):
+        try:
+            availability.WeeklySession(weekday=weekday, start=starts, end=ends)
+        except availability.ScheduleInputError as error:
+            name = f"{field}.{index}.{_API_FIELD.get(error.field, error.field)}"
+            raise InvalidInput(error.problem, field=name) from error
+    ordered = sorted(enumerate(windows), key=lambda item: (item[1][0], item[1][1]))
+    for (_, before), (index, after) in pairwise(ordered):
+        if before[0] == after[0] and after[1] < before[2]:
+            raise InvalidInput("overlaps another window on its weekday", field=f"{field}.{index}")
+    return list(windows)
+
+
+def replace_weekly_pattern(
+    *,
+    session: Session,
+    clinician_id: int,
+    hours: Sequence[WeeklyWindow],
+    breaks: Sequence[WeeklyWindow],
+) -> None:
+    """Replace the clinician's weekly hours and breaks in one step, all or nothing.
+
+    Appointments already booked stay booked even if they now fall outside the hours: the
+    clinic moves them with the patient, the schedule never cancels on its own.
+    """
+    clinician = repository.clinician(session=session, clinician_id=clinician_id)
+    if clinician is None:
+        raise NotFound("no such clinician", field="clinician_id")
+    checked_hours = _checked_windows(hours, "hours")
+    checked_breaks = _checked_windows(breaks, "breaks")
+    session.execute(delete(WeeklyHours).where(WeeklyHours.clinician_id == clinician_id))
+    session.execute(delete(WeeklyBreak).where(WeeklyBreak.clinician_id == clinician_id))
+    for weekday, starts, ends in checked_hours:
+        add_weekly_hours(
+            session=session, clinician=clinician, weekday=weekday, starts=starts, ends=ends
+        )
+    for weekday, starts, ends in checked_breaks:
+        add_weekly_break(
+            session=session, clinician=clinician, weekday=weekday, starts=starts, ends=ends
+        )
+    session.flush()
+
+
+def remove_exception(*, session: Session, clinician_id: int, exception_id: int) -> None:
+    """Take back leave, a holiday or an extra session (entered by mistake, or cancelled)."""
+    row = session.get(AvailabilityException, exception_id)
+    if row is None or row.clinician_id != clinician_id:
+        raise NotFound("no such exception for this clinician", field="exception_id")
+    session.delete(row)
+    session.flush()
+
+
 def schedule_for(
     *, session: Session, clinician: Clinician, time_zone: str
 ) -> availability.ClinicianSchedule:
@@ -183,23 +245,71 @@ def schedule_for(
     )
 
 
+def schedule_for_day(
+    *, session: Session, clinician_id: int, time_zone: str, day: date
+) -> availability.ClinicianSchedule:
+    """The part of the clinician's schedule that decides the slots of one local `day`: that
+    weekday's hours and breaks and the exceptions covering the day (one query)."""
+    sessions: list[availability.WeeklySession] = []
+    breaks: list[availability.WeeklySession] = []
+    exceptions: list[availability.AvailabilityException] = []
+    weekday = day.weekday()
+    for what, starts, ends, first_day, last_day, note in repository.rules_for_day(
+        session=session, clinician_id=clinician_id, day=day
+    ):
+        if what in ("session", "break"):
+            assert starts is not None and ends is not None
+            window = availability.WeeklySession(weekday=weekday, start=starts, end=ends)
+            (sessions if what == "session" else breaks).append(window)
+        else:
+            assert first_day is not None and last_day is not None
+            exceptions.append(
+                availability.AvailabilityException(
+                    kind=availability.ExceptionKind(what),
+                    first_day=first_day,
+                    last_day=last_day,
+                    start=starts,
+                    end=ends,
+                    note=note,
+                )
+            )
+    return availability.ClinicianSchedule(
+        clinician_id=str(clinician_id),
+        time_zone=time_zone,
+        sessions=tuple(sorted(sessions, key=lambda window: window.start)),
+        breaks=tuple(sorted(breaks, key=lambda window: window.start)),
+        exceptions=tuple(sorted(exceptions, key=lambda exception: exception.first_day)),
+    )
+
+
 def domain_appointment_type(
     *, session: Session, appointment_type: AppointmentType
 ) -> availability.AppointmentType:
     """The type with its resource needs; any resource of a needed kind is a candidate."""
+    return appointment_type_needing(
+        appointment_type,
+        repository.resource_candidates(session=session, appointment_type_id=appointment_type.id),
+    )
+
+
+def appointment_type_needing(
+    appointment_type: AppointmentType, candidates: Iterable[tuple[str, int | None]]
+) -> availability.AppointmentType:
+    """The type with its resource needs, from (needed kind, resource id or None) pairs as
+    `repository.resource_candidates` gives them; a needed kind with no resource is refused."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, resource_id in candidates:
+        by_kind.setdefault(kind, [])
+        if resource_id is not None and str(resource_id) not in by_kind[kind]:
+            by_kind[kind].append(str(resource_id))
     needs = []
-    for kind in repository.needed_resource_kinds(
-        session=session, appointment_type_id=appointment_type.id
-    ):
-        candidates = tuple(
-            str(resource.id) for resource in repository.resources(session=session, kind=kind)
-        )
-        if not candidates:
+    for kind, resource_ids in by_kind.items():
+        if not resource_ids:
             raise InvalidInput(
                 f"the clinic has no {kind} for {appointment_type.code}",
                 field="appointment_type_id",
             )
-        needs.append(availability.ResourceNeed(kind=kind, candidates=candidates))
+        needs.append(availability.ResourceNeed(kind=kind, candidates=tuple(resource_ids)))
     return availability.AppointmentType(
         code=appointment_type.code,
         duration=timedelta(minutes=appointment_type.duration_minutes),

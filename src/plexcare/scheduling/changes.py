@@ -152,15 +152,9 @@ def reschedule(
         sequence=old.sequence + 1,
     )
     old.rescheduled_to_id = new.id
-    outbox.enqueue(
+    outbox.enqueue_with_reminder(
         session=session,
         kind="change",
-        recipient_user_id=new.patient_id,
-        appointment_id=new.id,
-        now=now,
-    )
-    outbox.enqueue_reminder(
-        session=session,
         recipient_user_id=new.patient_id,
         appointment_id=new.id,
         starts_at=new.starts_at,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from plexcare.errors import InvalidInput
@@ -26,6 +27,9 @@ MAX_KEY_LENGTH = 200
 class StoredAnswer:
     status_code: int
     body: Any
+
+
+_INSERT_RECORD = insert(typing.cast(Table, IdempotencyRecord.__table__))
 
 
 def fingerprint(method: str, path: str, payload: Any) -> str:
@@ -66,17 +70,22 @@ def remember_answer(
     key: str,
     request_fingerprint: str,
     status_code: int,
-    body: Any,
+    body_json: str,
     now: datetime,
 ) -> None:
-    session.add(
-        IdempotencyRecord(
-            user_id=user_id,
-            key=key,
-            fingerprint=request_fingerprint,
-            status_code=status_code,
-            response_body=json.dumps(body, default=str),
-            created_at=now,
-        )
+    """Store the answer (already serialized, so it is rendered once for the client and
+    the record alike); a second request under the same key fails here on the unique key.
+
+    A plain INSERT, not an ORM object: nothing reads the record back in this request, and
+    the unit of work would cost more than the insert."""
+    session.execute(
+        _INSERT_RECORD,
+        {
+            "user_id": user_id,
+            "key": key,
+            "fingerprint": request_fingerprint,
+            "status_code": status_code,
+            "response_body": body_json,
+            "created_at": now,
+        },
     )
-    session.flush()

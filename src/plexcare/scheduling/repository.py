@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from plexcare.clinic.models import (
+    AppointmentType,
+    Clinician,
+    Resource,
+    appointment_type_resource_kinds,
+    clinician_appointment_types,
+)
 from plexcare.scheduling.availability import BusyInterval
 from plexcare.scheduling.models import (
     ACTIVE_STATUSES,
@@ -51,6 +76,88 @@ def clinician_busy(
     return [BusyInterval(start=row[0], end=row[1]) for row in [*booked, *held]]
 
 
+@dataclass(frozen=True)
+class OwnHold:
+    """A live hold of the booking patient on the clinician, as the calendar query found it."""
+
+    hold_id: int
+    starts_at: datetime
+    blocked_until: datetime
+    waitlist_entry_id: int | None
+
+
+@dataclass(frozen=True)
+class ClinicianCalendar:
+    """What occupies a clinician around a requested slot: `busy` (active appointments and
+    other patients' live holds) and the booking patient's own live holds, kept apart so the
+    patient can book the slot they hold and the hold can be turned into the appointment."""
+
+    busy: list[BusyInterval]
+    own_holds: list[OwnHold]
+
+
+def _clinician_calendar_statement() -> CompoundSelect[Any]:
+    no_id = cast(null(), Integer)
+    booked = select(Appointment.starts_at, Appointment.blocked_until, no_id, no_id, no_id).where(
+        Appointment.clinician_id == bindparam("clinician_id"),
+        Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.starts_at < bindparam("end"),
+        Appointment.blocked_until > bindparam("start"),
+    )
+    held = select(
+        SlotHold.starts_at,
+        SlotHold.blocked_until,
+        SlotHold.id,
+        SlotHold.patient_id,
+        SlotHold.waitlist_entry_id,
+    ).where(
+        SlotHold.clinician_id == bindparam("clinician_id"),
+        SlotHold.expires_at > bindparam("now"),
+        SlotHold.starts_at < bindparam("end"),
+        SlotHold.blocked_until > bindparam("start"),
+    )
+    return union_all(booked, held)
+
+
+_CLINICIAN_CALENDAR = _clinician_calendar_statement()
+"""Built once: the booking path runs it on every request, and building a statement (and its
+cache key) costs more Python time than PostgreSQL spends answering it."""
+
+
+def clinician_calendar(
+    *,
+    session: Session,
+    clinician_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    patient_id: int | None,
+) -> ClinicianCalendar:
+    """Active appointments and live holds of the clinician overlapping [start, end), in one
+    query; with `patient_id`, that patient's holds come back as `own_holds`, not as busy."""
+    rows = typing.cast(
+        Sequence[tuple[datetime, datetime, int | None, int | None, int | None]],
+        session.execute(
+            _CLINICIAN_CALENDAR,
+            {"clinician_id": clinician_id, "start": start, "end": end, "now": now},
+        ).all(),
+    )
+    calendar = ClinicianCalendar(busy=[], own_holds=[])
+    for starts_at, blocked_until, hold_id, holder, waitlist_entry_id in rows:
+        if hold_id is not None and patient_id is not None and holder == patient_id:
+            calendar.own_holds.append(
+                OwnHold(
+                    hold_id=hold_id,
+                    starts_at=starts_at,
+                    blocked_until=blocked_until,
+                    waitlist_entry_id=waitlist_entry_id,
+                )
+            )
+        else:
+            calendar.busy.append(BusyInterval(start=starts_at, end=blocked_until))
+    return calendar
+
+
 def resource_busy(
     *, session: Session, resource_ids: Iterable[int], start: datetime, end: datetime
 ) -> dict[str, list[BusyInterval]]:
@@ -74,15 +181,71 @@ def resource_busy(
     return busy
 
 
-def delete_expired_holds(*, session: Session, clinician_id: int, now: datetime) -> None:
-    session.execute(
-        delete(SlotHold)
+def delete_holds(*, session: Session, hold_ids: Iterable[int]) -> None:
+    """Delete these holds; any of them loaded in the session are marked deleted too."""
+    ids = list(hold_ids)
+    if ids:
+        session.execute(delete(SlotHold).where(SlotHold.id.in_(ids)))
+
+
+def _booking_target_statement() -> Select[Any]:
+    offers = clinician_appointment_types
+    needs = appointment_type_resource_kinds
+    offered = (
+        exists()
         .where(
-            SlotHold.clinician_id == clinician_id,
-            SlotHold.expires_at <= now,
-            SlotHold.waitlist_entry_id.is_(None),
+            offers.c.clinician_id == Clinician.id,
+            offers.c.appointment_type_id == AppointmentType.id,
         )
-        .execution_options(synchronize_session=False)
+        .label("offered")
+    )
+    return (
+        select(Clinician, AppointmentType, offered, needs.c.resource_kind, Resource.id)
+        .select_from(Clinician)
+        .join(AppointmentType, true())
+        .outerjoin(needs, needs.c.appointment_type_id == AppointmentType.id)
+        .outerjoin(Resource, Resource.kind == needs.c.resource_kind)
+        .where(
+            Clinician.id == bindparam("clinician_id"),
+            AppointmentType.id == bindparam("appointment_type_id"),
+        )
+        .order_by(needs.c.resource_kind, Resource.id)
+    )
+
+
+_BOOKING_TARGET = _booking_target_statement()
+
+
+def booking_target(
+    *, session: Session, clinician_id: int, appointment_type_id: int
+) -> list[tuple[Clinician, AppointmentType, bool, str | None, int | None]]:
+    """The clinician, the appointment type, whether the clinician offers it, and every
+    (needed resource kind, resource of that kind) pair: what a booking checks, in one query.
+
+    One row per candidate resource (one row when the type needs none); no row when the
+    clinician or the type does not exist.
+    """
+    rows = session.execute(
+        _BOOKING_TARGET,
+        {"clinician_id": clinician_id, "appointment_type_id": appointment_type_id},
+    ).all()
+    return [(row[0], row[1], bool(row[2]), row[3], row[4]) for row in rows]
+
+
+def delete_replaced_holds(
+    *, session: Session, clinician_id: int, patient_id: int, now: datetime
+) -> None:
+    """Before a new hold, in one statement: the clinician's lapsed holds, and the patient's
+    own live checkout holds (a patient keeps one slot at a time). Holds that carry a waitlist
+    offer are left alone; they lapse on their own schedule."""
+    session.execute(
+        delete(SlotHold).where(
+            SlotHold.waitlist_entry_id.is_(None),
+            or_(
+                and_(SlotHold.clinician_id == clinician_id, SlotHold.expires_at <= now),
+                and_(SlotHold.patient_id == patient_id, SlotHold.expires_at > now),
+            ),
+        )
     )
 
 
@@ -130,12 +293,11 @@ def page_of_appointments(
     return rows, total
 
 
+_STRIKES_OF_PATIENT = select(Appointment.starts_at).where(
+    Appointment.patient_id == bindparam("patient_id"), Appointment.strike.is_(True)
+)
+
+
 def strikes_of_patient(*, session: Session, patient_id: int) -> list[datetime]:
     """When the patient missed appointments or cancelled late (as the appointment start)."""
-    return list(
-        session.scalars(
-            select(Appointment.starts_at).where(
-                Appointment.patient_id == patient_id, Appointment.strike.is_(True)
-            )
-        )
-    )
+    return list(session.scalars(_STRIKES_OF_PATIENT, {"patient_id": patient_id}))

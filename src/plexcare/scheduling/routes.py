@@ -6,15 +6,16 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor
 from plexcare.accounts.roles import Role
+from plexcare.audit import service as audit
 from plexcare.clinic.service import Specialty
 from plexcare.config import get_settings
-from plexcare.errors import Conflict, NotFound
+from plexcare.errors import NotFound, ServiceError
 from plexcare.scheduling import changes, idempotency, policy, search
 from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling import service as booking
@@ -125,12 +126,25 @@ def hold_slot(body: HoldRequest, actor: Booker, session: DbSession, now: Now) ->
 
 @router.get("/holds", response_model=list[HoldOut])
 def my_holds(actor: SignedIn, session: DbSession, now: Now) -> list[HoldOut]:
-    """The caller's live holds, including slots offered from the waitlist."""
+    """The caller's live holds, including slots offered from the waitlist (each one shown is
+    an audited read)."""
     assert actor.user_id is not None
     holds = scheduling_repository.holds_of_patient(
         session=session, patient_id=actor.user_id, now=now
     )
-    return [HoldOut.model_validate(hold) for hold in holds]
+    answer = [HoldOut.model_validate(hold) for hold in holds]
+    for hold in holds:
+        audit.record_access(
+            session=session,
+            actor=actor,
+            action="read",
+            subject_type="slot_hold",
+            subject_id=hold.id,
+            patient_user_id=hold.patient_id,
+            now=now,
+        )
+    session.commit()
+    return answer
 
 
 @router.delete("/holds/{hold_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -153,7 +167,7 @@ def _book_once(
     now: Any,
     key: str | None,
     fingerprint: str,
-) -> JSONResponse:
+) -> Response:
     assert actor.user_id is not None
     appointment = booking.book(
         session=session,
@@ -164,7 +178,7 @@ def _book_once(
         now=now,
         patient_id=body.patient_id,
     )
-    payload = AppointmentOut.of(appointment, _zone()).model_dump(mode="json")
+    answer = AppointmentOut.of(appointment, _zone()).model_dump_json()
     if key is not None:
         idempotency.remember_answer(
             session=session,
@@ -172,14 +186,15 @@ def _book_once(
             key=key,
             request_fingerprint=fingerprint,
             status_code=201,
-            body=payload,
+            body_json=answer,
             now=now,
         )
     session.commit()
-    return JSONResponse(
-        payload,
+    return Response(
+        answer,
         status_code=201,
-        headers={"Location": f"/api/v1/appointments/{payload['id']}"},
+        media_type="application/json",
+        headers={"Location": f"/api/v1/appointments/{appointment.id}"},
     )
 
 
@@ -196,22 +211,23 @@ def book_appointment(
     session: DbSession,
     now: Now,
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Book a slot. Send an `Idempotency-Key` header so a retried request books only once."""
+) -> Response:
+    """Book a slot. Send an `Idempotency-Key` header so a retried request books only once.
+
+    The key is not looked up first: the first answer is stored in the booking's transaction
+    under a unique (user, key), so a retry either fails the way any booking of a taken slot
+    fails, or books again and then collides with the stored key, which rolls its booking
+    back. Either way it is rolled back and answered from the stored record, and a first
+    request pays no look-up.
+    """
     assert actor.user_id is not None
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
     fingerprint = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
-    if key is not None:
-        stored = idempotency.stored_answer(
-            session=session, user_id=actor.user_id, key=key, request_fingerprint=fingerprint
-        )
-        if stored is not None:
-            return _replay(stored)
     try:
         return _book_once(
             session=session, actor=actor, body=body, now=now, key=key, fingerprint=fingerprint
         )
-    except (Conflict, IntegrityError):
+    except (ServiceError, IntegrityError):
         session.rollback()
         if key is not None:
             stored = idempotency.stored_answer(

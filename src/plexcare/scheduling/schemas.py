@@ -89,6 +89,11 @@ class AppointmentOut(BaseModel):
     status: str
     sequence: int
     rescheduled_to_id: int | None
+    strike: bool = Field(
+        default=False,
+        description="a no-show, or a change inside the notice window that counts toward "
+        "pausing online booking; tells the patient the notice rule was applied",
+    )
 
     @classmethod
     def of(cls, row: object, time_zone: str) -> AppointmentOut:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -44,6 +45,8 @@ _DAY = timedelta(days=1)
 class BookingTarget:
     clinician: Clinician
     appointment_type: AppointmentType
+    kind: availability.AppointmentType
+    """The type as availability sees it, with its resource needs."""
 
 
 def _clinic_zone() -> str:
@@ -51,21 +54,98 @@ def _clinic_zone() -> str:
 
 
 def load_target(*, session: Session, clinician_id: int, appointment_type_id: int) -> BookingTarget:
-    clinician_row = clinic_repository.clinician(session=session, clinician_id=clinician_id)
-    if clinician_row is None:
-        raise NotFound("no such clinician", field="clinician_id")
-    kind = clinic_repository.appointment_type(
-        session=session, appointment_type_id=appointment_type_id
+    """The clinician and appointment type to book, checked, with the type's resource needs:
+    one query (`scheduling_repository.booking_target`); the failure paths ask again to name
+    what is missing."""
+    rows = scheduling_repository.booking_target(
+        session=session, clinician_id=clinician_id, appointment_type_id=appointment_type_id
     )
-    if kind is None:
+    if not rows:
+        if clinic_repository.clinician(session=session, clinician_id=clinician_id) is None:
+            raise NotFound("no such clinician", field="clinician_id")
         raise NotFound("no such appointment type", field="appointment_type_id")
-    if kind.id not in clinic_repository.offered_type_ids(
-        session=session, clinician_id=clinician_row.id
-    ):
+    clinician_row, kind, offered = rows[0][0], rows[0][1], rows[0][2]
+    if not offered:
         raise InvalidInput(
             "this clinician does not offer this appointment type", field="appointment_type_id"
         )
-    return BookingTarget(clinician=clinician_row, appointment_type=kind)
+    needs = [(resource_kind, rid) for *_, resource_kind, rid in rows if resource_kind is not None]
+    return BookingTarget(
+        clinician=clinician_row,
+        appointment_type=kind,
+        kind=clinic.appointment_type_needing(kind, needs),
+    )
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """A free slot, and the booking patient's own holds that overlap it."""
+
+    slot: availability.Slot
+    own_holds: list[scheduling_repository.OwnHold]
+
+
+def _opening(
+    *,
+    session: Session,
+    target: BookingTarget,
+    starts_at: datetime,
+    now: datetime,
+    patient_id: int | None,
+) -> _Opening:
+    """The slot starting at `starts_at` if the rules offer it and it is free; else 422 or 409.
+
+    Only what decides that one slot is read: the schedule of its local day, and busy time a
+    day either side of it.
+    """
+    zone = _clinic_zone()
+    schedule = clinic.schedule_for_day(
+        session=session,
+        clinician_id=target.clinician.id,
+        time_zone=zone,
+        day=starts_at.astimezone(ZoneInfo(zone)).date(),
+    )
+    window = clinic.booking_window(target.appointment_type)
+    around = (starts_at - _DAY, starts_at + _DAY)
+    calendar = scheduling_repository.clinician_calendar(
+        session=session,
+        clinician_id=target.clinician.id,
+        start=around[0],
+        end=around[1],
+        now=now,
+        patient_id=patient_id,
+    )
+    resource_ids = [int(rid) for need in target.kind.resource_needs for rid in need.candidates]
+    slot = availability.slot_starting_at(
+        schedule=schedule,
+        appointment_type=target.kind,
+        start=starts_at,
+        now=now,
+        window=window,
+        clinician_busy=calendar.busy,
+        resource_busy=scheduling_repository.resource_busy(
+            session=session, resource_ids=resource_ids, start=around[0], end=around[1]
+        ),
+    )
+    if slot is not None:
+        return _Opening(
+            slot=slot,
+            own_holds=[
+                own
+                for own in calendar.own_holds
+                if own.starts_at < slot.occupied_until and own.blocked_until > slot.start
+            ],
+        )
+    offered = availability.slot_starting_at(
+        schedule=schedule, appointment_type=target.kind, start=starts_at, now=now, window=window
+    )
+    if offered is None:
+        raise InvalidInput(
+            "no slot of this type starts at this time (outside the clinician's hours, "
+            "the booking window, or not on the slot grid)",
+            field="starts_at",
+        )
+    raise Conflict("this slot has just been taken; please choose another", field="starts_at")
 
 
 def free_slot_at(
@@ -80,45 +160,9 @@ def free_slot_at(
 
     The patient's own holds do not count as busy, so a patient can book the slot they hold.
     """
-    schedule = clinic.schedule_for(
-        session=session, clinician=target.clinician, time_zone=_clinic_zone()
-    )
-    kind = clinic.domain_appointment_type(session=session, appointment_type=target.appointment_type)
-    window = clinic.booking_window(target.appointment_type)
-    around = (starts_at - _DAY, starts_at + _DAY)
-    slot = availability.slot_starting_at(
-        schedule=schedule,
-        appointment_type=kind,
-        start=starts_at,
-        now=now,
-        window=window,
-        clinician_busy=scheduling_repository.clinician_busy(
-            session=session,
-            clinician_id=target.clinician.id,
-            start=around[0],
-            end=around[1],
-            now=now,
-            ignore_holds_of_patient=patient_id,
-        ),
-        resource_busy=scheduling_repository.resource_busy(
-            session=session,
-            resource_ids=[int(rid) for need in kind.resource_needs for rid in need.candidates],
-            start=around[0],
-            end=around[1],
-        ),
-    )
-    if slot is not None:
-        return slot
-    offered = availability.slot_starting_at(
-        schedule=schedule, appointment_type=kind, start=starts_at, now=now, window=window
-    )
-    if offered is None:
-        raise InvalidInput(
-            "no slot of this type starts at this time (outside the clinician's hours, "
-            "the booking window, or not on the slot grid)",
-            field="starts_at",
-        )
-    raise Conflict("this slot has just been taken; please choose another", field="starts_at")
+    return _opening(
+        session=session, target=target, starts_at=starts_at, now=now, patient_id=patient_id
+    ).slot
 
 
 def _resolve_patient(*, actor: Actor, patient_id: int | None) -> int:
@@ -169,13 +213,9 @@ def place_hold(
     target = load_target(
         session=session, clinician_id=clinician_id, appointment_type_id=appointment_type_id
     )
-    scheduling_repository.delete_expired_holds(
-        session=session, clinician_id=target.clinician.id, now=now
+    scheduling_repository.delete_replaced_holds(
+        session=session, clinician_id=target.clinician.id, patient_id=patient, now=now
     )
-    for own in scheduling_repository.holds_of_patient(session=session, patient_id=patient, now=now):
-        if own.waitlist_entry_id is None:
-            session.delete(own)
-    session.flush()
     slot = free_slot_at(
         session=session, target=target, starts_at=starts_at, now=now, patient_id=None
     )
@@ -238,15 +278,9 @@ def book(
         uid=uuid.uuid4().hex,
         sequence=0,
     )
-    outbox.enqueue(
+    outbox.enqueue_with_reminder(
         session=session,
         kind="confirmation",
-        recipient_user_id=patient,
-        appointment_id=appointment.id,
-        now=now,
-    )
-    outbox.enqueue_reminder(
-        session=session,
         recipient_user_id=patient,
         appointment_id=appointment.id,
         starts_at=appointment.starts_at,
@@ -266,20 +300,16 @@ def _create_appointment(
     uid: str,
     sequence: int,
 ) -> Appointment:
-    slot = free_slot_at(
+    opening = _opening(
         session=session, target=target, starts_at=starts_at, now=now, patient_id=patient_id
     )
-    for own in scheduling_repository.holds_of_patient(
-        session=session, patient_id=patient_id, now=now
-    ):
-        if (
-            own.clinician_id == target.clinician.id
-            and own.starts_at < slot.occupied_until
-            and (own.blocked_until > slot.start)
-        ):
-            _settle_waitlist_entry(session=session, hold=own)
-            session.delete(own)
-    session.flush()
+    slot = opening.slot
+    if opening.own_holds:
+        for own in opening.own_holds:
+            _settle_waitlist_entry(session=session, waitlist_entry_id=own.waitlist_entry_id)
+        scheduling_repository.delete_holds(
+            session=session, hold_ids=[own.hold_id for own in opening.own_holds]
+        )
     appointment = Appointment(
         uid=uid,
         patient_id=patient_id,
@@ -307,7 +337,7 @@ def _create_appointment(
             )
         )
     _flush_or_conflict(session)
-    audit.record_access(
+    audit.record_access_now(
         session=session,
         actor=actor,
         action="create",
@@ -319,9 +349,10 @@ def _create_appointment(
     return appointment
 
 
-def _settle_waitlist_entry(*, session: Session, hold: SlotHold) -> None:
-    if hold.waitlist_entry_id is None:
+def _settle_waitlist_entry(*, session: Session, waitlist_entry_id: int | None) -> None:
+    """A held slot offered from the waitlist has been booked: the entry is done."""
+    if waitlist_entry_id is None:
         return
-    entry = session.get(WaitlistEntry, hold.waitlist_entry_id)
+    entry = session.get(WaitlistEntry, waitlist_entry_id)
     if entry is not None:
         entry.status = "booked"

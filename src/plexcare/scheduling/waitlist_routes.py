@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from plexcare.audit import service as audit
 from plexcare.scheduling import waitlist
 from plexcare.scheduling.routes import Booker
 from plexcare.scheduling.schemas import WaitlistEntryOut, WaitlistPage, WaitlistRequest
@@ -33,19 +34,32 @@ def join_waitlist(
 
 
 @router.get("/waitlist", response_model=WaitlistPage)
-def list_waitlist(actor: SignedIn, session: DbSession, page: Paging) -> WaitlistPage:
-    """Patients see their own entries; staff see the whole waitlist."""
+def list_waitlist(actor: SignedIn, session: DbSession, page: Paging, now: Now) -> WaitlistPage:
+    """Patients see their own entries; staff see the whole waitlist. Each entry shown is a
+    read of a patient's record, so it is audited."""
     rows = waitlist.entries(
         session=session,
         patient_id=None if actor.is_staff else actor.user_id,
         limit=page.limit,
         offset=page.offset,
     )
-    return WaitlistPage(
+    answer = WaitlistPage(
         items=[WaitlistEntryOut.model_validate(row) for row in rows],
         limit=page.limit,
         offset=page.offset,
     )
+    for row in rows:
+        audit.record_access(
+            session=session,
+            actor=actor,
+            action="read",
+            subject_type="waitlist_entry",
+            subject_id=row.id,
+            patient_user_id=row.patient_id,
+            now=now,
+        )
+    session.commit()
+    return answer
 
 
 @router.delete("/waitlist/{entry_id}", response_model=WaitlistEntryOut)

@@ -6,11 +6,12 @@ Routes are closed by default: a route gets an `Actor` only through `require_role
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from plexcare.accounts import service as accounts
@@ -29,17 +30,31 @@ def database_url(request: Request) -> str:
     return str(url) if url else get_settings().database_url
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; the route commits, and anything uncommitted is rolled back."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; the route commits, and anything uncommitted is rolled back.
+
+    `async` although the session is not: opening one does no I/O, and neither does closing
+    one whose transaction the route committed, so the common case needs no threadpool hop
+    (a plain `def` dependency costs two, in and out). A session still in a transaction (the
+    route failed) is rolled back in the threadpool, so a slow database never stalls the
+    event loop.
+    """
     session = session_factory(database_url(request))()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
-def get_now() -> datetime:
-    """The request's clock; tests override it to travel in time."""
+async def get_now() -> datetime:
+    """The request's clock; tests override it to travel in time.
+
+    `async` although it awaits nothing: FastAPI runs a plain `def` dependency in the
+    threadpool, a thread hop per request for reading the clock.
+    """
     return utc_now()
 
 
@@ -63,14 +78,16 @@ def current_actor(request: Request, session: DbSession, now: Now) -> Actor:
         scheme, _, raw = authorization.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise NotAuthenticated("use an 'Authorization: Bearer <token>' header")
-        user = accounts.user_for_token(
+        holder = accounts.holder_of_token(
             session=session, raw_token=raw.strip(), kind="bearer", now=now
         )
-        if user is None:
+        if holder is None:
             raise NotAuthenticated("the access token is invalid or expired")
-        return Actor(user_id=user.id, role=user.role, client_ip=ip)
+        return Actor(user_id=holder[0], role=holder[1], client_ip=ip)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
+        # Pages show the signed-in user's name, so the whole account is loaded into the session
+        # here; API calls above need only the id and role.
         user = accounts.user_for_token(session=session, raw_token=cookie, kind="session", now=now)
         if user is not None:
             return Actor(user_id=user.id, role=user.role, client_ip=ip)
@@ -80,10 +97,13 @@ def current_actor(request: Request, session: DbSession, now: Now) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
-    """A dependency that lets through only signed-in users with one of `roles`."""
+def require_roles(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
+    """A dependency that lets through only signed-in users with one of `roles`.
 
-    def dependency(actor: CurrentActor) -> Actor:
+    `async` because it does no I/O: a plain `def` would cost a threadpool hop per request.
+    """
+
+    async def dependency(actor: CurrentActor) -> Actor:
         if actor.user_id is None:
             raise NotAuthenticated("sign in first")
         if actor.role not in roles:
