@@ -68,3 +68,20 @@ def test_reading_ones_holds_and_waitlist_entries_is_audited(
     }
     assert ("patient", "slot_hold", str(hold["id"])) in reads
     assert ("front_desk", "waitlist_entry", str(entry["id"])) in reads
+
+
+def test_placing_and_releasing_a_hold_are_audited(
+    client: TestClient, personas: Personas, small_clinic: SmallClinic
+) -> None:
+    ann = personas.headers["patient_a"]
+    hold = client.post("/api/v1/holds", json=booking_body(small_clinic), headers=ann).json()
+    released = client.delete(f"/api/v1/holds/{hold['id']}", headers=ann)
+    assert released.status_code == 204
+    events = client.get(
+        "/api/v1/audit-events",
+        params={"patient_id": small_clinic.patient_a.id},
+        headers=personas.headers["admin"],
+    ).json()["items"]
+    trail = {(event["action"], event["subject_type"], event["subject_id"]) for event in events}
+    assert ("create", "slot_hold", str(hold["id"])) in trail
+    assert ("delete", "slot_hold", str(hold["id"])) in trail

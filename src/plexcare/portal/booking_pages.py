@@ -299,7 +299,7 @@ def release_hold(
     if not form.genuine:
         return refuse_forgery(request, visit)
     try:
-        scheduling.release_hold(session=session, actor=visit.actor, hold_id=hold_id)
+        scheduling.release_hold(session=session, actor=visit.actor, hold_id=hold_id, now=now)
     except ServiceError:
         return _hold_lapsed(request, visit)
     session.commit()

@@ -148,8 +148,8 @@ def my_holds(actor: SignedIn, session: DbSession, now: Now) -> list[HoldOut]:
 
 
 @router.delete("/holds/{hold_id}", status_code=status.HTTP_204_NO_CONTENT)
-def release_hold(hold_id: int, actor: Booker, session: DbSession) -> None:
-    booking.release_hold(session=session, actor=actor, hold_id=hold_id)
+def release_hold(hold_id: int, actor: Booker, session: DbSession, now: Now) -> None:
+    booking.release_hold(session=session, actor=actor, hold_id=hold_id, now=now)
     session.commit()
 
 

@@ -232,14 +232,32 @@ def place_hold(
     )
     session.add(hold)
     _flush_or_conflict(session)
+    audit.record_access_now(
+        session=session,
+        actor=actor,
+        action="create",
+        subject_type="slot_hold",
+        subject_id=hold.id,
+        patient_user_id=patient,
+        now=now,
+    )
     return hold
 
 
-def release_hold(*, session: Session, actor: Actor, hold_id: int) -> None:
+def release_hold(*, session: Session, actor: Actor, hold_id: int, now: datetime) -> None:
     hold = scheduling_repository.hold(session=session, hold_id=hold_id)
     if hold is None:
         raise NotFound("no such hold")
     actor.ensure_may_see_patient(hold.patient_id)
+    audit.record_access_now(
+        session=session,
+        actor=actor,
+        action="delete",
+        subject_type="slot_hold",
+        subject_id=hold.id,
+        patient_user_id=hold.patient_id,
+        now=now,
+    )
     session.delete(hold)
     session.flush()
 
