@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     smtp_port: int = 1025
     smtp_sender: str = "appointments@plexcare.example"
     clinic_timezone: str = "Europe/London"
+    phone_region: str = Field(default="GB", pattern=r"^[A-Z]{2}$")
+    """How to read a phone number written without a country code (ISO 3166 region)."""
     hold_minutes: int = Field(default=10, ge=1, le=120)
     waitlist_offer_minutes: int = Field(default=60, ge=1, le=24 * 60)
     session_days: int = Field(default=14, ge=1)

@@ -12,6 +12,8 @@ from plexcare.accounts import repository
 from plexcare.accounts.models import AccessToken, User
 from plexcare.accounts.passwords import hash_password, verify_password
 from plexcare.accounts.roles import Role
+from plexcare.callbacks.phone import normalize_phone_number
+from plexcare.config import get_settings
 from plexcare.errors import Conflict, NotAuthenticated
 
 TOKEN_KINDS = ("bearer", "session")
@@ -42,7 +44,7 @@ def create_user(
         password_hash=hash_password(password),
         role=role.value,
         full_name=full_name,
-        phone=phone,
+        phone=_e164(phone),
         consent_email=consent_email,
         consent_sms=consent_sms,
         is_active=True,
@@ -117,6 +119,13 @@ def update_contact_preferences(
     if consent_sms is not None:
         user.consent_sms = consent_sms
     if phone is not None:
-        user.phone = phone
+        user.phone = _e164(phone)
     session.flush()
     return user
+
+
+def _e164(phone: str | None) -> str | None:
+    """Phone numbers are stored in E.164 so reminders by SMS reach them; bad ones are refused."""
+    if phone is None:
+        return None
+    return normalize_phone_number(phone, region=get_settings().phone_region)
