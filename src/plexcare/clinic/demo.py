@@ -92,7 +92,7 @@ def load_demo_clinic(*, session: Session, now: datetime) -> bool:
             full_name=f"Demo {role.value.replace('_', ' ')}",
             role=role,
             now=now,
-            phone="+447700900123" if role is Role.patient else None,
+            phone="+442079460018" if role is Role.patient else None,
         )
         for role, login in logins.items()
     }
