@@ -88,9 +88,7 @@ EXPECTED: dict[str, Expected] = {
     "obstetric_lumbosacral_trunk_day_one.yaml": Expected(
         "lumbosacral_trunk", "left", ("obstetric_lumbosacral_trunk_injury",)
     ),
-    "l5_radiculopathy_normal_paraspinals.yaml": Expected(
-        "root_l5", "right", ("l5_radiculopathy",)
-    ),
+    "l5_radiculopathy_normal_paraspinals.yaml": Expected("root_l5", "right", ("l5_radiculopathy",)),
 }
 
 UNCERTAIN_ON_PURPOSE = ("first_week_normal_emg.yaml",)

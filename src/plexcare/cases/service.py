@@ -143,9 +143,7 @@ def save_version(
     if record is None:
         raise NotFound("no such case")
     if note_for_patient is None:
-        latest = repository.version(
-            session=session, case_id=case_id, number=record.latest_version
-        )
+        latest = repository.version(session=session, case_id=case_id, number=record.latest_version)
         note_for_patient = latest.note_for_patient if latest is not None else ""
     version = _new_version(
         session=session,

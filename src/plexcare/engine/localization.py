@@ -169,9 +169,7 @@ def _evidence_weights(
     p_candidate = (p * given[None, :, :]).sum(axis=2)  # obs × K
     prior = _prior(model)
     total = p_candidate @ prior
-    rest = (total[:, None] - prior[None, :] * p_candidate) / np.maximum(
-        1.0 - prior[None, :], 1e-12
-    )
+    rest = (total[:, None] - prior[None, :] * p_candidate) / np.maximum(1.0 - prior[None, :], 1e-12)
     weights = np.log(p_candidate) - np.log(np.maximum(rest, 1e-300))
     return columns, is_abnormal, np.asarray(weights, dtype=np.float64)
 

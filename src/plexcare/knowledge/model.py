@@ -28,12 +28,8 @@ from plexcare.knowledge.engine_parameters_model import (
 from plexcare.knowledge.outcome_model import OutcomeScale
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
-RootName = Literal[
-    "T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"
-]
-ROOT_ORDER: tuple[RootName, ...] = (
-    "T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"
-)
+RootName = Literal["T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"]
+ROOT_ORDER: tuple[RootName, ...] = ("T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4")
 Icd10Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")]
 Derived = TypeVar("Derived")
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
