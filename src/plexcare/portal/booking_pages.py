@@ -28,8 +28,8 @@ from plexcare.portal.rendering import (
     Visit,
     VisitDep,
     gate,
+    gate_form,
     message,
-    refuse_forgery,
     render,
 )
 from plexcare.scheduling import changes, search
@@ -174,11 +174,9 @@ def _slot_gone(request: Request, visit: Visit, error: ServiceError, back: str) -
 def hold_slot(
     request: Request, visit: VisitDep, form: FormDep, session: DbSession, now: Now
 ) -> Response:
-    denied = gate(request, visit, Role.patient)
+    denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
-    if not form.genuine:
-        return refuse_forgery(request, visit)
     starts_at = _starts_at(form.get("starts_at"))
     clinician_id, type_id = form.get("clinician_id"), form.get("appointment_type_id")
     back = "/book?" + urlencode({"clinician_id": clinician_id})
@@ -263,11 +261,9 @@ def _form_id(form: FormDep, name: str) -> int | None:
 def confirm_booking(
     request: Request, visit: VisitDep, form: FormDep, session: DbSession, now: Now
 ) -> Response:
-    denied = gate(request, visit, Role.patient)
+    denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
-    if not form.genuine:
-        return refuse_forgery(request, visit)
     hold_id = _form_id(form, "hold_id")
     try:
         hold = _own_hold(session=session, visit=visit, hold_id=hold_id or 0, now=now)
@@ -293,11 +289,9 @@ def confirm_booking(
 def release_hold(
     request: Request, hold_id: int, visit: VisitDep, form: FormDep, session: DbSession, now: Now
 ) -> Response:
-    denied = gate(request, visit, Role.patient)
+    denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
-    if not form.genuine:
-        return refuse_forgery(request, visit)
     try:
         scheduling.release_hold(session=session, actor=visit.actor, hold_id=hold_id, now=now)
     except ServiceError:
@@ -388,11 +382,9 @@ def cancel_appointment(
     session: DbSession,
     now: Now,
 ) -> Response:
-    denied = gate(request, visit, Role.patient)
+    denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
-    if not form.genuine:
-        return refuse_forgery(request, visit)
     try:
         changes.cancel(
             session=session,
@@ -457,11 +449,9 @@ def reschedule(
     session: DbSession,
     now: Now,
 ) -> Response:
-    denied = gate(request, visit, Role.patient)
+    denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
-    if not form.genuine:
-        return refuse_forgery(request, visit)
     starts_at = _starts_at(form.get("starts_at"))
     if starts_at is None:
         return message(

@@ -27,7 +27,14 @@ from plexcare.knowledge.model import KnowledgeBase
 from plexcare.portal import case_form
 from plexcare.portal.assessment_views import assessment_page
 from plexcare.portal.layout import PortalPage
-from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, refuse_forgery, render
+from plexcare.portal.rendering import (
+    FormDep,
+    Visit,
+    VisitDep,
+    gate,
+    gate_form,
+    render,
+)
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -194,11 +201,9 @@ def assessment_report(
     now: Now,
     kb: Knowledge,
 ) -> Response:
-    denied = gate(request, visit, Role.clinician)
+    denied = gate_form(request, visit, form, Role.clinician)
     if denied is not None:
         return denied
-    if not form.genuine:
-        return refuse_forgery(request, visit)
     read = case_form.read_case(form.fields)
     errors = dict(read.errors)
     assessment = None

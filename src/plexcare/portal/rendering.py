@@ -140,6 +140,14 @@ def gate(request: Request, visit: Visit, *roles: Role) -> Response | None:
     return None
 
 
+def gate_form(request: Request, visit: Visit, form: PostedForm, *roles: Role) -> Response | None:
+    """`gate` for a POST: also None only when the form carries this visit's CSRF token."""
+    denied = gate(request, visit, *roles)
+    if denied is not None:
+        return denied
+    return None if form.genuine else refuse_forgery(request, visit)
+
+
 def refuse_forgery(request: Request, visit: Visit) -> HTMLResponse:
     return message(
         request,
