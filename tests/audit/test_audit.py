@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+from collections.abc import Callable
 
-from tests.conftest_db import Personas, SmallClinic
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plexcare.accounts.actor import Actor
+from plexcare.audit import service as audit
+from plexcare.audit.models import AuditEvent
+from tests.conftest_db import TEST_NOW, Personas, SmallClinic
 from tests.scheduling.test_booking import booking_body
 
 
@@ -85,3 +93,59 @@ def test_placing_and_releasing_a_hold_are_audited(
     trail = {(event["action"], event["subject_type"], event["subject_id"]) for event in events}
     assert ("create", "slot_hold", str(hold["id"])) in trail
     assert ("delete", "slot_hold", str(hold["id"])) in trail
+
+
+def test_the_batched_and_the_immediate_audit_writers_store_the_same_row(
+    session: Session, small_clinic: SmallClinic
+) -> None:
+    desk = Actor(user_id=small_clinic.front_desk.id, role="front_desk", client_ip="10.0.0.7")
+    for write in (audit.record_access, audit.record_access_now):
+        write(
+            session=session,
+            actor=desk,
+            action="read",
+            subject_type="appointment",
+            subject_id=41,
+            patient_user_id=small_clinic.patient_a.id,
+            now=TEST_NOW,
+        )
+    session.flush()
+    rows = session.execute(
+        select(
+            AuditEvent.occurred_at,
+            AuditEvent.actor_user_id,
+            AuditEvent.actor_role,
+            AuditEvent.action,
+            AuditEvent.subject_type,
+            AuditEvent.subject_id,
+            AuditEvent.patient_user_id,
+            AuditEvent.client_ip,
+        )
+    ).all()
+    expected = (
+        TEST_NOW,
+        small_clinic.front_desk.id,
+        "front_desk",
+        "read",
+        "appointment",
+        "41",
+        small_clinic.patient_a.id,
+        "10.0.0.7",
+    )
+    assert [tuple(row) for row in rows] == [expected, expected]
+
+
+@pytest.mark.parametrize("write", [audit.record_access, audit.record_access_now])
+def test_an_unknown_audit_action_is_refused_by_both_writers(
+    session: Session, small_clinic: SmallClinic, write: Callable[..., object]
+) -> None:
+    with pytest.raises(ValueError, match="peek"):
+        write(
+            session=session,
+            actor=Actor(user_id=small_clinic.front_desk.id, role="front_desk"),
+            action="peek",
+            subject_type="appointment",
+            subject_id=1,
+            patient_user_id=small_clinic.patient_a.id,
+            now=TEST_NOW,
+        )

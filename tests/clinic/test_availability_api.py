@@ -124,3 +124,12 @@ def test_the_availability_of_a_clinician_who_does_not_exist_is_a_404(
     )
     assert answer.status_code == 404
     assert answer.json()["errors"][0]["field"] == "clinician_id"
+
+
+def test_the_public_list_of_appointment_types_names_what_each_one_needs(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    answer = client.get("/api/v1/appointment-types")
+    assert answer.status_code == 200, answer.text
+    needs = {item["code"]: item["resource_kinds"] for item in answer.json()}
+    assert needs == {"neuro_consult": [], "emg_ncs": ["emg_machine", "emg_room"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,10 @@ def test_a_cancelled_appointment_does_not_block_its_slot(
     session.commit()
     session.add(raw_appointment(small_clinic, small_clinic.patient_b.id, 0))
     session.commit()
+    stored = session.scalars(
+        select(Appointment.status).where(Appointment.starts_at == TUESDAY_10)
+    ).all()
+    assert sorted(stored) == ["booked", "cancelled"]
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
 from plexcare.accounts import repository
 from plexcare.accounts import service as accounts
+from plexcare.accounts.actor import Actor
+from plexcare.accounts.models import User
 from plexcare.accounts.roles import Role
 from plexcare.accounts.schemas import (
     AccessTokenOut,
@@ -106,8 +109,8 @@ def sign_out(request: Request, session: DbSession, now: Now, response: Response)
     return response
 
 
-@router.get("/me", response_model=UserOut)
-def my_account(actor: SignedIn, session: DbSession, now: Now) -> UserOut:
+def _own_account(*, session: Session, actor: Actor, action: str, now: datetime) -> User:
+    """The caller's account; a patient's own record is patient data, so the access is audited."""
     assert actor.user_id is not None
     user = repository.user_by_id(session=session, user_id=actor.user_id)
     if user is None:
@@ -116,12 +119,18 @@ def my_account(actor: SignedIn, session: DbSession, now: Now) -> UserOut:
         audit.record_access(
             session=session,
             actor=actor,
-            action="read",
+            action=action,
             subject_type="patient",
             subject_id=user.id,
             patient_user_id=user.id,
             now=now,
         )
+    return user
+
+
+@router.get("/me", response_model=UserOut)
+def my_account(actor: SignedIn, session: DbSession, now: Now) -> UserOut:
+    user = _own_account(session=session, actor=actor, action="read", now=now)
     answer = UserOut.model_validate(user)
     session.commit()
     return answer
@@ -132,10 +141,7 @@ def update_my_contact_preferences(
     body: ConsentUpdate, actor: SignedIn, session: DbSession, now: Now
 ) -> UserOut:
     """Consent to e-mail and SMS messages, and the phone number they go to."""
-    assert actor.user_id is not None
-    user = repository.user_by_id(session=session, user_id=actor.user_id)
-    if user is None:
-        raise NotFound("no such account")
+    user = _own_account(session=session, actor=actor, action="update", now=now)
     accounts.update_contact_preferences(
         session=session,
         user=user,
@@ -143,16 +149,6 @@ def update_my_contact_preferences(
         consent_sms=body.consent_sms,
         phone=body.phone,
     )
-    if actor.is_patient:
-        audit.record_access(
-            session=session,
-            actor=actor,
-            action="update",
-            subject_type="patient",
-            subject_id=user.id,
-            patient_user_id=user.id,
-            now=now,
-        )
     answer = UserOut.model_validate(user)
     session.commit()
     return answer

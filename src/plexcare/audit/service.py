@@ -27,20 +27,42 @@ def record_access(
     now: datetime,
 ) -> AuditEvent:
     """Note that `actor` did `action` to a patient's record."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
     event = AuditEvent(
-        occurred_at=now,
-        actor_user_id=actor.user_id,
-        actor_role=actor.role,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        patient_user_id=patient_user_id,
-        client_ip=actor.client_ip,
+        **_event_values(
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            patient_user_id=patient_user_id,
+            now=now,
+        )
     )
     session.add(event)
     return event
+
+
+def _event_values(
+    *,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: int | str,
+    patient_user_id: int | None,
+    now: datetime,
+) -> dict[str, object]:
+    """One audit row's columns, for both ways of writing it; an unknown action is a bug."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    return {
+        "occurred_at": now,
+        "actor_user_id": actor.user_id,
+        "actor_role": actor.role,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "patient_user_id": patient_user_id,
+        "client_ip": actor.client_ip,
+    }
 
 
 _INSERT_EVENT = insert(typing.cast(Table, AuditEvent.__table__))
@@ -60,20 +82,16 @@ def record_access_now(
     still in the caller's transaction, without the ORM unit of work, which costs more than
     the insert itself. Code that records many accesses in a loop uses `record_access`, whose
     rows go to the database in one batch at the next flush."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
     session.execute(
         _INSERT_EVENT,
-        {
-            "occurred_at": now,
-            "actor_user_id": actor.user_id,
-            "actor_role": actor.role,
-            "action": action,
-            "subject_type": subject_type,
-            "subject_id": str(subject_id),
-            "patient_user_id": patient_user_id,
-            "client_ip": actor.client_ip,
-        },
+        _event_values(
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            patient_user_id=patient_user_id,
+            now=now,
+        ),
     )
 
 

@@ -38,10 +38,6 @@ def clinician(*, session: Session, clinician_id: int) -> Clinician | None:
     return session.get(Clinician, clinician_id)
 
 
-def clinician_for_user(*, session: Session, user_id: int) -> Clinician | None:
-    return session.scalar(select(Clinician).where(Clinician.user_id == user_id))
-
-
 def clinicians(
     *, session: Session, specialty: str | None, limit: int, offset: int
 ) -> tuple[Sequence[Clinician], int]:
@@ -79,6 +75,21 @@ def needed_resource_kinds(*, session: Session, appointment_type_id: int) -> list
             .order_by(table.c.resource_kind)
         )
     )
+
+
+def needed_resource_kinds_by_type(*, session: Session) -> dict[int, list[str]]:
+    """`needed_resource_kinds` of every appointment type that needs any, in one query (the
+    public list of types would otherwise ask once per type)."""
+    table = appointment_type_resource_kinds
+    needs: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(table.c.appointment_type_id, table.c.resource_kind).order_by(
+            table.c.appointment_type_id, table.c.resource_kind
+        )
+    )
+    for type_id, resource_kind in typing.cast(list[tuple[int, str]], list(rows)):
+        needs.setdefault(type_id, []).append(resource_kind)
+    return needs
 
 
 def resources(*, session: Session, kind: str | None = None) -> Sequence[Resource]:

@@ -139,6 +139,7 @@ def remove_exception(clinician_id: int, exception_id: int, actor: Desk, session:
 @router.get("/appointment-types", response_model=list[AppointmentTypeOut])
 def list_appointment_types(session: DbSession) -> list[AppointmentTypeOut]:
     """Public: what can be booked, how long it takes and what it needs."""
+    needs = repository.needed_resource_kinds_by_type(session=session)
     return [
         AppointmentTypeOut(
             id=row.id,
@@ -148,9 +149,7 @@ def list_appointment_types(session: DbSession) -> list[AppointmentTypeOut]:
             buffer_minutes=row.buffer_minutes,
             minimum_notice_minutes=row.minimum_notice_minutes,
             horizon_days=row.horizon_days,
-            resource_kinds=repository.needed_resource_kinds(
-                session=session, appointment_type_id=row.id
-            ),
+            resource_kinds=needs.get(row.id, []),
         )
         for row in repository.appointment_types(session=session)
     ]

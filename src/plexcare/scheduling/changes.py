@@ -31,23 +31,23 @@ def appointment_for(
     if appointment is None:
         raise NotFound("no such appointment")
     actor.ensure_may_see_patient(appointment.patient_id)
+    audit_read(session=session, actor=actor, appointment=appointment, now=now, action=action)
+    return appointment
+
+
+def audit_read(
+    *,
+    session: Session,
+    actor: Actor,
+    appointment: Appointment,
+    now: datetime,
+    action: str = "read",
+) -> None:
+    """Record that `actor` saw (or, with `action`, changed) an appointment they may see."""
     audit.record_access(
         session=session,
         actor=actor,
         action=action,
-        subject_type="appointment",
-        subject_id=appointment.id,
-        patient_user_id=appointment.patient_id,
-        now=now,
-    )
-    return appointment
-
-
-def audit_read(*, session: Session, actor: Actor, appointment: Appointment, now: datetime) -> None:
-    audit.record_access(
-        session=session,
-        actor=actor,
-        action="read",
         subject_type="appointment",
         subject_id=appointment.id,
         patient_user_id=appointment.patient_id,

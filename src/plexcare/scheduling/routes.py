@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated, Any
+from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.responses import JSONResponse, Response
@@ -19,6 +19,7 @@ from plexcare.errors import NotFound, ServiceError
 from plexcare.scheduling import changes, idempotency, policy, search
 from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling import service as booking
+from plexcare.scheduling.models import Appointment
 from plexcare.scheduling.schemas import (
     AppointmentOut,
     AppointmentPage,
@@ -53,6 +54,14 @@ def _slot_out(found: search.FoundSlot) -> SlotOut:
         local_start=found.slot.local_start,
         time_zone=found.slot.time_zone,
     )
+
+
+def _committed(session: Session, appointment: Appointment) -> AppointmentOut:
+    """The appointment as answered, then the request's transaction committed: the one ending
+    of every route that reads or changes a single appointment."""
+    answer = AppointmentOut.of(appointment, _zone())
+    session.commit()
+    return answer
 
 
 @router.get("/slots", response_model=SlotPage)
@@ -164,7 +173,7 @@ def _book_once(
     session: Session,
     actor: Actor,
     body: BookingRequest,
-    now: Any,
+    now: datetime,
     key: str | None,
     fingerprint: str,
 ) -> Response:
@@ -275,9 +284,7 @@ def get_appointment(
     appointment = changes.appointment_for(
         session=session, actor=actor, appointment_id=appointment_id, now=now
     )
-    answer = AppointmentOut.of(appointment, _zone())
-    session.commit()
-    return answer
+    return _committed(session, appointment)
 
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut)
@@ -292,9 +299,7 @@ def cancel_appointment(
     appointment = changes.cancel(
         session=session, actor=actor, appointment_id=appointment_id, now=now, reason=body.reason
     )
-    answer = AppointmentOut.of(appointment, _zone())
-    session.commit()
-    return answer
+    return _committed(session, appointment)
 
 
 @router.post("/appointments/{appointment_id}/reschedule", response_model=AppointmentOut)
@@ -314,9 +319,7 @@ def reschedule_appointment(
         now=now,
         clinician_id=body.clinician_id,
     )
-    answer = AppointmentOut.of(appointment, _zone())
-    session.commit()
-    return answer
+    return _committed(session, appointment)
 
 
 @router.post("/appointments/{appointment_id}/completed", response_model=AppointmentOut)
@@ -330,9 +333,7 @@ def mark_completed(
         outcome=policy.AppointmentStatus.COMPLETED,
         now=now,
     )
-    answer = AppointmentOut.of(appointment, _zone())
-    session.commit()
-    return answer
+    return _committed(session, appointment)
 
 
 @router.post("/appointments/{appointment_id}/no-show", response_model=AppointmentOut)
@@ -344,6 +345,4 @@ def mark_no_show(appointment_id: int, actor: Staff, session: DbSession, now: Now
         outcome=policy.AppointmentStatus.NO_SHOW,
         now=now,
     )
-    answer = AppointmentOut.of(appointment, _zone())
-    session.commit()
-    return answer
+    return _committed(session, appointment)

@@ -148,23 +148,6 @@ def _opening(
     raise Conflict("this slot has just been taken; please choose another", field="starts_at")
 
 
-def free_slot_at(
-    *,
-    session: Session,
-    target: BookingTarget,
-    starts_at: datetime,
-    now: datetime,
-    patient_id: int | None,
-) -> availability.Slot:
-    """The slot starting at `starts_at` if the rules offer it and it is free; else 422 or 409.
-
-    The patient's own holds do not count as busy, so a patient can book the slot they hold.
-    """
-    return _opening(
-        session=session, target=target, starts_at=starts_at, now=now, patient_id=patient_id
-    ).slot
-
-
 def _resolve_patient(*, actor: Actor, patient_id: int | None) -> int:
     """Patients act for themselves; the front desk and admins name the patient."""
     if actor.is_patient:
@@ -216,9 +199,11 @@ def place_hold(
     scheduling_repository.delete_replaced_holds(
         session=session, clinician_id=target.clinician.id, patient_id=patient, now=now
     )
-    slot = free_slot_at(
+    # Every hold left counts as busy, the patient's own waitlist offers included: a slot is
+    # held once.
+    slot = _opening(
         session=session, target=target, starts_at=starts_at, now=now, patient_id=None
-    )
+    ).slot
     hold = SlotHold(
         patient_id=patient,
         clinician_id=target.clinician.id,
