@@ -78,8 +78,29 @@ def test_booking_a_package_books_every_appointment_in_its_order_and_spacing(
     assert count(session, PackageBooking) == 1
     mine = client.get("/api/v1/package-bookings", headers=personas.headers["patient_a"]).json()
     assert [len(item["appointments"]) for item in mine["items"]] == [2]
+    assert [item["id"] for item in mine["items"][0]["appointments"]] == [consult["id"], emg["id"]]
     theirs = client.get("/api/v1/package-bookings", headers=personas.headers["patient_b"]).json()
     assert theirs["total"] == 0
+
+
+def test_the_booking_list_shows_each_package_with_its_own_appointments_in_order(
+    client: TestClient, personas: Personas, workup: HealthPackage
+) -> None:
+    booked = [
+        client.post(
+            "/api/v1/packages/plexus_workup/bookings", headers=personas.headers[name], json={}
+        ).json()
+        for name in ("patient_a", "patient_b")
+    ]
+    listed = client.get("/api/v1/package-bookings", headers=personas.headers["front_desk"]).json()
+    shown = {
+        item["id"]: [appointment["id"] for appointment in item["appointments"]]
+        for item in listed["items"]
+    }
+    assert shown == {
+        item["id"]: [appointment["id"] for appointment in item["appointments"]] for item in booked
+    }
+    assert len({id_ for ids in shown.values() for id_ in ids}) == 4
 
 
 def test_if_one_slot_is_taken_nothing_of_the_package_is_booked(

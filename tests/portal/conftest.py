@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from tests.conftest_db import PASSWORD, empty_tables, make_app
 
@@ -39,11 +40,16 @@ def csrf_token(client: TestClient, path: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: TestClient, email: str) -> None:
+def submit_sign_in(client: TestClient, email: str, *, next_path: str = "/") -> Response:
+    """The sign-in form sent as a browser would, with the right password; not followed."""
     token = csrf_token(client, "/login")
-    answer = client.post(
+    return client.post(
         "/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": token, "next": "/"},
+        data={"email": email, "password": PASSWORD, "csrf_token": token, "next": next_path},
         follow_redirects=False,
     )
+
+
+def sign_in(client: TestClient, email: str) -> None:
+    answer = submit_sign_in(client, email)
     assert answer.status_code == 303, answer.text

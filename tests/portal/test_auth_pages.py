@@ -5,23 +5,13 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.conftest_db import PASSWORD, SmallClinic
-from tests.portal.conftest import csrf_token, sign_in
+from tests.portal.conftest import csrf_token, sign_in, submit_sign_in
 
 
 def test_signing_in_sets_an_httponly_samesite_lax_session_cookie_and_returns_to_next(
     client: TestClient, small_clinic: SmallClinic
 ) -> None:
-    token = csrf_token(client, "/login?next=/book")
-    answer = client.post(
-        "/login",
-        data={
-            "email": "ann@example.org",
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": "/book",
-        },
-        follow_redirects=False,
-    )
+    answer = submit_sign_in(client, "ann@example.org", next_path="/book")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/book"
     cookie = answer.headers["set-cookie"]
@@ -47,17 +37,8 @@ def test_a_wrong_password_shows_the_form_again_without_saying_which_part_was_wro
 def test_sign_in_never_redirects_to_another_site(
     client: TestClient, small_clinic: SmallClinic
 ) -> None:
-    token = csrf_token(client, "/login")
-    answer = client.post(
-        "/login",
-        data={
-            "email": "ann@example.org",
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": "//evil.example/steal",
-        },
-        follow_redirects=False,
-    )
+    answer = submit_sign_in(client, "ann@example.org", next_path="//evil.example/steal")
+    assert answer.status_code == 303
     assert answer.headers["location"] == "/me/appointments"
 
 

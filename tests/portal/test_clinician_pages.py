@@ -81,48 +81,34 @@ def test_structured_fields_build_a_case_and_raise_red_flags(
     assert "EMERGENCY" in report.text
 
 
+BAD_EMG = "emg: {left: {tibialis_anteriorr: {fibrillations: 2}}}"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error_id", "explanation"),
+    [
+        ({"age": "old", "pain.score": "14"}, "error-age", "Enter a whole number."),
+        ({"age": "50", "pain.score": "14"}, "error-pain.score", "less than or equal to 10"),
+        ({"age": "50"}, "error-advanced", "tibialis_anterior"),
+    ],
+    ids=["age", "pain score", "advanced"],
+)
 def test_bad_values_come_back_beside_their_fields(
-    client: TestClient, small_clinic: SmallClinic
+    client: TestClient,
+    small_clinic: SmallClinic,
+    fields: dict[str, str],
+    error_id: str,
+    explanation: str,
 ) -> None:
     sign_in(client, "dr.okafor@clinic.example")
     token = csrf_token(client, "/clinic/cases/new")
     page = client.post(
         "/clinic/assessment",
-        data={
-            "csrf_token": token,
-            "age": "old",
-            "sex": "female",
-            "pain.score": "14",
-            "advanced": "emg: {left: {tibialis_anteriorr: {fibrillations: 2}}}",
-        },
+        data={"csrf_token": token, "sex": "female", "advanced": BAD_EMG, **fields},
     )
     assert page.status_code == 422
-    assert 'id="error-age"' in page.text
-    assert "Enter a whole number." in page.text
-    second = client.post(
-        "/clinic/assessment",
-        data={
-            "csrf_token": token,
-            "age": "50",
-            "sex": "female",
-            "pain.score": "14",
-            "advanced": "emg: {left: {tibialis_anteriorr: {fibrillations: 2}}}",
-        },
-    )
-    assert second.status_code == 422
-    assert 'id="error-pain.score"' in second.text
-    third = client.post(
-        "/clinic/assessment",
-        data={
-            "csrf_token": token,
-            "age": "50",
-            "sex": "female",
-            "advanced": "emg: {left: {tibialis_anteriorr: {fibrillations: 2}}}",
-        },
-    )
-    assert third.status_code == 422
-    assert 'id="error-advanced"' in third.text
-    assert "tibialis_anterior" in third.text
+    assert f'id="{error_id}"' in page.text
+    assert explanation in page.text
 
 
 def test_a_case_is_saved_to_the_named_patients_record(

@@ -139,9 +139,7 @@ def save_version(
     patient must not silently erase what the clinician told them.
     """
     actor.require_role(Role.clinician)
-    record = repository.clinical_case(session=session, case_id=case_id)
-    if record is None:
-        raise NotFound("no such case")
+    record = _case(session=session, case_id=case_id)
     if note_for_patient is None:
         latest = repository.version(session=session, case_id=case_id, number=record.latest_version)
         note_for_patient = latest.note_for_patient if latest is not None else ""
@@ -162,9 +160,7 @@ def case_for_clinician(
 ) -> ClinicalCase:
     """The full record, for clinicians and administrators only (audited)."""
     actor.require_role(*CLINICAL_READERS)
-    record = repository.clinical_case(session=session, case_id=case_id)
-    if record is None:
-        raise NotFound("no such case")
+    record = _case(session=session, case_id=case_id)
     audit.record_access(
         session=session,
         actor=actor,
@@ -177,10 +173,20 @@ def case_for_clinician(
     return record
 
 
-def version_of(*, session: Session, record: ClinicalCase, number: int) -> CaseVersion:
+def _case(*, session: Session, case_id: int) -> ClinicalCase:
+    record = repository.clinical_case(session=session, case_id=case_id)
+    if record is None:
+        raise NotFound("no such case")
+    return record
+
+
+def version_of(
+    *, session: Session, record: ClinicalCase, number: int, field: str = "number"
+) -> CaseVersion:
+    """The numbered version; a missing one is NotFound naming the request's `field`."""
     version = repository.version(session=session, case_id=record.id, number=number)
     if version is None:
-        raise NotFound(f"case {record.id} has no version {number}", field="number")
+        raise NotFound(f"case {record.id} has no version {number}", field=field)
     return version
 
 
@@ -191,12 +197,8 @@ def versions_of(*, session: Session, record: ClinicalCase) -> Sequence[CaseVersi
 def compare(
     *, session: Session, record: ClinicalCase, first: int, second: int
 ) -> tuple[CaseVersion, CaseVersion, VersionComparison]:
-    before = repository.version(session=session, case_id=record.id, number=first)
-    if before is None:
-        raise NotFound(f"case {record.id} has no version {first}", field="from")
-    after = repository.version(session=session, case_id=record.id, number=second)
-    if after is None:
-        raise NotFound(f"case {record.id} has no version {second}", field="to")
+    before = version_of(session=session, record=record, number=first, field="from")
+    after = version_of(session=session, record=record, number=second, field="to")
     comparison = compare_versions(
         case_before=before.case_data,
         case_after=after.case_data,
@@ -221,9 +223,7 @@ def plan_for_patient(
     *, session: Session, actor: Actor, case_id: int, now: datetime
 ) -> tuple[ClinicalCase, CaseVersion, PatientPlan]:
     """The latest version's plan in plain words; another patient gets NotFound."""
-    record = repository.clinical_case(session=session, case_id=case_id)
-    if record is None:
-        raise NotFound("no such case")
+    record = _case(session=session, case_id=case_id)
     actor.ensure_may_see_patient(record.patient_id)
     version = version_of(session=session, record=record, number=record.latest_version)
     audit.record_access(

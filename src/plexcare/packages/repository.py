@@ -55,13 +55,20 @@ def bookings(
     return rows, total
 
 
-def appointments_of(*, session: Session, booking_id: int) -> Sequence[Appointment]:
-    return session.scalars(
-        select(Appointment)
-        .join(
-            PackageBookingAppointment,
-            PackageBookingAppointment.appointment_id == Appointment.id,
-        )
-        .where(PackageBookingAppointment.package_booking_id == booking_id)
-        .order_by(PackageBookingAppointment.position)
+def appointments_by_booking(
+    *, session: Session, booking_ids: Sequence[int]
+) -> dict[int, list[Appointment]]:
+    """Each booking's appointments in package order, for a whole page in one query."""
+    found: dict[int, list[Appointment]] = {}
+    if not booking_ids:
+        return found
+    rows = session.execute(
+        select(PackageBookingAppointment.package_booking_id, Appointment)
+        .select_from(PackageBookingAppointment)
+        .join(Appointment, PackageBookingAppointment.appointment_id == Appointment.id)
+        .where(PackageBookingAppointment.package_booking_id.in_(booking_ids))
+        .order_by(PackageBookingAppointment.package_booking_id, PackageBookingAppointment.position)
     ).all()
+    for booking_id, appointment in rows:
+        found.setdefault(booking_id, []).append(appointment)
+    return found

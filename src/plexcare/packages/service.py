@@ -128,7 +128,14 @@ def propose_itinerary(
 ) -> tuple[HealthPackageRow, tuple[PackageSlot, ...]]:
     """The earliest way to fit every appointment of the package, in order and spacing."""
     row, item_rows = package_for(session=session, code=code)
-    items = package_items(item_rows)
+    return row, _earliest_itinerary(
+        session=session, items=package_items(item_rows), now=now, first_day=first_day
+    )
+
+
+def _earliest_itinerary(
+    *, session: Session, items: Sequence[PackageItem], now: datetime, first_day: date | None
+) -> tuple[PackageSlot, ...]:
     zone = get_settings().clinic_timezone
     start_day = first_day or now.astimezone(ZoneInfo(zone)).date()
     candidates: dict[str, list[PackageSlot]] = {}
@@ -151,7 +158,7 @@ def propose_itinerary(
             "please ask the front desk",
             field="code",
         )
-    return row, chosen
+    return chosen
 
 
 def _check_choice(
@@ -189,9 +196,10 @@ def book_package(
     """Book every appointment of the package, or raise and leave the transaction to roll back."""
     row, item_rows = package_for(session=session, code=code)
     items = package_items(item_rows)
-    zone = get_settings().clinic_timezone
     if chosen is None:
-        _row, proposal = propose_itinerary(session=session, code=code, now=now)
+        # The planner's own proposal already keeps the package's order and spacing, so only
+        # a caller's choice is checked.
+        proposal = _earliest_itinerary(session=session, items=items, now=now, first_day=None)
         chosen = [
             Chosen(
                 clinician_id=slot.found.clinician.id,
@@ -200,7 +208,10 @@ def book_package(
             )
             for slot in proposal
         ]
-    _check_choice(session=session, items=items, chosen=chosen, zone=zone)
+    else:
+        _check_choice(
+            session=session, items=items, chosen=chosen, zone=get_settings().clinic_timezone
+        )
     appointments = [
         booking.book(
             session=session,
@@ -256,6 +267,9 @@ def list_bookings(
     rows, total = repository.bookings(
         session=session, patient_id=patient_id, limit=limit, offset=offset
     )
+    appointments = repository.appointments_by_booking(
+        session=session, booking_ids=[row.id for row in rows]
+    )
     found = []
     for row in rows:
         package = repository.package_by_id(session=session, package_id=row.package_id)
@@ -269,7 +283,5 @@ def list_bookings(
             patient_user_id=row.patient_id,
             now=now,
         )
-        found.append(
-            (row, package, list(repository.appointments_of(session=session, booking_id=row.id)))
-        )
+        found.append((row, package, appointments.get(row.id, [])))
     return found, total
