@@ -10,6 +10,7 @@ import yaml
 
 from plexcare.engine import Assessment, assess, assess_batch
 from plexcare.engine.case import Case
+from plexcare.knowledge.loader import load_knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "cases"
@@ -20,8 +21,12 @@ def _example(name: str) -> Case:
 
 
 def test_assess_is_deterministic(kb: KnowledgeBase) -> None:
+    """The same case gives the same answer, also from a freshly loaded and compiled knowledge
+    base (not only from the cached compiled form a second call reuses)."""
     case = _example("pan_plexus_haematoma_anticoagulated.yaml")
-    assert assess(case, kb).to_dict() == assess(case, kb).to_dict()
+    first = assess(case, kb).to_dict()
+    assert assess(case, kb).to_dict() == first
+    assert assess(case, load_knowledge_base()).to_dict() == first
 
 
 def test_the_assessment_carries_every_part_and_the_kb_version(kb: KnowledgeBase) -> None:

@@ -126,3 +126,12 @@ def test_an_emptied_file_is_an_error_not_a_knowledge_base_without_studies(
     (data_copy / "anatomy" / "studies.yaml").write_text("# emptied by mistake\n")
     with pytest.raises(KnowledgeBaseError, match="no entries"):
         load_knowledge_base(data_copy)
+
+
+def test_a_number_question_without_its_range_is_a_located_error(data_copy: Path) -> None:
+    path = data_copy / "triage.yaml"
+    path.write_text(path.read_text().replace("    maximum: 10\n", "", 1))
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_knowledge_base(data_copy)
+    assert raised.value.file.endswith("triage.yaml")
+    assert "minimum and maximum" in raised.value.problem

@@ -10,7 +10,7 @@ compiled once per knowledge base and reused.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,7 @@ class CompiledEngine:
 
     etiology: EtiologyModel
     candidate_keys: tuple[str, ...]
+    candidate_column: Mapping[str, int]  # candidate key -> column of `site_map`
     candidate_prior: FloatArray
     site_map: FloatArray  # candidates × etiology sites
 
@@ -65,13 +66,13 @@ def _compile_engine(kb: KnowledgeBase) -> CompiledEngine:
     etiology = compile_etiology(kb)
     model = localization_model(kb)
     candidates = model.arrays.candidates
-    engine = CompiledEngine(
+    return CompiledEngine(
         etiology=etiology,
         candidate_keys=tuple(c.key for c in candidates),
+        candidate_column=model.arrays.candidate_index,
         candidate_prior=np.exp(model.log_candidate_prior),
         site_map=candidate_site_map(etiology, [c.id for c in candidates]),
     )
-    return engine
 
 
 @dataclass(frozen=True)
@@ -220,9 +221,8 @@ def assess(case: Case, kb: KnowledgeBase) -> Assessment:
     localization = localize(case, kb)
     found = derive_etiology_findings(case, kb)
     posterior = np.zeros((1, len(engine.candidate_keys)))
-    position = {key: col for col, key in enumerate(engine.candidate_keys)}
     for candidate in localization.candidates:
-        posterior[0, position[candidate.key]] = candidate.probability
+        posterior[0, engine.candidate_column[candidate.key]] = candidate.probability
     ratios = site_ratios_from_candidates(engine.site_map, posterior, engine.candidate_prior)
     features = feature_matrix(engine.etiology, [found])
     etiology_posterior = posterior_matrix(engine.etiology, features, ratios)[0]

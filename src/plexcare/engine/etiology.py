@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -118,8 +119,9 @@ class EtiologyModel:
     sites: tuple[str, ...]
     site_weights: FloatArray  # (D, S): 1/len(localizations) where the disorder names the site
 
-    @property
+    @cached_property
     def feature_index(self) -> dict[str, int]:
+        """Feature id -> column; built on first use, since every assessment asks for it."""
         return {f: i for i, f in enumerate(self.features)}
 
 

@@ -84,14 +84,10 @@ class FindingIndex:
     index: Mapping[str, int] = field(repr=False)
     organ_rows: npt.NDArray[np.int64] = field(repr=False)  # finding -> organ row
     keys: tuple[str, ...] = field(repr=False, default=())
-    labels: tuple[str, ...] = field(repr=False, default=())
     by_name: Mapping[tuple[str, str, FindingKind, bool], int] = field(
         repr=False, default_factory=dict
     )
     """(side, organ id, kind, aged) -> column: the fast path from a case's names."""
-
-    def column(self, side: str, name: str, kind: FindingKind, aged: bool = False) -> int | None:
-        return self.by_name.get((side, name, kind, aged))
 
 
 def _kinds_for(
@@ -129,7 +125,6 @@ def build_finding_index(arrays: AnatomyArrays, kb: KnowledgeBase) -> FindingInde
         index={spec.key: column for column, spec in enumerate(specs)},
         organ_rows=np.asarray(rows, dtype=np.int64),
         keys=tuple(spec.key for spec in specs),
-        labels=tuple(spec.label for spec in specs),
         by_name=_by_name(specs),
     )
 
@@ -186,9 +181,7 @@ class _Collector:
 
 def _needle(collect: _Collector, side: str, name: str, result: NeedleResult) -> None:
     if result.fibrillations is not None:
-        column = collect.lookup.get((side, name, FindingKind.FIBRILLATIONS, False))
-        if column is not None:
-            collect.values[column] = ABNORMAL if result.fibrillations >= 1 else NORMAL
+        collect.put(side, name, FindingKind.FIBRILLATIONS, result.fibrillations >= 1)
     units, recruitment = result.motor_units, result.recruitment
     neurogenic = units == "neurogenic" or recruitment == "reduced"
     if neurogenic or units is not None or recruitment is not None:

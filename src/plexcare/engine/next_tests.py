@@ -67,13 +67,11 @@ def _test_of(spec: FindingSpec, kb: KnowledgeBase) -> TestKind | None:
     test = _TEST_OF_KIND.get(spec.kind)
     if test == "strength" and spec.organ.paraspinal:
         return None  # paraspinal strength cannot be graded segment by segment at the bedside
-    muscle_of_organ = kb.muscles.get(spec.organ.id)
-    if test == "strength" and muscle_of_organ and muscle_of_organ.movement in MIDLINE_FUNCTIONS:
+    muscle = kb.muscles.get(spec.organ.id)
+    if test == "strength" and muscle and muscle.movement in MIDLINE_FUNCTIONS:
         return None  # bladder and sphincter are judged once for the body, not graded per leg
-    if test == "needle_emg":
-        muscle = kb.muscles.get(spec.organ.id)
-        if muscle is None or not muscle.emg_accessible:
-            return None
+    if test == "needle_emg" and (muscle is None or not muscle.emg_accessible):
+        return None
     return test
 
 

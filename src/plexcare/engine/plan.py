@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from plexcare.engine.case import Case
+from plexcare.engine.case_names import MOVEMENTS
 from plexcare.engine.etiology import RankedCause
 from plexcare.engine.etiology_features import EtiologyFindings
 from plexcare.engine.red_flags import RedFlagAlert
 from plexcare.engine.workup import leading_causes
 from plexcare.knowledge.engine_parameters_model import ClinicalThresholds
-from plexcare.knowledge.model import Caution, KnowledgeBase, Movement, Treatment
+from plexcare.knowledge.model import Caution, KnowledgeBase, Treatment
 
 Group = Literal["cause_directed", "pain", "rehabilitation", "supportive", "referrals", "follow_up"]
 ROLE_GROUP: Mapping[str, Group] = {
@@ -46,7 +47,6 @@ immunotherapy for a 5 % possibility would do more harm than good."""
 CONFIRM_BELOW = 0.6
 """Below this probability a cause-directed item says 'once the cause is confirmed'."""
 
-MOVEMENTS: frozenset[str] = frozenset(get_args(Movement))
 SEVERITY_RANK = {"contraindicated": 0, "adjust_dose": 1, "monitor": 2}
 
 
@@ -253,16 +253,23 @@ def _follow_up(
     return tuple(visits)
 
 
+def _deficits_treated(treatment: Treatment, weak: Mapping[str, WeakMovement]) -> list[WeakMovement]:
+    """This patient's weak movements that the treatment is indicated for (`indicated_when_weak`
+    below `indicated_below_mrc`)."""
+    return [
+        weak[movement]
+        for movement in treatment.indicated_when_weak
+        if movement in weak and weak[movement].mrc < treatment.indicated_below_mrc
+    ]
+
+
 def _deficit_absent(
     treatment: Treatment, weak: Mapping[str, WeakMovement], *, examined: bool
 ) -> bool:
     """A device or therapy for a deficit (an orthosis for foot drop) the examination excludes."""
     if not treatment.indicated_when_weak or not examined:
         return False
-    return not any(
-        movement in weak and weak[movement].mrc < treatment.indicated_below_mrc
-        for movement in treatment.indicated_when_weak
-    )
+    return not _deficits_treated(treatment, weak)
 
 
 def build_plan(
@@ -309,11 +316,7 @@ def build_plan(
             entry[1].append(why)
             entry[2].append(disorder_id)
     for treatment in kb.treatments.values():
-        matched = [
-            weak[m]
-            for m in treatment.indicated_when_weak
-            if m in weak and weak[m].mrc < treatment.indicated_below_mrc
-        ]
+        matched = _deficits_treated(treatment, weak)
         if matched:
             why = "for weakness: " + ", ".join(
                 f"{w.movement.replace('_', ' ')} MRC {w.mrc} ({w.where})" for w in matched

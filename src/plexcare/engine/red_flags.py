@@ -10,7 +10,7 @@ examination itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from plexcare.engine.case import Case
@@ -83,14 +83,7 @@ def raise_red_flags(
                     sources=flag.sources,
                 )
             elif key not in current.concerns:
-                best[flag.feature] = RedFlagAlert(
-                    feature=current.feature,
-                    urgency=current.urgency,
-                    reason=current.reason,
-                    finding=current.finding,
-                    concerns=(*current.concerns, key),
-                    sources=current.sources,
-                )
+                best[flag.feature] = replace(current, concerns=(*current.concerns, key))
     alerts = list(best.values())
     progression = _rapid_progression(case, kb)
     if progression is not None:

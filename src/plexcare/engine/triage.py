@@ -17,10 +17,12 @@ from plexcare.knowledge.model import (
     KnowledgeBase,
     TriageCondition,
     TriageQuestion,
+    TriageRule,
     TriageUrgency,
 )
 
 Answer = bool | str | float
+_TRIAGE_RANK: Mapping[str, int] = {level: rank for rank, level in enumerate(TRIAGE_URGENCY_ORDER)}
 
 
 class TriageAnswerError(ValueError):
@@ -99,6 +101,10 @@ def _holds(condition: TriageCondition, answers: Mapping[str, Answer]) -> bool:
     return not (condition.at_most is not None and value > condition.at_most)
 
 
+def _reason(rule: TriageRule) -> TriageReason:
+    return TriageReason(rule.id, rule.urgency, rule.reason, rule.sources)
+
+
 def triage(answers: Mapping[str, object], kb: KnowledgeBase) -> TriageAdvice:
     """Advice for one set of answers: urgency, whom to see, and why, in plain words."""
     checked = check_answers(answers, kb)
@@ -107,6 +113,7 @@ def triage(answers: Mapping[str, object], kb: KnowledgeBase) -> TriageAdvice:
         for rule in kb.triage.rules
         if all(_holds(condition, checked) for condition in rule.when)
     ]
+    unanswered = tuple(q.id for q in kb.triage.questions if q.id not in checked)
     if not fired:
         return TriageAdvice(
             urgency="routine",
@@ -114,10 +121,9 @@ def triage(answers: Mapping[str, object], kb: KnowledgeBase) -> TriageAdvice:
             reasons=(),
             further_advice=(),
             notice=kb.triage.notice,
-            unanswered=tuple(q.id for q in kb.triage.questions if q.id not in checked),
+            unanswered=unanswered,
         )
-    rank = {level: index for index, level in enumerate(TRIAGE_URGENCY_ORDER)}
-    top = min(fired, key=lambda rule: rank[rule.urgency]).urgency
+    top = min(fired, key=lambda rule: _TRIAGE_RANK[rule.urgency]).urgency
     leading = [rule for rule in fired if rule.urgency == top]
     if any(rule.when for rule in leading):
         leading = [rule for rule in leading if rule.when]  # the baseline only speaks alone
@@ -128,11 +134,10 @@ def triage(answers: Mapping[str, object], kb: KnowledgeBase) -> TriageAdvice:
     return TriageAdvice(
         urgency=top,
         see=tuple(see),
-        reasons=tuple(TriageReason(r.id, r.urgency, r.reason, r.sources) for r in leading),
+        reasons=tuple(_reason(r) for r in leading),
         further_advice=tuple(
-            TriageReason(r.id, r.urgency, r.reason, r.sources)
-            for r in sorted(further, key=lambda r: rank[r.urgency])
+            _reason(r) for r in sorted(further, key=lambda r: _TRIAGE_RANK[r.urgency])
         ),
         notice=kb.triage.notice,
-        unanswered=tuple(q.id for q in kb.triage.questions if q.id not in checked),
+        unanswered=unanswered,
     )

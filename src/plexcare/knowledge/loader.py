@@ -84,14 +84,19 @@ def _entries(path: Path, root: Path) -> list[Any]:
     return content
 
 
-def _validate(model: type[Record], raw: Any, path: Path, root: Path, index: int) -> Record:
-    entry = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+def _validated(model: type[Record], raw: Any, where: str, entry: str) -> Record:
+    """`raw` as a `model`, or a `KnowledgeBaseError` naming the first field that fails."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "-"
-        raise KnowledgeBaseError(_relative(path, root), str(entry), field, first["msg"]) from exc
+        raise KnowledgeBaseError(where, entry, field, first["msg"]) from exc
+
+
+def _validate(model: type[Record], raw: Any, path: Path, root: Path, index: int) -> Record:
+    entry = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+    return _validated(model, raw, _relative(path, root), str(entry))
 
 
 def _collect(
@@ -154,14 +159,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     raw_education = _read_yaml(education_path, root) if education_path.exists() else None
     if raw_education is None:
         raise KnowledgeBaseError("education.yaml", "-", "-", "no data file found")
-    try:
-        education = Education.model_validate(raw_education)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise KnowledgeBaseError(
-            _relative(education_path, root), "education", field, first["msg"]
-        ) from exc
+    education = _validated(Education, raw_education, _relative(education_path, root), "education")
     triage = _load_triage(root)
     outcome_scales = _load_outcome_scales(root, origins)
     electrodiagnosis = _load_electrodiagnosis(root)
@@ -190,12 +188,7 @@ def _load_triage(root: Path) -> Triage:
     raw = _read_yaml(path, root) if path.exists() else None
     if raw is None:
         return Triage()
-    try:
-        return Triage.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "-"
-        raise KnowledgeBaseError(_relative(path, root), "triage", field, first["msg"]) from exc
+    return _validated(Triage, raw, _relative(path, root), "triage")
 
 
 def _check_triage_sources(kb: KnowledgeBase) -> None:
@@ -270,13 +263,7 @@ def _load_electrodiagnosis(root: Path) -> Electrodiagnosis:
     for name, model in _ELECTRODIAGNOSIS_SECTIONS.items():
         if name not in content:
             raise KnowledgeBaseError(where, name, "-", "missing section")
-        raw_section = content[name]
-        try:
-            sections[name] = model.model_validate(raw_section)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(part) for part in first["loc"]) or "-"
-            raise KnowledgeBaseError(where, name, field, first["msg"]) from exc
+        sections[name] = _validated(model, content[name], where, name)
     return Electrodiagnosis.model_validate({"finding_kinds": kinds, **sections})
 
 

@@ -394,6 +394,15 @@ class TriageQuestion(Fact):
     minimum: float | None = None
     maximum: float | None = None
 
+    @model_validator(mode="after")
+    def _number_has_its_range(self) -> TriageQuestion:
+        """A number question states both ends, so a patient is told the range in words."""
+        if self.kind == "number" and (self.minimum is None or self.maximum is None):
+            raise ValueError("a number question needs both minimum and maximum")
+        if self.kind == "choice" and not self.options:
+            raise ValueError("a choice question needs options")
+        return self
+
 
 class TriageCondition(Fact):
     """One test on one answer; a rule fires when all of its conditions hold."""
