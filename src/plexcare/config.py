@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     clinic_timezone: str = "Europe/London"
     phone_region: str = Field(default="GB", pattern=r"^[A-Z]{2}$")
     """How to read a phone number written without a country code (ISO 3166 region)."""
+    emergency_number: str = Field(default="999", pattern=r"^[0-9]{2,4}$")
+    """The number the self-check tells people to call in an emergency (tap to call)."""
+    out_of_hours_number: str = Field(default="111", pattern=r"^[0-9]{2,6}$")
+    """The urgent, non-emergency line for when the clinic's phones are closed (NHS 111)."""
     hold_minutes: int = Field(default=10, ge=1, le=120)
     waitlist_offer_minutes: int = Field(default=60, ge=1, le=24 * 60)
     session_days: int = Field(default=14, ge=1)

@@ -117,7 +117,7 @@ def test_triage_gives_emergency_advice_for_saddle_numbness(tmp_path: Path) -> No
     path = _write(tmp_path, "answers.yaml", "saddle_numbness: yes\npain_score: 6\n")
     result = runner.invoke(app, ["triage", str(path)], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
-    assert "Get help now" in result.output
+    assert "Go to an emergency department now" in result.output
     assert "emergency department" in result.output
     as_json = runner.invoke(app, ["triage", str(path), "--json"])
     assert json.loads(as_json.output)["urgency"] == "emergency"

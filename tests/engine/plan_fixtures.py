@@ -45,7 +45,6 @@ def _disorder(
     localizations: list[str],
     features: list[dict[str, Any]],
     *,
-    red_flags: list[dict[str, Any]] | None = None,
     workup: list[dict[str, Any]] | None = None,
     treatments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
@@ -58,7 +57,6 @@ def _disorder(
         "localizations": localizations,
         "prior": prior,
         "features": features,
-        "red_flags": red_flags or [],
         "workup": workup or [_workup("emg_ncs")],
         "treatments": treatments or [],
         "sources": SRC,
@@ -76,6 +74,38 @@ def _caution(condition: str, severity: str) -> dict[str, Any]:
         "text": f"careful: {condition}",
         "sources": SRC,
     }
+
+
+def _rule(rid: str, urgency: str, when: list[list[str]], concerns: list[str]) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "urgency": urgency,
+        "when": when,
+        "see": ["emergency_department"],
+        "patient": f"plain words for {rid}",
+        "clinician": f"what to do for {rid}",
+        "concerns": concerns,
+        "sources": SRC,
+    }
+
+
+SMALL_RED_FLAGS = {
+    "facts": [
+        {"id": fact, "name": fact.replace("_", " ")}
+        for fact in ("saddle_numbness", "bleeding_risk", "leg_weakness", "imaging_haematoma")
+    ],
+    "rules": [
+        _rule("cauda_equina_warning", "emergency", [["saddle_numbness"]], ["l5_radiculopathy"]),
+        _rule("haematoma_on_imaging", "emergency", [["imaging_haematoma"]], ["haematoma"]),
+        _rule(
+            "bleeding_risk_with_weakness",
+            "same_day",
+            [["bleeding_risk"], ["leg_weakness"]],
+            ["haematoma"],
+        ),
+    ],
+}
+"""Three red-flag rules over four facts, enough to follow flags into work-up and plan."""
 
 
 def small_kb() -> KnowledgeBase:
@@ -117,20 +147,6 @@ def small_kb() -> KnowledgeBase:
                 _freq("imaging_haematoma", 0.95),
                 _freq("severe_pain", 0.9),
             ],
-            red_flags=[
-                {
-                    "feature": "anticoagulated",
-                    "urgency": "urgent",
-                    "reason": "bleeding on an anticoagulant",
-                    "sources": SRC,
-                },
-                {
-                    "feature": "imaging_haematoma",
-                    "urgency": "emergency",
-                    "reason": "a haematoma compresses the plexus",
-                    "sources": SRC,
-                },
-            ],
             workup=[
                 _workup("ct_abdomen_pelvis", "emergency"),
                 _workup("coagulation_screen", "emergency"),
@@ -145,14 +161,6 @@ def small_kb() -> KnowledgeBase:
                 _freq("back_pain", 0.8),
                 _freq("imaging_disc_herniation", 0.7),
                 _freq("diabetes", 0.15),
-            ],
-            red_flags=[
-                {
-                    "feature": "sphincter_dysfunction",
-                    "urgency": "emergency",
-                    "reason": "cauda equina compression",
-                    "sources": SRC,
-                }
             ],
             workup=[_workup("mri_lumbar_spine"), _workup("emg_ncs")],
             treatments=[
@@ -260,6 +268,7 @@ def small_kb() -> KnowledgeBase:
     return KnowledgeBase.model_validate(
         {
             "version": "test",
+            "red_flags": SMALL_RED_FLAGS,
             "electrodiagnosis": packaged.electrodiagnosis,
             "thresholds": packaged.thresholds,
             "generalized_patterns": packaged.generalized_patterns,

@@ -36,7 +36,7 @@ class Expected(NamedTuple):
     lesion: str  # the leading candidate's knowledge-base id
     side: str | None  # None for a generalized pattern
     causes: tuple[str, ...]  # the leading cause must be one of these; () if undetermined
-    flags: tuple[tuple[str, str], ...] = ()  # (feature, urgency) that must be raised
+    flags: tuple[tuple[str, str], ...] = ()  # (red-flag rule, urgency) that must be raised
 
 
 EXPECTED: dict[str, Expected] = {
@@ -44,7 +44,7 @@ EXPECTED: dict[str, Expected] = {
         "lumbosacral_trunk",
         "left",
         ("traumatic_lumbosacral_plexopathy",),
-        (("imaging_fracture", "urgent"),),
+        (("fracture_on_imaging", "urgent"),),
     ),
     "sciatic_fibular_division_injection.yaml": Expected(
         "sciatic_at_notch", "right", ("sciatic_neuropathy",)
@@ -59,19 +59,22 @@ EXPECTED: dict[str, Expected] = {
         "sacral_plexus",
         "both",
         ("radiation_induced_lumbosacral_plexopathy",),
-        (("cancer_history", "urgent"),),
+        (("cancer_with_longstanding_symptoms", "urgent"),),
     ),
     "tumour_recurrence_painful_sacral_plexus.yaml": Expected(
         "sacral_plexus",
         "left",
         ("neoplastic_lumbosacral_plexopathy",),
-        (("cancer_history", "urgent"), ("imaging_mass", "urgent")),
+        (("cancer_with_new_neurological_symptoms", "emergency"), ("mass_on_imaging", "urgent")),
     ),
     "iliacus_haematoma_warfarin.yaml": Expected(
         "femoral_in_pelvis",
         "right",
         ("retroperitoneal_haematoma_plexopathy",),
-        (("inr_supratherapeutic", "emergency"), ("imaging_haematoma", "emergency")),
+        (
+            ("over_anticoagulation_with_symptoms", "emergency"),
+            ("haematoma_on_imaging", "emergency"),
+        ),
     ),
     "femoral_inguinal_after_catheterisation.yaml": Expected(
         "femoral_at_inguinal_ligament",

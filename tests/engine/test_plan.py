@@ -24,7 +24,7 @@ def _plan(**fields: Any) -> TreatmentPlan:
     patient = case(**fields)
     found = derive_etiology_findings(patient, KB)
     causes = rank_causes(MODEL, found, SiteSupport({}, {}))
-    return build_plan(patient, found, causes, raise_red_flags(patient, found, KB), KB)
+    return build_plan(patient, found, causes, raise_red_flags(patient, KB, found), KB)
 
 
 def _by_id(plan: TreatmentPlan) -> dict[str, PlanItem]:

@@ -19,7 +19,7 @@ def _workup(**fields: Any) -> dict[str, WorkupRecommendation]:
     patient = case(**fields)
     found = derive_etiology_findings(patient, KB)
     causes = rank_causes(MODEL, found, SiteSupport({}, {}))
-    flags = raise_red_flags(patient, found, KB)
+    flags = raise_red_flags(patient, KB, found)
     return {item.test: item for item in recommend_workup(patient, causes, flags, KB)}
 
 
@@ -82,7 +82,7 @@ def test_an_urgent_test_of_an_unlikely_unflagged_cause_is_not_put_first() -> Non
     ]
     items = {i.test: i for i in recommend_workup(case(), causes, (), KB)}
     assert items["ct_abdomen_pelvis"].priority == "routine"
-    flagged = raise_red_flags(case(imaging=[{"kind": "haematoma"}]), _found_haematoma(), KB)
+    flagged = raise_red_flags(case(imaging=[{"kind": "haematoma"}]), KB, _found_haematoma())
     kept = {i.test: i for i in recommend_workup(case(), causes, flagged, KB)}
     assert kept["ct_abdomen_pelvis"].priority == "emergency"
 

@@ -13,6 +13,16 @@ from tests.conftest_db import SmallClinic
 from tests.portal.conftest import csrf_token, sign_in
 
 EMERGENCY_BOX = 'class="emergency"'
+NO_WARNINGS = {
+    "saddle_numbness": "no",
+    "bladder_bowel_trouble": "no",
+    "weakness_getting_worse": "no",
+    "breathing_or_swallowing": "no",
+    "cold_pale_leg": "no",
+    "fever": "no",
+    "sudden_pain": "no",
+    "bleeding_or_swelling": "no",
+}
 BOOKING_LINK = re.compile(r'href="/book\?specialty=([a-z_]+)"')
 
 
@@ -36,28 +46,33 @@ def test_the_form_asks_every_question_of_the_knowledge_base_in_plain_words(
     "answers",
     [
         {"saddle_numbness": "yes", "back_pain": "yes"},
-        {"blood_thinner": "yes", "bleeding_or_swelling": "yes"},
+        {"blood_thinner": "yes", "sudden_pain": "yes", "bleeding_or_swelling": "no"},
+        {"cancer": "yes", "leg_weakness": "mild", "pain_score": "8"},
     ],
 )
-def test_an_emergency_shows_the_emergency_box_a_callback_offer_and_no_booking(
+def test_an_emergency_shows_the_emergency_box_a_call_link_and_no_booking(
     client: TestClient, small_clinic: SmallClinic, answers: dict[str, str]
 ) -> None:
     status, text = submit(client, answers)
     assert status == 200
     assert EMERGENCY_BOX in text
     assert "emergency department now" in text
+    assert 'href="tel:999"' in text
     assert 'href="/self-check/callback?urgency=urgent"' in text
     main = text.split("<main", 1)[1].split("</main>", 1)[0]
     assert "/book" not in main
+    assert "Also worth knowing" not in main
+    assert "blank-warnings" not in main
 
 
 def test_urgent_answers_link_to_booking_with_the_neurologists(
     client: TestClient, small_clinic: SmallClinic
 ) -> None:
-    status, text = submit(client, {"weakness_getting_worse": "yes", "leg_weakness": "mild"})
+    answers = {**NO_WARNINGS, "weakness_getting_worse": "over_weeks", "leg_weakness": "mild"}
+    status, text = submit(client, answers)
     assert status == 200
     assert EMERGENCY_BOX not in text
-    assert "See a doctor within a day or two" in text
+    assert "See a doctor within the next few days" in text
     assert BOOKING_LINK.findall(text) == ["neurology"]
     assert "Dr Ada Okafor" in text
 
@@ -65,20 +80,82 @@ def test_urgent_answers_link_to_booking_with_the_neurologists(
 def test_answers_that_make_walking_hard_are_to_be_seen_within_two_weeks(
     client: TestClient, small_clinic: SmallClinic
 ) -> None:
-    status, text = submit(client, {"leg_weakness": "walking_hard", "started": "weeks"})
+    answers = {**NO_WARNINGS, "leg_weakness": "walking_hard", "started": "weeks"}
+    status, text = submit(client, answers)
     assert status == 200
     assert "within about two weeks" in text
     assert BOOKING_LINK.findall(text) == ["neurology"]
 
 
-def test_numbness_alone_is_routine_and_still_offers_booking(
+def test_gp_advice_sends_to_the_gp_and_pushes_no_specialist_booking(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    answers = {**NO_WARNINGS, "numbness": "no", "leg_weakness": "none", "pain_score": "2"}
+    status, text = submit(client, answers)
+    assert status == 200
+    assert "A routine appointment is fine" in text
+    assert "your GP" in text
+    assert BOOKING_LINK.search(text) is None
+    assert EMERGENCY_BOX not in text
+
+
+def test_blank_warning_questions_are_asked_again_and_nothing_is_called_not_urgent(
     client: TestClient, small_clinic: SmallClinic
 ) -> None:
     status, text = submit(client, {"numbness": "yes", "leg_weakness": "none"})
     assert status == 200
+    assert "We cannot rule out an emergency" in text
+    assert "A routine appointment is fine" not in text
+    assert "anything urgent" not in text
+    form = text.split('id="blank-warnings"', 1)[1].split("</form>", 1)[0]
+    for question in NO_WARNINGS:
+        assert f'name="{question}"' in form
+    assert '<input type="hidden" name="numbness" value="yes">' in form
+
+
+def test_answering_the_blank_questions_again_completes_the_advice(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    status, text = submit(
+        client,
+        {
+            **NO_WARNINGS,
+            "numbness": "yes",
+            "leg_weakness": "none",
+            "started": "months",
+            "began": "longer",
+            "cancer": "no",
+            "radiotherapy": "no",
+            "chemotherapy": "no",
+            "weak_immunity": "no",
+            "injects_drugs": "no",
+            "injury": "no",
+            "spinal_procedure": "no",
+            "recent_operation_or_birth": "no",
+        },
+    )
+    assert status == 200
+    assert "blank-warnings" not in text
     assert "A routine appointment is fine" in text
-    assert BOOKING_LINK.search(text) is not None
-    assert EMERGENCY_BOX not in text
+
+
+def test_a_same_day_result_offers_only_appointments_within_24_hours(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    answers = {
+        **NO_WARNINGS,
+        "cancer": "yes",
+        "back_pain": "yes",
+        "leg_pain": "no",
+        "leg_weakness": "none",
+        "numbness": "no",
+    }
+    status, text = submit(client, answers)
+    assert status == 200
+    assert "Get seen today, within 24 hours" in text
+    assert "Monday 2 March" in text or "2 Mar" in text
+    assert "Tuesday 3 March" not in text and "Wednesday 4 March" not in text
+    assert 'id="callback-note"' in text
 
 
 def test_the_result_never_names_a_diagnosis(client: TestClient, small_clinic: SmallClinic) -> None:

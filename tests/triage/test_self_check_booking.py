@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,14 +14,34 @@ from plexcare.audit.models import AuditEvent
 from plexcare.clinic import service as clinic
 from plexcare.scheduling.availability import ExceptionKind
 from plexcare.triage.models import TriageRecord
-from tests.conftest_db import TEST_NOW, Personas, SmallClinic
+from tests.conftest_db import TEST_NOW, Personas, SmallClinic, make_app
 
+NO_WARNINGS: dict[str, Any] = {
+    "saddle_numbness": False,
+    "bladder_bowel_trouble": False,
+    "weakness_getting_worse": "no",
+    "breathing_or_swallowing": False,
+    "cold_pale_leg": False,
+    "fever": False,
+    "sudden_pain": False,
+    "bleeding_or_swelling": False,
+}
 SADDLE_NUMBNESS = {"saddle_numbness": True, "back_pain": True}
-BLEEDING_ON_BLOOD_THINNER = {"blood_thinner": True, "bleeding_or_swelling": True}
-WORSENING_WEAKNESS = {"weakness_getting_worse": True, "leg_weakness": "mild"}
-HARD_TO_WALK = {"leg_weakness": "walking_hard", "started": "weeks"}
-SEVERE_PAIN = {"pain_score": 8}
-NUMBNESS_ONLY = {"numbness": True, "leg_weakness": "none"}
+BLEEDING_ON_BLOOD_THINNER = {"blood_thinner": True, "sudden_pain": True}
+WORSENING_WEAKNESS = {**NO_WARNINGS, "weakness_getting_worse": "over_weeks", "leg_weakness": "mild"}
+HARD_TO_WALK = {**NO_WARNINGS, "leg_weakness": "walking_hard", "started": "weeks"}
+SEVERE_PAIN = {**NO_WARNINGS, "pain_score": 8}
+NUMBNESS_ONLY = {**NO_WARNINGS, "numbness": True, "leg_weakness": "none"}
+CANCER_WITH_BACK_PAIN = {
+    **NO_WARNINGS,
+    "cancer": True,
+    "back_pain": True,
+    "leg_pain": False,
+    "leg_weakness": "none",
+    "numbness": False,
+}
+DRUG_INJECTION_BACK_PAIN = {**CANCER_WITH_BACK_PAIN, "cancer": False, "injects_drugs": True}
+FRIDAY_EVENING = datetime(2026, 3, 6, 19, 0, tzinfo=UTC)
 
 
 def self_check(
@@ -42,8 +62,72 @@ def test_an_emergency_gets_emergency_advice_and_a_call_never_a_slot(
     assert body["next_step"] == "emergency"
     assert body["slots"] == []
     assert "emergency department" in body["what_to_do"]
-    assert body["callback"] == {"path": "/api/v1/callbacks", "urgency": "urgent"}
+    assert body["callback"]["urgency"] == "urgent"
+    assert body["emergency_number"] == "999"
     assert body["reasons"]
+    assert body["further_advice"] == []
+
+
+def test_a_same_day_answer_is_offered_only_slots_within_24_hours(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    body = self_check(client, CANCER_WITH_BACK_PAIN)
+    assert body["urgency"] == "same_day"
+    assert body["specialty"] == "neurology"
+    assert body["next_step"] == "book_today"
+    starts = [datetime.fromisoformat(slot["starts_at"]) for slot in body["slots"]]
+    assert starts
+    assert all(start - TEST_NOW < timedelta(hours=24) for start in starts)
+    assert body["callback"]["urgency"] == "urgent"
+    assert body["callback"]["in_time"] is True
+
+
+def test_a_same_day_answer_with_no_slot_today_offers_a_call_not_a_later_slot(
+    client: TestClient, small_clinic: SmallClinic, session: Session
+) -> None:
+    for neurologist in (small_clinic.neurologist, small_clinic.second_neurologist):
+        clinic.add_exception(
+            session=session,
+            clinician_id=neurologist.id,
+            kind=ExceptionKind.LEAVE,
+            first_day=date(2026, 3, 2),
+            last_day=date(2026, 3, 3),
+        )
+    session.commit()
+    body = self_check(client, CANCER_WITH_BACK_PAIN)
+    assert body["next_step"] == "call_today"
+    assert body["slots"] == []
+
+
+def test_same_day_advice_that_names_a_gp_pushes_no_specialist_booking(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    body = self_check(client, DRUG_INJECTION_BACK_PAIN)
+    assert body["urgency"] == "same_day"
+    assert body["see"][0] == "general_practice"
+    assert body["specialty"] is None
+    assert body["next_step"] == "gp_today"
+    assert body["slots"] == []
+    assert "GP" in body["what_to_do"] and "111" in body["what_to_do"]
+
+
+def test_a_same_day_call_that_cannot_come_in_time_says_so_and_names_the_out_of_hours_line(
+    db_url: str, small_clinic: SmallClinic
+) -> None:
+    with TestClient(make_app(db_url, now=FRIDAY_EVENING)) as late:
+        body = self_check(late, CANCER_WITH_BACK_PAIN)
+    due = datetime.fromisoformat(body["callback"]["due_at"])
+    assert due.date() == date(2026, 3, 9)
+    assert body["callback"]["in_time"] is False
+
+
+def test_blank_warning_questions_are_named_back_and_never_reassured(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    body = self_check(client, {"numbness": True})
+    assert set(NO_WARNINGS) <= set(body["unanswered_warnings"])
+    said = " ".join(r["reason"] for r in body["reasons"] + body["further_advice"])
+    assert "anything urgent" not in said
 
 
 def test_an_urgent_answer_is_offered_the_earliest_neurology_slots_within_days(
@@ -99,15 +183,15 @@ def test_severe_pain_is_offered_the_pain_clinic(
     assert {slot["clinician_id"] for slot in body["slots"]} == {small_clinic.pain.id}
 
 
-def test_a_routine_answer_that_names_only_a_gp_is_offered_the_neurologists(
+def test_a_routine_answer_that_names_only_a_gp_pushes_no_specialist_booking(
     client: TestClient, small_clinic: SmallClinic
 ) -> None:
     body = self_check(client, NUMBNESS_ONLY)
     assert body["urgency"] == "routine"
     assert body["see"] == ["general_practice"]
-    assert body["specialty"] == "neurology"
-    assert body["next_step"] == "book"
-    assert body["callback"]["urgency"] == "routine"
+    assert body["specialty"] is None
+    assert body["next_step"] == "gp"
+    assert body["slots"] == []
 
 
 def test_an_anonymous_self_check_stores_nothing(

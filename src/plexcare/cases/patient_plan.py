@@ -15,10 +15,14 @@ from typing import Any
 
 from plexcare.callbacks.queue_rules import EMERGENCY_ADVICE
 
-URGENCY_ORDER = ("emergency", "urgent", "routine")
+URGENCY_ORDER = ("emergency", "same_day", "urgent", "routine")
 
 WHAT_TO_DO_NOW = {
     "emergency": EMERGENCY_ADVICE,
+    "same_day": (
+        "You need to be seen today. If the clinic has not called you within a few hours, call "
+        "us; if the clinic is closed, call NHS 111 or your GP's out-of-hours service now."
+    ),
     "urgent": (
         "Your clinician needs to see you again within days, and some tests should be done "
         "soon. If the front desk has not called you within one working day, please call us."

@@ -24,6 +24,7 @@ from plexcare.engine.triage import TriageAnswerError, triage
 from plexcare.knowledge.errors import KnowledgeBaseError
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
+from plexcare.knowledge.red_flag_model import RED_FLAG_URGENCY_ORDER
 
 console = Console()
 errors = Console(stderr=True)
@@ -149,6 +150,9 @@ def triage_command(
             "see": list(advice.see),
             "reasons": [r.reason for r in advice.reasons],
             "further_advice": [r.reason for r in advice.further_advice],
+            "red_flags": [r.rule for r in advice.reasons if r.urgency in RED_FLAG_URGENCY_ORDER],
+            "unanswered_warnings": list(advice.unanswered_warnings),
+            "could_change": list(advice.could_change),
             "notice": advice.notice,
         }
         typer.echo(json.dumps(payload, indent=2))

@@ -16,11 +16,12 @@ from rich.text import Text
 from plexcare.engine.assessment import Assessment
 from plexcare.engine.localization import FindingWeight
 from plexcare.engine.plan import PlanItem
-from plexcare.engine.triage import TriageAdvice
+from plexcare.engine.triage import URGENCY_HEADLINES, WARNINGS_OPEN_HEADLINE, TriageAdvice
 
 BAR_WIDTH = 20
 URGENCY_STYLE = {
     "emergency": "bold white on red",
+    "same_day": "bold red",
     "urgent": "bold red",
     "soon": "bold yellow",
     "routine": "green",
@@ -205,16 +206,18 @@ def print_triage(console: Console, advice: TriageAdvice) -> None:
     """The self-check advice in plain words, with no diagnosis."""
     style = URGENCY_STYLE[advice.urgency]
     whom = ", ".join(WHOM[w] for w in advice.see)
-    headline = {
-        "emergency": "Get help now",
-        "urgent": "Be seen within a day or two",
-        "soon": "Be seen within about two weeks",
-        "routine": "A routine appointment is fine",
-    }[advice.urgency]
+    headline = URGENCY_HEADLINES[advice.urgency]
+    if advice.warnings_open:
+        headline = WARNINGS_OPEN_HEADLINE
     body = Text(f"{headline}.", style=style)
     body.append(f"\nWho to see: {whom}.\n", style="bold")
     for reason in advice.reasons:
         body.append(f"\n• {reason.reason}")
+    if advice.warnings_open:
+        body.append("\nAnswer these warning-sign questions; if any is yes, go to an emergency ")
+        body.append("department now:", style="bold")
+        for question in advice.unanswered_warnings:
+            body.append(f"\n  ? {question.replace('_', ' ')}")
     for reason in advice.further_advice:
         body.append(f"\n• {reason.reason}", style="dim")
     console.print(Panel(body, title=f"Self-check: {advice.urgency}"))

@@ -227,7 +227,7 @@ def assess(case: Case, kb: KnowledgeBase) -> Assessment:
     features = feature_matrix(engine.etiology, [found])
     etiology_posterior = posterior_matrix(engine.etiology, features, ratios)[0]
     causes = explain_causes(engine.etiology, found, features[0], ratios[0], etiology_posterior)
-    flags = raise_red_flags(case, found, kb)
+    flags = raise_red_flags(case, kb, found)
     return Assessment(
         case_id=case.id,
         kb_version=kb.version,

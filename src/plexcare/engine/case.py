@@ -42,6 +42,15 @@ class Symptoms(CaseModel):
     back_pain: bool | None = None
     neurogenic_claudication: bool | None = None
     progressing: bool | None = Field(default=None, description="Weakness still worsening")
+    breathing_or_swallowing: bool | None = Field(
+        default=None, description="Breathlessness, weak cough or trouble swallowing"
+    )
+    cold_pale_leg: bool | None = Field(
+        default=None, description="A cold, pale, painful or pulseless leg or foot"
+    )
+    swelling_or_bruising: bool | None = Field(
+        default=None, description="New swelling or bruising of the groin, flank, buttock or thigh"
+    )
 
 
 class Cancer(CaseModel):
@@ -63,6 +72,21 @@ class History(CaseModel):
     gluteal_injection: bool | None = None
     infection_risk: bool | None = Field(
         default=None, description="Injection drug use, immunosuppression or recent infection"
+    )
+    injection_drug_use: bool | None = None
+    immunosuppressed: bool | None = Field(
+        default=None, description="Immunosuppressants, long-term steroids or immune deficiency"
+    )
+    chemotherapy_recent: bool | None = Field(
+        default=None, description="Chemotherapy in the past six weeks"
+    )
+    bleeding_disorder: bool | None = None
+    groin_catheterisation: bool | None = Field(
+        default=None, description="Arterial or venous access through the groin in the past month"
+    )
+    spinal_procedure: bool | None = Field(
+        default=None,
+        description="Epidural, spinal anaesthetic, spinal injection or lumbar puncture recently",
     )
     leg_crossing_or_squatting: bool | None = None
     pregnant: bool | None = None

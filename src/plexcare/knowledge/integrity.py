@@ -153,15 +153,6 @@ def _check_disorders(kb: KnowledgeBase, origins: Origins) -> None:
                     f"features.{index}.feature",
                     f"unknown feature '{feature.feature}'",
                 )
-        for index, flag in enumerate(disorder.red_flags):
-            if flag.feature not in kb.etiology_features:
-                _fail(
-                    origins,
-                    "Disorder",
-                    key,
-                    f"red_flags.{index}.feature",
-                    f"unknown feature '{flag.feature}'",
-                )
         for index, item in enumerate(disorder.workup):
             if item.test not in kb.tests:
                 problem = f"unknown test '{item.test}'"

@@ -47,6 +47,7 @@ from plexcare.knowledge.model import (
     Triage,
 )
 from plexcare.knowledge.outcome_model import OutcomeScale
+from plexcare.knowledge.red_flag_model import RedFlagRules
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -161,6 +162,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
         raise KnowledgeBaseError("education.yaml", "-", "-", "no data file found")
     education = _validated(Education, raw_education, _relative(education_path, root), "education")
     triage = _load_triage(root)
+    red_flags = _load_red_flags(root)
     outcome_scales = _load_outcome_scales(root, origins)
     electrodiagnosis = _load_electrodiagnosis(root)
     thresholds = _load_thresholds(root, origins)
@@ -169,6 +171,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
         version=f"{__version__}+kb.{_fingerprint(root)}",
         education=education,
         triage=triage,
+        red_flags=red_flags,
         outcome_scales=outcome_scales,
         electrodiagnosis=electrodiagnosis,
         thresholds=thresholds,
@@ -177,6 +180,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     )
     check_integrity(kb, origins)
     _check_triage_sources(kb)
+    _check_red_flags(kb)
     _check_outcome_scale_sources(kb, origins)
     _check_engine_parameter_sources(kb, origins)
     return kb
@@ -198,6 +202,47 @@ def _check_triage_sources(kb: KnowledgeBase) -> None:
                 raise KnowledgeBaseError(
                     "data/triage.yaml", rule.id, "sources", f"unknown reference '{source}'"
                 )
+
+
+RED_FLAGS_FILE = "red_flags.yaml"
+
+
+def _load_red_flags(root: Path) -> RedFlagRules:
+    """The shared red-flag rules (`red_flags.yaml`); optional, like the triage file."""
+    path = root / RED_FLAGS_FILE
+    raw = _read_yaml(path, root) if path.exists() else None
+    if raw is None:
+        return RedFlagRules()
+    return _validated(RedFlagRules, raw, _relative(path, root), "red_flags")
+
+
+def _check_red_flags(kb: KnowledgeBase) -> None:
+    """Every source, concern and fact the red-flag rules and the self-check name exists."""
+    where = f"data/{RED_FLAGS_FILE}"
+    rules = kb.red_flags
+    for rule in rules.rules:
+        for source in rule.sources:
+            if source not in kb.references:
+                raise KnowledgeBaseError(where, rule.id, "sources", f"unknown reference '{source}'")
+        for concern in rule.concerns:
+            if concern not in kb.disorders:
+                raise KnowledgeBaseError(
+                    where, rule.id, "concerns", f"unknown disorder '{concern}'"
+                )
+    for drug in rules.anticoagulants:
+        for source in drug.sources:
+            if source not in kb.references:
+                raise KnowledgeBaseError(where, drug.id, "sources", f"unknown reference '{source}'")
+    for source in rules.standing_sources:
+        if source not in kb.references:
+            problem = f"unknown reference '{source}'"
+            raise KnowledgeBaseError(where, "standing_movements", "standing_sources", problem)
+    known = {fact.id for fact in rules.facts}
+    for question in kb.triage.questions:
+        for signal in question.signals:
+            if signal.fact not in known:
+                problem = f"unknown warning fact '{signal.fact}'"
+                raise KnowledgeBaseError("data/triage.yaml", question.id, "signals", problem)
 
 
 def _load_outcome_scales(root: Path, origins: Origins) -> dict[str, OutcomeScale]:

@@ -26,6 +26,7 @@ from plexcare.knowledge.engine_parameters_model import (
     GeneralizedPattern,
 )
 from plexcare.knowledge.outcome_model import OutcomeScale
+from plexcare.knowledge.red_flag_model import RedFlagRules
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 RootName = Literal["T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"]
@@ -219,12 +220,6 @@ class TreatmentUse(Sourced):
     note: str = ""
 
 
-class RedFlag(Sourced):
-    feature: Identifier
-    urgency: Literal["emergency", "urgent", "routine"]
-    reason: str
-
-
 class Disorder(Sourced):
     """A cause of lumbosacral plexopathy, or a condition it must be told apart from.
 
@@ -242,7 +237,6 @@ class Disorder(Sourced):
     prior: Probability
     features: tuple[FeatureFrequency, ...] = Field(min_length=3)
     risk_factors: tuple[str, ...] = ()
-    red_flags: tuple[RedFlag, ...] = ()
     workup: tuple[WorkupItem, ...] = Field(min_length=1)
     treatments: tuple[TreatmentUse, ...] = ()
     prognosis: str = ""
@@ -332,6 +326,7 @@ class KnowledgeBase(Fact):
     disorders: dict[str, Disorder]
     education: Education
     triage: Triage = Field(default_factory=lambda: Triage())
+    red_flags: RedFlagRules = Field(default_factory=lambda: RedFlagRules())
     outcome_scales: dict[str, OutcomeScale] = {}
     electrodiagnosis: Electrodiagnosis
     thresholds: ClinicalThresholds
@@ -362,10 +357,19 @@ GENERALIZED_PATTERNS: tuple[str, ...] = (
 """Processes that are not a cut in the graph but mimic one; the engine models each."""
 
 
-TriageUrgency = Literal["emergency", "urgent", "soon", "routine"]
+TriageUrgency = Literal["emergency", "same_day", "urgent", "soon", "routine"]
 """How soon to be seen, most urgent first; the self-check never names a diagnosis."""
 
-TRIAGE_URGENCY_ORDER: tuple[TriageUrgency, ...] = ("emergency", "urgent", "soon", "routine")
+TRIAGE_URGENCY_ORDER: tuple[TriageUrgency, ...] = (
+    "emergency",
+    "same_day",
+    "urgent",
+    "soon",
+    "routine",
+)
+ADVICE_ONLY_URGENCIES = frozenset({"soon", "routine"})
+"""The self-check's own rules stop here: anything more urgent is a red flag, decided by the
+shared rule set (`red_flags.yaml`) so the clinician's report says the same."""
 
 WhomToSee = Literal[
     "emergency_department",
@@ -382,8 +386,21 @@ class TriageOption(Fact):
     text: str = Field(min_length=1)
 
 
+class AnswerSignal(Fact):
+    """An answer that states a warning fact: present when the test holds, absent otherwise."""
+
+    fact: Identifier
+    equals: bool | None = None
+    one_of: tuple[Identifier, ...] = ()
+    at_least: float | None = None
+    at_most: float | None = None
+
+
 class TriageQuestion(Fact):
-    """One question of the patient self-check, in plain words."""
+    """One question of the patient self-check, in plain words.
+
+    `signals` map the answer onto the shared warning facts the red-flag rules read.
+    """
 
     id: Identifier
     group: Literal["symptoms", "red_flags", "risk_factors"]
@@ -393,6 +410,7 @@ class TriageQuestion(Fact):
     options: tuple[TriageOption, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    signals: tuple[AnswerSignal, ...] = ()
 
     @model_validator(mode="after")
     def _number_has_its_range(self) -> TriageQuestion:
@@ -418,6 +436,7 @@ class TriageRule(Sourced):
     """Answers that call for a given urgency, whom to see, and why, in plain language.
 
     A rule with no conditions always fires: it is the baseline advice when nothing else does.
+    Only `soon` and `routine` advice lives here; red flags live in the shared rule set.
     """
 
     id: Identifier
@@ -437,24 +456,39 @@ class Triage(Fact):
     @model_validator(mode="after")
     def _rules_ask_known_questions(self) -> Triage:
         questions = {q.id: q for q in self.questions}
+        for asked in self.questions:
+            for signal in asked.signals:
+                _check_condition(asked, signal, f"question '{asked.id}'")
         for rule in self.rules:
+            if rule.urgency not in ADVICE_ONLY_URGENCIES:
+                raise ValueError(
+                    f"rule '{rule.id}': {rule.urgency} advice belongs in the red-flag rules "
+                    "(red_flags.yaml), so the clinician's report gives the same urgency"
+                )
             for condition in rule.when:
                 question = questions.get(condition.question)
                 if question is None:
                     raise ValueError(
                         f"rule '{rule.id}' asks unknown question '{condition.question}'"
                     )
-                options = {o.id for o in question.options}
-                if question.kind == "yes_no" and condition.equals is None:
-                    raise ValueError(f"rule '{rule.id}': a yes/no question needs `equals`")
-                if question.kind == "choice" and not set(condition.one_of) <= options | {""}:
-                    raise ValueError(f"rule '{rule.id}': unknown option in {condition.one_of}")
-                if question.kind == "choice" and not condition.one_of:
-                    raise ValueError(f"rule '{rule.id}': a choice question needs `one_of`")
-                bounds = (condition.at_least, condition.at_most)
-                if question.kind == "number" and bounds == (None, None):
-                    raise ValueError(f"rule '{rule.id}': a number needs `at_least` or `at_most`")
+                _check_condition(question, condition, f"rule '{rule.id}'")
         return self
+
+
+def _check_condition(
+    question: TriageQuestion, condition: TriageCondition | AnswerSignal, where: str
+) -> None:
+    """A test on an answer must fit the question's kind and options."""
+    options = {o.id for o in question.options}
+    if question.kind == "yes_no" and condition.equals is None:
+        raise ValueError(f"{where}: a yes/no question needs `equals`")
+    if question.kind == "choice" and not set(condition.one_of) <= options:
+        raise ValueError(f"{where}: unknown option in {condition.one_of}")
+    if question.kind == "choice" and not condition.one_of:
+        raise ValueError(f"{where}: a choice question needs `one_of`")
+    bounds = (condition.at_least, condition.at_most)
+    if question.kind == "number" and bounds == (None, None):
+        raise ValueError(f"{where}: a number needs `at_least` or `at_most`")
 
 
 KnowledgeBase.model_rebuild()

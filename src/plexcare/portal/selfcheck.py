@@ -72,10 +72,15 @@ def self_check_result(
             visit.frame(title=TITLE, current="/self-check"), kb, form.fields, errors
         )
         return render(request, "portal/self_check.html", page, visit, status_code=422)
+    settings = get_settings()
     result = views.result_page(
         visit.frame(title="Your self-check result", current="/self-check"),
         outcome,
-        get_settings().clinic_zone,
+        settings.clinic_zone,
+        kb,
+        fields=form.fields,
+        emergency_number=settings.emergency_number,
+        out_of_hours_number=settings.out_of_hours_number,
     )
     session.commit()
     return render(request, "portal/self_check_result.html", result, visit)

@@ -9,11 +9,13 @@ slot next week must not look like an answer to numbness between the legs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from plexcare.engine.triage import URGENCY_HEADLINES, WARNINGS_OPEN_HEADLINE
 from plexcare.knowledge.model import KnowledgeBase, TriageQuestion
 from plexcare.portal.layout import Frame, PortalPage, when_label
 from plexcare.scheduling.search import FoundSlot
@@ -23,12 +25,6 @@ GROUP_TITLES = {
     "red_flags": "Warning signs",
     "symptoms": "Your symptoms",
     "risk_factors": "Your health and recent events",
-}
-URGENCY_HEADINGS = {
-    "emergency": "Get emergency help now",
-    "urgent": "See a doctor within a day or two",
-    "soon": "See a doctor within about two weeks",
-    "routine": "A routine appointment is fine",
 }
 WHOM = {
     "emergency_department": "an emergency department",
@@ -89,6 +85,14 @@ class OfferedSlot:
     href: str
 
 
+@dataclass(frozen=True)
+class KeptAnswer:
+    """An answer already given, carried in a hidden field when blank questions are re-asked."""
+
+    name: str
+    value: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class SelfCheckResultPage(PortalPage):
     urgency: str
@@ -102,11 +106,26 @@ class SelfCheckResultPage(PortalPage):
     what_to_do: str
     slots: tuple[OfferedSlot, ...]
     callback_href: str
+    callback_note: str
+    callback_in_time: bool
     saved_to_record: bool
+    emergency_number: str
+    out_of_hours_number: str
+    blank_warnings: tuple[QuestionView, ...] = ()
+    could_change: tuple[QuestionView, ...] = ()
+    kept_answers: tuple[KeptAnswer, ...] = ()
 
     @property
     def is_emergency(self) -> bool:
         return self.urgency == "emergency"
+
+    @property
+    def warnings_open(self) -> bool:
+        return bool(self.blank_warnings)
+
+    @property
+    def asks_again(self) -> bool:
+        return bool(self.blank_warnings or self.could_change)
 
 
 YES_NO = (OptionView("yes", "Yes"), OptionView("no", "No"))
@@ -152,6 +171,9 @@ def read_answers(
             try:
                 number = float(raw.replace(",", "."))
             except ValueError:
+                errors[question.id] = _range_message(question)
+                continue
+            if not math.isfinite(number):
                 errors[question.id] = _range_message(question)
                 continue
             low, high = question.minimum, question.maximum
@@ -219,23 +241,80 @@ def _offered(found: FoundSlot, zone: ZoneInfo) -> OfferedSlot:
     )
 
 
-def result_page(frame: Frame, outcome: SelfCheckOutcome, zone: ZoneInfo) -> SelfCheckResultPage:
+def _question_view(question: TriageQuestion) -> QuestionView:
+    return QuestionView(
+        id=question.id,
+        text=question.text,
+        help=question.help,
+        kind=question.kind,
+        options=_options(question),
+        minimum=question.minimum,
+        maximum=question.maximum,
+        value="",
+        error="",
+    )
+
+
+def _callback_note(outcome: SelfCheckOutcome, zone: ZoneInfo, out_of_hours: str) -> str:
+    """When the phone team would call, said honestly, evenings and weekends included."""
+    if outcome.callback_due is None or outcome.advice.urgency == "emergency":
+        return ""
+    due = when_label(outcome.callback_due, zone)
+    if outcome.callback_in_time:
+        return f"If you ask now, the clinic will call you by {due}."
+    return (
+        f"The clinic's phone team is closed now and could not call you before {due}, which is "
+        f"later than you should wait. Call {out_of_hours} (the urgent advice line) or your GP "
+        "out-of-hours service now instead."
+    )
+
+
+def result_page(
+    frame: Frame,
+    outcome: SelfCheckOutcome,
+    zone: ZoneInfo,
+    kb: KnowledgeBase,
+    *,
+    fields: Mapping[str, str] | None = None,
+    emergency_number: str = "999",
+    out_of_hours_number: str = "111",
+) -> SelfCheckResultPage:
+    """The advice as the person reads it. Under an emergency nothing else competes: no
+    slots, no booking, no lower-level advice. Blank warning-sign questions are asked again."""
     advice = outcome.advice
     emergency = advice.urgency == "emergency"
-    specialty = outcome.specialty.value
+    specialty = outcome.specialty.value if outcome.specialty else None
+    questions = {q.id: q for q in kb.triage.questions}
+    blank = tuple(_question_view(questions[q]) for q in advice.unanswered_warnings)
+    could_change = tuple(_question_view(questions[q]) for q in advice.could_change)
+    heading = URGENCY_HEADLINES[advice.urgency]
+    if blank and not emergency:
+        heading = WARNINGS_OPEN_HEADLINE
+    kept = tuple(
+        KeptAnswer(name, value.strip())
+        for name, value in (fields or {}).items()
+        if name in questions and value.strip()
+    )
     return SelfCheckResultPage(
         frame=frame,
         urgency=advice.urgency,
-        heading=URGENCY_HEADINGS[advice.urgency],
+        heading=heading,
         see=tuple(WHOM.get(who, who.replace("_", " ")) for who in advice.see),
         reasons=tuple(_plain(reason.reason) for reason in advice.reasons),
-        further_advice=tuple(_plain(reason.reason) for reason in advice.further_advice),
+        further_advice=() if emergency else tuple(_plain(r.reason) for r in advice.further_advice),
         notice=advice.notice,
-        booking_href=None if emergency else f"/book?specialty={specialty}",
+        booking_href=None if emergency or specialty is None else f"/book?specialty={specialty}",
         booking_label="Find the earliest appointment with "
-        + SPECIALTY_NAMES.get(specialty, specialty),
+        + SPECIALTY_NAMES.get(specialty or "", specialty or ""),
         what_to_do="" if emergency else outcome.what_to_do,
         slots=() if emergency else tuple(_offered(found, zone) for found in outcome.slots),
         callback_href=f"/self-check/callback?urgency={outcome.callback_urgency or 'routine'}",
+        callback_note=_callback_note(outcome, zone, out_of_hours_number),
+        callback_in_time=outcome.callback_in_time,
         saved_to_record=outcome.saved_to_record,
+        emergency_number=emergency_number,
+        out_of_hours_number=out_of_hours_number,
+        blank_warnings=blank,
+        could_change=could_change,
+        kept_answers=kept,
     )

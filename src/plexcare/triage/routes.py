@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from plexcare.config import get_settings
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
 from plexcare.scheduling.schemas import SlotOut
@@ -73,16 +74,25 @@ def self_check(
     answer = SelfCheckOut(
         urgency=outcome.advice.urgency,
         see=list(outcome.advice.see),
-        specialty=outcome.specialty.value,
+        specialty=outcome.specialty.value if outcome.specialty else None,
         reasons=[ReasonOut(urgency=r.urgency, reason=r.reason) for r in outcome.advice.reasons],
         further_advice=[
             ReasonOut(urgency=r.urgency, reason=r.reason) for r in outcome.advice.further_advice
         ],
+        unanswered_warnings=list(outcome.advice.unanswered_warnings),
+        could_change=list(outcome.advice.could_change),
+        emergency_number=get_settings().emergency_number,
         next_step=outcome.next_step,
         what_to_do=outcome.what_to_do,
         slots=[_slot_out(found) for found in outcome.slots],
         callback=(
-            CallbackOffer(urgency=outcome.callback_urgency) if outcome.callback_urgency else None
+            CallbackOffer(
+                urgency=outcome.callback_urgency,
+                due_at=outcome.callback_due,
+                in_time=outcome.callback_in_time,
+            )
+            if outcome.callback_urgency
+            else None
         ),
         notice=outcome.advice.notice,
         kb_version=outcome.kb_version,

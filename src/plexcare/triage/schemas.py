@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from plexcare.scheduling.schemas import SlotOut
@@ -46,15 +48,38 @@ class CallbackOffer(BaseModel):
 
     path: str = "/api/v1/callbacks"
     urgency: str
+    due_at: datetime | None = Field(
+        default=None, description="When the clinic would call if asked now (UTC)"
+    )
+    in_time: bool = Field(
+        default=True,
+        description="False when that call would come later than the advice allows; then use "
+        "the out-of-hours service named in what_to_do",
+    )
 
 
 class SelfCheckOut(BaseModel):
     urgency: str
     see: list[str]
-    specialty: str
+    specialty: str | None = Field(
+        description="The clinic specialty to book; null when the advice names only a GP or "
+        "emergency care"
+    )
     reasons: list[ReasonOut]
     further_advice: list[ReasonOut]
-    next_step: str = Field(description="emergency, book_urgent, book or call_us")
+    unanswered_warnings: list[str] = Field(
+        description="Warning-sign questions left blank; while any is listed the advice does "
+        "not rule out an emergency"
+    )
+    could_change: list[str] = Field(
+        description="Other blank questions that would complete a more urgent red flag the "
+        "answers have half-stated"
+    )
+    emergency_number: str
+    next_step: str = Field(
+        description="emergency, book_today, call_today, gp_today, book_urgent, gp_soon, book, "
+        "gp or call_us"
+    )
     what_to_do: str
     slots: list[SlotOut]
     callback: CallbackOffer | None
