@@ -99,7 +99,7 @@ def test_an_emergency_cannot_be_queued_and_comes_with_emergency_advice() -> None
 
 @pytest.mark.parametrize(
     ("triage", "callback"),
-    [("urgent", "urgent"), ("soon", "routine"), ("routine", "routine")],
+    [("same_day", "urgent"), ("urgent", "urgent"), ("soon", "routine"), ("routine", "routine")],
 )
 def test_each_self_check_urgency_maps_to_a_callback_urgency(triage: str, callback: str) -> None:
     assert callback_urgency_for_triage(triage) == callback

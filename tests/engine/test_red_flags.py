@@ -157,3 +157,19 @@ def test_trunk_and_sphincter_grades_are_not_leg_weakness() -> None:
     )
     assert "leg_weakness" not in facts.present
     assert "reduced_anal_tone" in facts.present
+
+
+@pytest.mark.parametrize(
+    ("fields", "rule"),
+    [
+        (
+            {"labs": {"inr": 5.2}, "pain": {"score": 7, "sites": ["groin"]}},
+            "over_anticoagulation_with_symptoms",
+        ),
+        ({"imaging": [{"kind": "abscess", "side": "right"}]}, "abscess_on_imaging"),
+        ({"imaging": [{"kind": "haematoma"}]}, "haematoma_on_imaging"),
+    ],
+)
+def test_every_clinician_only_emergency_rule_fires(fields: dict[str, Any], rule: str) -> None:
+    """Facts only a clinician records (an INR, imaging) have emergency rules of their own."""
+    assert _flags(**fields)[rule].urgency == "emergency"

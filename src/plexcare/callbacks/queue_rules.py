@@ -144,13 +144,16 @@ def check_urgency(value: str) -> CallbackUrgency:
 
 
 def callback_urgency_for_triage(triage_urgency: str) -> CallbackUrgency:
-    """The callback urgency for a self-check answer (emergency, urgent, soon, routine).
+    """The callback urgency for a self-check answer (emergency, same_day, urgent, soon,
+    routine); a same-day answer is called as urgent.
 
     ``emergency`` raises `EmergencyCareNeeded`: the page shows emergency advice first; if it
     also records a callback for afterwards, it queues it as ``urgent``, never as the answer.
     """
     if triage_urgency in ("soon", "routine"):
         return "routine"
+    if triage_urgency == "same_day":
+        return "urgent"
     return check_urgency(triage_urgency)
 
 

@@ -137,7 +137,15 @@ def _history(case: Case, limits: ClinicalThresholds, out: _Collector) -> None:
         kind = history.trauma.replace("_", " ")
         out.set("pelvic_trauma", history.trauma in PELVIC_TRAUMA, f"trauma: {kind}")
     out.flag("gluteal_injection", history.gluteal_injection, "injection into the buttock")
-    out.flag("infection_risk", history.infection_risk, "infection risk")
+    risks = (
+        (history.injection_drug_use, "injection drug use"),
+        (history.immunosuppressed, "immunosuppression"),
+        (history.chemotherapy_recent, "recent chemotherapy"),
+        (history.infection_risk, "infection risk"),
+    )
+    at_risk = _any_true(value for value, _ in risks)
+    named = ", ".join(what for value, what in risks if value)
+    out.set("infection_risk", at_risk, named if at_risk else "no infection risk")
     out.flag("leg_crossing_or_squatting", history.leg_crossing_or_squatting, "leg crossing")
 
 

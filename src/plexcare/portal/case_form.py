@@ -109,6 +109,17 @@ SECTIONS = (
             CaseField("symptoms.bladder_bowel", "New bladder or bowel trouble", "yes_no"),
             CaseField("symptoms.saddle_numbness", "Saddle numbness", "yes_no"),
             CaseField("symptoms.fever", "Fever", "yes_no"),
+            CaseField(
+                "symptoms.breathing_or_swallowing",
+                "Breathlessness, weak cough or trouble swallowing",
+                "yes_no",
+            ),
+            CaseField("symptoms.cold_pale_leg", "Cold, pale or pulseless leg", "yes_no"),
+            CaseField(
+                "symptoms.swelling_or_bruising",
+                "New swelling or bruising of groin, flank, buttock or thigh",
+                "yes_no",
+            ),
             CaseField("symptoms.weight_loss_kg", "Unintended weight loss (kg)", "float"),
         ),
     ),
@@ -130,7 +141,18 @@ SECTIONS = (
             CaseField(
                 "history.pelvic_radiotherapy_years_ago", "Pelvic radiotherapy (years ago)", "float"
             ),
-            CaseField("history.anticoagulant", "Anticoagulant (name)", "text"),
+            CaseField(
+                "history.anticoagulant",
+                "Anticoagulant (name)",
+                "text",
+                hint="Name the drug: the bleeding advice gives its level test and reversal.",
+            ),
+            CaseField("history.bleeding_disorder", "Bleeding disorder", "yes_no"),
+            CaseField(
+                "history.groin_catheterisation",
+                "Groin arterial or venous access in the past month",
+                "yes_no",
+            ),
             CaseField(
                 "history.recent_surgery",
                 "Recent surgery",
@@ -146,8 +168,20 @@ SECTIONS = (
                 ),
             ),
             CaseField(
+                "history.spinal_procedure",
+                "Epidural, spinal anaesthetic, spinal injection or lumbar puncture recently",
+                "yes_no",
+            ),
+            CaseField("history.injection_drug_use", "Injection drug use", "yes_no"),
+            CaseField(
+                "history.immunosuppressed",
+                "Immunosuppressed (drugs, long-term steroids, immune deficiency)",
+                "yes_no",
+            ),
+            CaseField("history.chemotherapy_recent", "Chemotherapy in the past 6 weeks", "yes_no"),
+            CaseField(
                 "history.infection_risk",
-                "Infection risk (drug injection, immunosuppression, recent infection)",
+                "Other infection risk (e.g. a recent bacterial infection)",
                 "yes_no",
             ),
         ),
