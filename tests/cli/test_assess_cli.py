@@ -123,6 +123,17 @@ def test_triage_gives_emergency_advice_for_saddle_numbness(tmp_path: Path) -> No
     assert json.loads(as_json.output)["urgency"] == "emergency"
 
 
+def test_triage_names_blank_warning_questions_instead_of_reassuring(tmp_path: Path) -> None:
+    path = _write(tmp_path, "answers.yaml", "numbness: yes\nleg_weakness: none\n")
+    result = runner.invoke(app, ["triage", str(path)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "We cannot rule out an emergency" in result.output
+    assert "saddle numbness" in result.output
+    assert "anything urgent" not in result.output
+    payload = json.loads(runner.invoke(app, ["triage", str(path), "--json"]).output)
+    assert "saddle_numbness" in payload["unanswered_warnings"]
+
+
 def test_triage_rejects_an_unknown_question_naming_it(tmp_path: Path) -> None:
     path = _write(tmp_path, "answers.yaml", "sadle_numbness: yes\n")
     result = runner.invoke(app, ["triage", str(path)])

@@ -16,7 +16,7 @@ EMERGENCY_BOX = 'class="emergency"'
 NO_WARNINGS = {
     "saddle_numbness": "no",
     "bladder_bowel_trouble": "no",
-    "weakness_getting_worse": "no",
+    "weakness_getting_worse": "not_worse",
     "breathing_or_swallowing": "no",
     "cold_pale_leg": "no",
     "fever": "no",
@@ -106,6 +106,7 @@ def test_blank_warning_questions_are_asked_again_and_nothing_is_called_not_urgen
     assert status == 200
     assert "We cannot rule out an emergency" in text
     assert "A routine appointment is fine" not in text
+    assert "<strong>routine</strong>" not in text
     assert "anything urgent" not in text
     form = text.split('id="blank-warnings"', 1)[1].split("</form>", 1)[0]
     for question in NO_WARNINGS:

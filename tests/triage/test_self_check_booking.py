@@ -19,7 +19,7 @@ from tests.conftest_db import TEST_NOW, Personas, SmallClinic, make_app
 NO_WARNINGS: dict[str, Any] = {
     "saddle_numbness": False,
     "bladder_bowel_trouble": False,
-    "weakness_getting_worse": "no",
+    "weakness_getting_worse": "not_worse",
     "breathing_or_swallowing": False,
     "cold_pale_leg": False,
     "fever": False,

@@ -218,6 +218,9 @@ def print_triage(console: Console, advice: TriageAdvice) -> None:
         body.append("department now:", style="bold")
         for question in advice.unanswered_warnings:
             body.append(f"\n  ? {question.replace('_', ' ')}")
+    if advice.could_change:
+        body.append("\nThese blank answers could make it more urgent: ")
+        body.append(", ".join(q.replace("_", " ") for q in advice.could_change))
     for reason in advice.further_advice:
         body.append(f"\n• {reason.reason}", style="dim")
     console.print(Panel(body, title=f"Self-check: {advice.urgency}"))
