@@ -85,13 +85,14 @@ def test_a_same_day_answer_is_offered_only_slots_within_24_hours(
 def test_a_same_day_answer_with_no_slot_today_offers_a_call_not_a_later_slot(
     client: TestClient, small_clinic: SmallClinic, session: Session
 ) -> None:
+    """Monday is fully away; Tuesday 09:00 is 25 hours after Monday 08:00, so no slot."""
     for neurologist in (small_clinic.neurologist, small_clinic.second_neurologist):
         clinic.add_exception(
             session=session,
             clinician_id=neurologist.id,
             kind=ExceptionKind.LEAVE,
             first_day=date(2026, 3, 2),
-            last_day=date(2026, 3, 3),
+            last_day=date(2026, 3, 2),
         )
     session.commit()
     body = self_check(client, CANCER_WITH_BACK_PAIN)
