@@ -20,20 +20,9 @@ from plexcare.engine.red_flags import raise_red_flags
 from plexcare.engine.triage import triage
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
+from tests.self_check_answers import NO_WARNINGS
 
 KB = knowledge_base()
-
-NO_WARNINGS: dict[str, Any] = {
-    "saddle_numbness": False,
-    "bladder_bowel_trouble": False,
-    "weakness_getting_worse": "not_worse",
-    "breathing_or_swallowing": False,
-    "cold_pale_leg": False,
-    "fever": False,
-    "sudden_pain": False,
-    "bleeding_or_swelling": False,
-}
-"""Every warning-sign question answered no, so a row states only what it is about."""
 
 
 @dataclass(frozen=True)

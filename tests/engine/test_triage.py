@@ -14,19 +14,10 @@ from plexcare.engine.triage import TriageAnswerError, triage
 from plexcare.knowledge.errors import KnowledgeBaseError
 from plexcare.knowledge.loader import DATA_DIR, knowledge_base, load_knowledge_base
 from plexcare.knowledge.model import TRIAGE_URGENCY_ORDER, KnowledgeBase
+from tests.self_check_answers import NO_WARNINGS
 
 KB = knowledge_base()
 
-NO_WARNINGS: dict[str, Any] = {
-    "saddle_numbness": False,
-    "bladder_bowel_trouble": False,
-    "weakness_getting_worse": "not_worse",
-    "breathing_or_swallowing": False,
-    "cold_pale_leg": False,
-    "fever": False,
-    "sudden_pain": False,
-    "bleeding_or_swelling": False,
-}
 EMERGENCIES: list[dict[str, Any]] = [
     {"saddle_numbness": True},
     {"bladder_bowel_trouble": True},

@@ -11,18 +11,11 @@ from fastapi.testclient import TestClient
 from plexcare.knowledge.model import KnowledgeBase
 from tests.conftest_db import SmallClinic
 from tests.portal.conftest import csrf_token, sign_in
+from tests.self_check_answers import NO_WARNINGS as SHARED_NO_WARNINGS
+from tests.self_check_answers import as_form
 
 EMERGENCY_BOX = 'class="emergency"'
-NO_WARNINGS = {
-    "saddle_numbness": "no",
-    "bladder_bowel_trouble": "no",
-    "weakness_getting_worse": "not_worse",
-    "breathing_or_swallowing": "no",
-    "cold_pale_leg": "no",
-    "fever": "no",
-    "sudden_pain": "no",
-    "bleeding_or_swelling": "no",
-}
+NO_WARNINGS = as_form(SHARED_NO_WARNINGS)
 BOOKING_LINK = re.compile(r'href="/book\?specialty=([a-z_]+)"')
 
 

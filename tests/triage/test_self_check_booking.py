@@ -15,17 +15,8 @@ from plexcare.clinic import service as clinic
 from plexcare.scheduling.availability import ExceptionKind
 from plexcare.triage.models import TriageRecord
 from tests.conftest_db import TEST_NOW, Personas, SmallClinic, make_app
+from tests.self_check_answers import NO_WARNINGS
 
-NO_WARNINGS: dict[str, Any] = {
-    "saddle_numbness": False,
-    "bladder_bowel_trouble": False,
-    "weakness_getting_worse": "not_worse",
-    "breathing_or_swallowing": False,
-    "cold_pale_leg": False,
-    "fever": False,
-    "sudden_pain": False,
-    "bleeding_or_swelling": False,
-}
 SADDLE_NUMBNESS = {"saddle_numbness": True, "back_pain": True}
 BLEEDING_ON_BLOOD_THINNER = {"blood_thinner": True, "sudden_pain": True}
 WORSENING_WEAKNESS = {**NO_WARNINGS, "weakness_getting_worse": "over_weeks", "leg_weakness": "mild"}

@@ -220,23 +220,21 @@ def _check_red_flags(kb: KnowledgeBase) -> None:
     """Every source, concern and fact the red-flag rules and the self-check name exists."""
     where = f"data/{RED_FLAGS_FILE}"
     rules = kb.red_flags
-    for rule in rules.rules:
-        for source in rule.sources:
+    cited: list[tuple[str, str, tuple[str, ...]]] = [
+        *((rule.id, "sources", rule.sources) for rule in rules.rules),
+        *((drug.id, "sources", drug.sources) for drug in rules.anticoagulants),
+        ("standing_movements", "standing_sources", rules.standing_sources),
+    ]
+    for entry, field, sources in cited:
+        for source in sources:
             if source not in kb.references:
-                raise KnowledgeBaseError(where, rule.id, "sources", f"unknown reference '{source}'")
+                problem = f"unknown reference '{source}'"
+                raise KnowledgeBaseError(where, entry, field, problem)
+    for rule in rules.rules:
         for concern in rule.concerns:
             if concern not in kb.disorders:
-                raise KnowledgeBaseError(
-                    where, rule.id, "concerns", f"unknown disorder '{concern}'"
-                )
-    for drug in rules.anticoagulants:
-        for source in drug.sources:
-            if source not in kb.references:
-                raise KnowledgeBaseError(where, drug.id, "sources", f"unknown reference '{source}'")
-    for source in rules.standing_sources:
-        if source not in kb.references:
-            problem = f"unknown reference '{source}'"
-            raise KnowledgeBaseError(where, "standing_movements", "standing_sources", problem)
+                problem = f"unknown disorder '{concern}'"
+                raise KnowledgeBaseError(where, rule.id, "concerns", problem)
     known = {fact.id for fact in rules.facts}
     for question in kb.triage.questions:
         for signal in question.signals:

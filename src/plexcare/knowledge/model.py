@@ -26,7 +26,7 @@ from plexcare.knowledge.engine_parameters_model import (
     GeneralizedPattern,
 )
 from plexcare.knowledge.outcome_model import OutcomeScale
-from plexcare.knowledge.red_flag_model import RedFlagRules
+from plexcare.knowledge.red_flag_model import RedFlagRules, Whom
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 RootName = Literal["T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"]
@@ -371,14 +371,7 @@ ADVICE_ONLY_URGENCIES = frozenset({"soon", "routine"})
 """The self-check's own rules stop here: anything more urgent is a red flag, decided by the
 shared rule set (`red_flags.yaml`) so the clinician's report says the same."""
 
-WhomToSee = Literal[
-    "emergency_department",
-    "neurology",
-    "neurosurgery",
-    "pain_medicine",
-    "rehabilitation",
-    "general_practice",
-]
+WhomToSee = Whom
 
 
 class TriageOption(Fact):

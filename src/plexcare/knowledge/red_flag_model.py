@@ -29,12 +29,13 @@ __all__ = [
     "RedFlagRule",
     "RedFlagRules",
     "RedFlagUrgency",
+    "Whom",
 ]
 
 FactId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 RedFlagUrgency = Literal["emergency", "same_day", "urgent"]
 RED_FLAG_URGENCY_ORDER: tuple[RedFlagUrgency, ...] = ("emergency", "same_day", "urgent")
-Whom = Literal[
+Whom = Literal[  # whom the advice sends the person to, by clinic role
     "emergency_department",
     "neurology",
     "neurosurgery",

@@ -186,6 +186,20 @@ def read_answers(
     return answers, errors
 
 
+def _question_view(question: TriageQuestion, value: str = "", error: str = "") -> QuestionView:
+    return QuestionView(
+        id=question.id,
+        text=question.text,
+        help=question.help,
+        kind=question.kind,
+        options=_options(question),
+        minimum=question.minimum,
+        maximum=question.maximum,
+        value=value,
+        error=error,
+    )
+
+
 def form_page(
     frame: Frame,
     kb: KnowledgeBase,
@@ -197,17 +211,7 @@ def form_page(
     groups = []
     for group_id, title in GROUP_TITLES.items():
         questions = tuple(
-            QuestionView(
-                id=q.id,
-                text=q.text,
-                help=q.help,
-                kind=q.kind,
-                options=_options(q),
-                minimum=q.minimum,
-                maximum=q.maximum,
-                value=values.get(q.id, "").strip(),
-                error=errors.get(q.id, ""),
-            )
+            _question_view(q, values.get(q.id, "").strip(), errors.get(q.id, ""))
             for q in kb.triage.questions
             if q.group == group_id
         )
@@ -238,20 +242,6 @@ def _offered(found: FoundSlot, zone: ZoneInfo) -> OfferedSlot:
         clinician=found.clinician.full_name,
         visit=found.appointment_type.name,
         href=f"/book?{query}",
-    )
-
-
-def _question_view(question: TriageQuestion) -> QuestionView:
-    return QuestionView(
-        id=question.id,
-        text=question.text,
-        help=question.help,
-        kind=question.kind,
-        options=_options(question),
-        minimum=question.minimum,
-        maximum=question.maximum,
-        value="",
-        error="",
     )
 
 
