@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     """The number the self-check tells people to call in an emergency (tap to call)."""
     out_of_hours_number: str = Field(default="111", pattern=r"^[0-9]{2,6}$")
     """The urgent, non-emergency line for when the clinic's phones are closed (NHS 111)."""
+    development: bool = False
+    """A developer's machine: the default secret key and the demo clinic are allowed (with a
+    warning). `make run` sets it; production leaves it off."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses of reverse proxies whose X-Forwarded-For is believed; nobody else's is."""
+    login_failures_per_account: int = Field(default=5, ge=1, le=100)
+    login_failures_per_address: int = Field(default=20, ge=1, le=1000)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """Largest JSON body read, refused with 413 before any of it is parsed."""
+    max_form_bytes: int = Field(default=256 * 1024, ge=1024)
+    """Largest URL-encoded form body read (file uploads have `upload_max_bytes`)."""
     hold_minutes: int = Field(default=10, ge=1, le=120)
     waitlist_offer_minutes: int = Field(default=60, ge=1, le=24 * 60)
     session_days: int = Field(default=14, ge=1)
