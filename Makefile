@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/plexcare serve --host $(HOST) --port $(PORT)
+	$(BIN)/plexcare serve --demo --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for browser tests; the Playwright browser download does not work here.
 browser:

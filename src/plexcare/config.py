@@ -19,6 +19,11 @@ def _default_database_url() -> str:
     return f"sqlite:///{Path('var/plexcare.db').resolve()}"
 
 
+DEFAULT_SECRET_KEY = "change-me-in-production"
+"""The `secret_key` default: public, so anyone can compute form tokens with it. `plexcare serve`
+refuses it unless the demo clinic is asked for or `development` is set."""
+
+
 class Settings(BaseSettings):
     """Everything the service reads from its environment."""
 
@@ -37,8 +42,8 @@ class Settings(BaseSettings):
     out_of_hours_number: str = Field(default="111", pattern=r"^[0-9]{2,6}$")
     """The urgent, non-emergency line for when the clinic's phones are closed (NHS 111)."""
     development: bool = False
-    """A developer's machine: the default secret key and the demo clinic are allowed (with a
-    warning). `make run` sets it; production leaves it off."""
+    """A developer's machine: the default secret key is allowed (with a warning). `--demo`
+    (what `make run` passes) allows it too; production leaves both off."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses of reverse proxies whose X-Forwarded-For is believed; nobody else's is."""
     login_failures_per_account: int = Field(default=5, ge=1, le=100)
@@ -48,12 +53,18 @@ class Settings(BaseSettings):
     """Largest JSON body read, refused with 413 before any of it is parsed."""
     max_form_bytes: int = Field(default=256 * 1024, ge=1024)
     """Largest URL-encoded form body read (file uploads have `upload_max_bytes`)."""
+    max_open_appointments: int = Field(default=6, ge=1, le=100)
+    """Upcoming appointments a patient may hold when booking for themselves (the front desk
+    is not limited)."""
     hold_minutes: int = Field(default=10, ge=1, le=120)
     waitlist_offer_minutes: int = Field(default=60, ge=1, le=24 * 60)
     session_days: int = Field(default=14, ge=1)
     secure_cookies: bool = False
     upload_dir: Path = Field(default_factory=lambda: Path("var/uploads").resolve())
     """Second-opinion files: outside the package and any folder the web server serves."""
+    upload_sweep_grace_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    """At start-up, unfinished or unreferenced upload files older than this are removed;
+    younger ones may belong to another server process's upload in progress."""
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     @field_validator("clinic_timezone")

@@ -11,10 +11,21 @@ and never open their own.
 SQLite gets WAL (readers never wait for the writer), foreign keys, a busy timeout, and
 `BEGIN IMMEDIATE` on every transaction, so concurrent writers queue for the lock up front instead
 of failing half-way when one upgrades from a read lock.
+
+Because every SQLite transaction takes the write lock, one connection at a time can do
+anything, so a process keeps exactly one and requests queue for it in the pool (a condition
+variable, not SQLite's sleep-and-poll busy handler); the busy timeout only covers other
+processes (the worker, a CLI command). Waiting for the connection blocks a threadpool thread,
+and a request that ends without committing needs a thread to roll back and hand it on, so the web
+app admits fewer requests at once on SQLite than there are threads (`web/request_queue.py`).
+Without that, 50 concurrent bookings filled every thread with waiters, the holder could not
+roll back, and the burst stalled for 30 s and ended in 500s and 503s.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +44,13 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+"""How long a statement waits for another process's write lock before "database is locked"
+(answered 503 with Retry-After). Short, because the whole process queues behind it."""
+SQLITE_QUEUE_SECONDS = 30.0
+"""How long a request waits for the process's one SQLite connection before 503 (Retry-After)."""
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIRECTORY_MODE = 0o700
 POSTGRES_POOL_SIZE = 32
 POSTGRES_POOL_OVERFLOW = 8
 """Kept connections cover every request a worker runs at once (the 32 concurrent clients of the
@@ -93,17 +110,47 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def make_private_directory(path: Path) -> None:
+    """Create `path` and any missing parents readable by this user only (0700): patient
+    records and uploads live there. An existing folder is left as it is: it may be shared on
+    purpose, or not ours to change."""
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIRECTORY_MODE, exist_ok=True)
+        folder.chmod(PRIVATE_DIRECTORY_MODE)  # mkdir's mode is filtered by the umask
+
+
+def make_private_sqlite_file(path: Path) -> None:
+    """Create the database file (and its folder) 0600 before SQLite opens it.
+
+    SQLite creates a missing file with the process umask (usually world-readable) and gives its
+    -wal and -shm files the database file's permissions, so creating it private first keeps all
+    three private. An existing file of ours loses any access for other users (its group's is
+    left alone: a backup job may rely on it).
+    """
+    make_private_directory(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    status = path.stat()
+    if status.st_uid == os.getuid() and status.st_mode & stat.S_IRWXO:
+        path.chmod(stat.S_IMODE(status.st_mode) & ~stat.S_IRWXO)
+
+
 def make_engine(database_url: str) -> Engine:
     """An engine configured for the database the URL names."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if not url.database or url.database == ":memory:":
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+            _configure_sqlite(engine)
+            return engine
+        make_private_sqlite_file(Path(url.database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            pool_size=8,
-            max_overflow=16,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=SQLITE_QUEUE_SECONDS,
         )
         _configure_sqlite(engine)
         return engine

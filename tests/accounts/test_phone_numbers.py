@@ -19,8 +19,12 @@ def test_registering_stores_the_phone_number_in_e164(client: TestClient) -> None
             "phone": "020 7946 0018",
         },
     )
-    assert answer.status_code == 201, answer.text
-    assert answer.json()["phone"] == "+442079460018"
+    assert answer.status_code == 202, answer.text
+    token = client.post(
+        "/api/v1/auth/token", json={"email": "dev@example.org", "password": "long enough pw"}
+    ).json()["access_token"]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["phone"] == "+442079460018"
 
 
 def test_a_phone_that_is_not_a_number_is_refused_naming_the_field(

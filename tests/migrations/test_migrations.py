@@ -35,8 +35,10 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-NEWEST_TABLE = "clinical_cases"
-"""A table the newest revision creates (so stepping down one revision removes it)."""
+NEWEST_COLUMN = ("outbox_messages", "calendar_sequence")
+"""A column the newest revision adds (so stepping down one revision removes it)."""
+BEFORE_HARDENING = "0003"
+"""The last revision before the scheduling, sign-in and invitation changes of December 2026."""
 
 
 def head() -> str:
@@ -53,19 +55,38 @@ def tables(url: str) -> set[str]:
         engine.dispose()
 
 
+def columns(url: str, table: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
 def test_upgrade_from_empty_then_down_one_step_and_up_again(empty_database: str) -> None:
+    table, column = NEWEST_COLUMN
     upgrade(empty_database)
     assert current_revision(empty_database) == head()
-    assert NEWEST_TABLE in tables(empty_database)
+    assert column in columns(empty_database, table)
 
     downgrade(empty_database, "-1")
     assert current_revision(empty_database) != head()
-    assert NEWEST_TABLE not in tables(empty_database)
+    assert column not in columns(empty_database, table)
     assert "appointments" in tables(empty_database)
 
     upgrade(empty_database)
     assert current_revision(empty_database) == head()
-    assert NEWEST_TABLE in tables(empty_database)
+    assert column in columns(empty_database, table)
+
+
+def test_every_recent_revision_steps_down_and_up_again(empty_database: str) -> None:
+    upgrade(empty_database)
+    full = tables(empty_database)
+    downgrade(empty_database, BEFORE_HARDENING)
+    assert current_revision(empty_database) == BEFORE_HARDENING
+    assert {"login_throttles", "callback_rate_keys"}.isdisjoint(tables(empty_database))
+    upgrade(empty_database)
+    assert tables(empty_database) == full
 
 
 def test_the_migrated_schema_matches_the_models(empty_database: str) -> None:

@@ -1,13 +1,15 @@
-"""iCalendar invitations: parsed back, they show the right local time in the right zone."""
+"""iCalendar invitations: parsed back, by icalendar and by the independent vobject parser,
+they name the exact instants booked, across every daylight-saving change."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,11 +20,13 @@ from plexcare.notifications.icalendar import (
     InvitationInputError,
     appointment_uid,
     build_invitation,
-    clinic_vtimezone,
 )
+from tests.notifications.changeovers import DST_ZONES, changeovers
 
 NOW = datetime(2025, 6, 1, 9, 30, tzinfo=UTC)
 DOMAIN = "clinic.example"
+LONDON_FIRST_0130 = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # 01:30 BST
+LONDON_SECOND_0130 = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)  # 01:30 GMT, an hour later
 
 
 def appointment(**changes: object) -> CalendarAppointment:
@@ -44,6 +48,12 @@ def appointment(**changes: object) -> CalendarAppointment:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
+def invitation(method: CalendarMethod = CalendarMethod.REQUEST, **changes: object) -> bytes:
+    return build_invitation(
+        appointment=appointment(**changes), method=method, stamp=NOW, domain=DOMAIN
+    )
+
+
 def parse(ics: bytes) -> icalendar.Calendar:
     return icalendar.Calendar.from_ical(ics)
 
@@ -53,29 +63,21 @@ def the_event(calendar: icalendar.Calendar) -> icalendar.Event:
     return event
 
 
-def offset_in_force(vtimezone: icalendar.Timezone, instant: datetime) -> timedelta:
-    """Read the VTIMEZONE the way a calendar client does: the last observance begun by then."""
-    best: tuple[datetime, timedelta] | None = None
-    for observance in vtimezone.walk():
-        if observance.name not in ("STANDARD", "DAYLIGHT"):
-            continue
-        offset_from = observance["TZOFFSETFROM"].td
-        begins = observance["DTSTART"].dt.replace(tzinfo=UTC) - offset_from
-        if begins <= instant and (best is None or begins > best[0]):
-            best = (begins, observance["TZOFFSETTO"].td)
-    assert best is not None, "no observance covers the instant"
-    return best[1]
+def instants_read_by_vobject(ics: bytes) -> tuple[datetime, datetime]:
+    """DTSTART and DTEND as an independent parser reads them."""
+    event = vobject.readOne(ics.decode()).vevent
+    return event.dtstart.value, event.dtend.value
 
 
-def test_the_invitation_is_a_request_with_the_local_time_and_its_zone() -> None:
-    calendar = parse(build_invitation(appointment=appointment(), method=CalendarMethod.REQUEST,
-                                      now=NOW, domain=DOMAIN))  # fmt: skip
+def test_the_invitation_is_a_request_naming_start_and_end_in_utc() -> None:
+    ics = invitation()
+    calendar = parse(ics)
     event = the_event(calendar)
     assert str(calendar["METHOD"]) == "REQUEST"
-    assert event["DTSTART"].params["TZID"] == "Europe/London"
-    assert event.decoded("DTSTART").replace(tzinfo=None) == datetime(2025, 7, 1, 10, 0)
-    assert event.decoded("DTSTART").astimezone(UTC) == datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
-    assert event.decoded("DTEND").astimezone(UTC) == datetime(2025, 7, 1, 10, 0, tzinfo=UTC)
+    assert b"DTSTART:20250701T090000Z\r\n" in ics and b"DTEND:20250701T100000Z\r\n" in ics
+    assert b"TZID" not in ics and not calendar.walk("VTIMEZONE")
+    assert event.decoded("DTSTART") == datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
+    assert event.decoded("DTEND") == datetime(2025, 7, 1, 10, 0, tzinfo=UTC)
     assert event.decoded("DTSTAMP") == NOW
     assert str(event["STATUS"]) == "CONFIRMED"
     assert str(event["ORGANIZER"]) == "mailto:appointments@clinic.example"
@@ -83,51 +85,37 @@ def test_the_invitation_is_a_request_with_the_local_time_and_its_zone() -> None:
     assert event["ATTENDEE"].params["CN"] == "Sam Patient"
 
 
-def test_the_vtimezone_carries_summer_and_winter_offsets_for_the_year() -> None:
-    calendar = parse(build_invitation(appointment=appointment(), method=CalendarMethod.REQUEST,
-                                      now=NOW, domain=DOMAIN))  # fmt: skip
-    (vtimezone,) = calendar.walk("VTIMEZONE")
-    assert str(vtimezone["TZID"]) == "Europe/London"
-    kinds = {component.name for component in vtimezone.subcomponents}
-    assert kinds == {"STANDARD", "DAYLIGHT"}
-    appointment_start = datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
-    assert offset_in_force(vtimezone, appointment_start) == timedelta(hours=1)
-    assert offset_in_force(vtimezone, datetime(2025, 12, 1, tzinfo=UTC)) == timedelta(0)
+def test_the_description_gives_the_clinic_time_with_its_zone() -> None:
+    description = str(the_event(parse(invitation()))["DESCRIPTION"])
+    assert "Tuesday 1 July 2025, 10:00 BST to 11:00 BST (clinic time)" in description
 
 
-def test_spring_forward_observances_start_at_the_local_time_before_the_jump() -> None:
-    vtimezone = clinic_vtimezone(time_zone="America/New_York", first_year=2025, last_year=2025)
-    (daylight,) = vtimezone.walk("DAYLIGHT")
-    # RFC 5545: DTSTART is local time in TZOFFSETFROM, i.e. 02:00 EST on 9 March 2025.
-    assert daylight["DTSTART"].dt == datetime(2025, 3, 9, 2, 0)
-    assert daylight["TZOFFSETFROM"].td == timedelta(hours=-5)
-    assert daylight["TZOFFSETTO"].td == timedelta(hours=-4)
+def test_the_two_0130s_of_a_london_fall_back_night_are_two_instants_an_hour_apart() -> None:
+    first = invitation(start=LONDON_FIRST_0130, end=LONDON_FIRST_0130 + timedelta(minutes=30))
+    second = invitation(start=LONDON_SECOND_0130, end=LONDON_SECOND_0130 + timedelta(minutes=30))
+    assert instants_read_by_vobject(first)[0] == LONDON_FIRST_0130
+    assert instants_read_by_vobject(second)[0] == LONDON_SECOND_0130
+    assert "01:30 BST" in str(the_event(parse(first))["DESCRIPTION"])
+    assert "01:30 GMT" in str(the_event(parse(second))["DESCRIPTION"])
 
 
-def test_dublins_summer_is_the_daylight_observance_despite_negative_dst() -> None:
-    vtimezone = clinic_vtimezone(time_zone="Europe/Dublin", first_year=2025, last_year=2025)
-    (daylight,) = vtimezone.walk("DAYLIGHT")
-    assert daylight["TZOFFSETTO"].td == timedelta(hours=1)
-    assert str(daylight["TZNAME"]) == "IST"
-
-
-def test_a_zone_without_daylight_saving_gets_one_standard_observance() -> None:
-    vtimezone = clinic_vtimezone(time_zone="Asia/Kolkata", first_year=2025, last_year=2025)
-    assert [component.name for component in vtimezone.subcomponents] == ["STANDARD"]
-    assert vtimezone.subcomponents[0]["TZOFFSETTO"].td == timedelta(hours=5, minutes=30)
+def test_a_visit_across_the_fall_back_change_keeps_its_real_length() -> None:
+    # 01:30 BST to 01:30 GMT: the same wall-clock reading, one hour apart.
+    ics = invitation(start=LONDON_FIRST_0130, end=LONDON_SECOND_0130)
+    start, end = instants_read_by_vobject(ics)
+    assert end - start == timedelta(hours=1)
+    assert "01:30 BST to 01:30 GMT" in str(the_event(parse(ics))["DESCRIPTION"])
 
 
 def test_a_change_keeps_the_uid_and_raises_the_sequence() -> None:
-    first = the_event(parse(build_invitation(
-        appointment=appointment(), method=CalendarMethod.REQUEST, now=NOW, domain=DOMAIN
-    )))  # fmt: skip
+    first = the_event(parse(invitation()))
     moved = appointment(
         sequence=1,
         start=datetime(2025, 7, 2, 13, 0, tzinfo=UTC),
         end=datetime(2025, 7, 2, 14, 0, tzinfo=UTC),
     )
     second = the_event(parse(build_invitation(
-        appointment=moved, method=CalendarMethod.REQUEST, now=NOW + timedelta(hours=1),
+        appointment=moved, method=CalendarMethod.REQUEST, stamp=NOW + timedelta(hours=1),
         domain=DOMAIN,
     )))  # fmt: skip
     assert str(first["UID"]) == str(second["UID"])
@@ -138,12 +126,8 @@ def test_a_change_keeps_the_uid_and_raises_the_sequence() -> None:
 
 
 def test_a_cancellation_uses_method_cancel_and_the_same_uid() -> None:
-    request = the_event(parse(build_invitation(
-        appointment=appointment(), method=CalendarMethod.REQUEST, now=NOW, domain=DOMAIN
-    )))  # fmt: skip
-    cancel_ics = build_invitation(
-        appointment=appointment(sequence=1), method=CalendarMethod.CANCEL, now=NOW, domain=DOMAIN
-    )
+    request = the_event(parse(invitation()))
+    cancel_ics = invitation(CalendarMethod.CANCEL, sequence=1)
     calendar = parse(cancel_ics)
     cancel = the_event(calendar)
     assert str(calendar["METHOD"]) == "CANCEL"
@@ -153,12 +137,7 @@ def test_a_cancellation_uses_method_cancel_and_the_same_uid() -> None:
 
 
 def test_lines_end_in_crlf_and_are_folded_at_75_octets() -> None:
-    ics = build_invitation(
-        appointment=appointment(location="Room 3, " + "Long Corridor " * 12 + "London"),
-        method=CalendarMethod.REQUEST,
-        now=NOW,
-        domain=DOMAIN,
-    )
+    ics = invitation(location="Room 3, " + "Long Corridor " * 12 + "London")
     assert ics.endswith(b"\r\n")
     lines = ics.split(b"\r\n")[:-1]
     assert all(b"\n" not in line and b"\r" not in line for line in lines)
@@ -173,9 +152,7 @@ def test_invitation_inputs_have_no_field_for_clinical_details() -> None:
         "clinician_name", "visit_name", "location", "organizer", "attendee",
         "contact_phone", "manage_url",
     }  # fmt: skip
-    description = str(the_event(parse(build_invitation(
-        appointment=appointment(), method=CalendarMethod.REQUEST, now=NOW, domain=DOMAIN
-    )))["DESCRIPTION"])  # fmt: skip
+    description = str(the_event(parse(invitation()))["DESCRIPTION"])
     assert "Dr Ada Okafor" in description and "+44 20 7946 0000" in description
 
 
@@ -190,9 +167,9 @@ def test_invitation_inputs_have_no_field_for_clinical_details() -> None:
         (
             lambda: build_invitation(
                 appointment=appointment(), method=CalendarMethod.REQUEST,
-                now=datetime(2025, 6, 1), domain=DOMAIN,
+                stamp=datetime(2025, 6, 1), domain=DOMAIN,
             ),
-            "now",
+            "stamp",
         ),
     ],
 )  # fmt: skip
@@ -202,20 +179,63 @@ def test_bad_invitation_input_is_refused_naming_the_field(build: object, field: 
     assert raised.value.field == field
 
 
-ZONES = (
-    "Europe/London", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe",
-    "America/Santiago", "Asia/Kolkata", "Europe/Dublin",
-)  # fmt: skip
+def assert_vobject_reads_back(start: datetime, end: datetime, zone: str) -> None:
+    ics = invitation(start=start, end=end, time_zone=zone)
+    read_start, read_end = instants_read_by_vobject(ics)
+    assert read_start == start
+    assert read_end == end
+    assert read_end > read_start
 
 
-@settings(max_examples=150, deadline=None)
+@st.composite
+def visits_near_a_changeover(draw: st.DrawFn) -> tuple[datetime, datetime, str]:
+    """A visit starting up to three hours either side of one of the zone's clock changes,
+    on the quarter hour, lasting 15 minutes to 2 hours: many of them span the change."""
+    zone = draw(st.sampled_from([name for name in DST_ZONES if changeovers(name, 2027)]))
+    year = draw(st.integers(min_value=2020, max_value=2040))
+    change = draw(st.sampled_from(changeovers(zone, year)))
+    start = change.instant + timedelta(minutes=15 * draw(st.integers(min_value=-12, max_value=12)))
+    length = timedelta(minutes=15 * draw(st.integers(min_value=1, max_value=8)))
+    return start, start + length, zone
+
+
+@settings(max_examples=300, deadline=None)
+@given(visit=visits_near_a_changeover())
+def test_a_visit_near_a_clock_change_is_read_back_at_the_instants_booked(
+    visit: tuple[datetime, datetime, str],
+) -> None:
+    start, end, zone = visit
+    assert_vobject_reads_back(start, end, zone)
+
+
+@settings(max_examples=300, deadline=None)
 @given(
-    zone=st.sampled_from(ZONES),
-    instant=st.datetimes(
-        min_value=datetime(2020, 1, 2), max_value=datetime(2030, 12, 30), timezones=st.just(UTC)
-    ),
+    zone=st.sampled_from(DST_ZONES),
+    day=st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 12, 31)),
+    wall=st.times(),
+    fold=st.sampled_from((0, 1)),
+    minutes=st.integers(min_value=5, max_value=240),
 )
-def test_the_vtimezone_gives_zoneinfos_offset_at_any_instant(zone: str, instant: datetime) -> None:
-    year = instant.astimezone(ZoneInfo(zone)).year
-    vtimezone = clinic_vtimezone(time_zone=zone, first_year=year, last_year=year)
-    assert offset_in_force(vtimezone, instant) == instant.astimezone(ZoneInfo(zone)).utcoffset()
+def test_either_reading_of_a_wall_clock_time_is_read_back_at_the_instant_booked(
+    zone: str, day: date, wall: time, fold: int, minutes: int
+) -> None:
+    """Both 01:30s of a fall-back night (fold 0 and 1), and any other local time of any day."""
+    local = datetime.combine(day, wall, tzinfo=ZoneInfo(zone)).replace(fold=fold, microsecond=0)
+    start = local.astimezone(UTC).replace(second=0)
+    assert_vobject_reads_back(start, start + timedelta(minutes=minutes), zone)
+
+
+@pytest.mark.parametrize("zone", [name for name in DST_ZONES if changeovers(name, 2027)])
+def test_every_repeated_half_hour_of_2027_gives_two_invitations_at_two_instants(
+    zone: str,
+) -> None:
+    for change in changeovers(zone, 2027):
+        if not change.falls_back:
+            continue
+        first = change.instant - (change.before - change.after)
+        second = change.instant  # the same wall-clock time, on the later offset
+        ics_first = invitation(start=first, end=first + timedelta(minutes=30), time_zone=zone)
+        ics_second = invitation(start=second, end=second + timedelta(minutes=30), time_zone=zone)
+        assert instants_read_by_vobject(ics_first)[0] == first
+        assert instants_read_by_vobject(ics_second)[0] == second
+        assert first.astimezone(ZoneInfo(zone)).time() == second.astimezone(ZoneInfo(zone)).time()

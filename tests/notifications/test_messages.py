@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from plexcare.notifications.messages import (
     AppointmentNotice,
     NoticeInputError,
+    format_local_clock,
     format_local_time,
     render_cancellation,
     render_change,
     render_confirmation,
     render_reminder,
 )
+from tests.notifications.changeovers import changeovers
 
 NOTICE = AppointmentNotice(
     reference="PX-4711",
@@ -47,7 +52,7 @@ def test_the_confirmation_says_who_when_where_and_how_to_change_it() -> None:
     assert message.text.startswith("Dear Sam Patient,\n")
     for expected in (
         "Nerve conduction study and EMG with Dr Ada Okafor",
-        "Monday 31 March 2025, 09:00 BST (until 10:00)",
+        "Monday 31 March 2025, 09:00 BST (until 10:00 BST)",
         "plexcare Neuromuscular Clinic, Room 3, 1 Example Street, London",
         "Reference: PX-4711",
         "To change or cancel, go to https://clinic.example/appointments/PX-4711",
@@ -112,3 +117,73 @@ def test_bad_notice_input_is_refused_naming_the_field(
     with pytest.raises(NoticeInputError) as raised:
         dataclasses.replace(NOTICE, **changes)  # type: ignore[arg-type]
     assert raised.value.field == field
+
+
+LONDON_FIRST_0130 = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+LONDON_SECOND_0130 = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+
+
+def test_the_two_0130s_of_a_fall_back_night_read_differently() -> None:
+    assert format_local_time(LONDON_FIRST_0130, time_zone="Europe/London") == (
+        "Sunday 31 October 2027, 01:30 BST"
+    )
+    assert format_local_time(LONDON_SECOND_0130, time_zone="Europe/London") == (
+        "Sunday 31 October 2027, 01:30 GMT"
+    )
+    assert format_local_clock(LONDON_SECOND_0130, time_zone=ZoneInfo("Europe/London")) == (
+        "01:30 GMT"
+    )
+
+
+def test_a_visit_across_the_change_names_the_zone_of_its_end_too() -> None:
+    notice = dataclasses.replace(NOTICE, start=LONDON_FIRST_0130, end=LONDON_SECOND_0130)
+    message = render_confirmation(notice=notice)
+    assert "Sunday 31 October 2027, 01:30 BST (until 01:30 GMT)" in message.text
+    assert "Sun 31 Oct 01:30 BST" in message.short_text
+
+
+def test_where_both_sides_of_a_change_share_a_name_the_offset_tells_them_apart() -> None:
+    # Moscow went back from UTC+4 to UTC+3 on 26 October 2014 and called both "MSK".
+    first, second = (datetime(2014, 10, 25, hour, 30, tzinfo=UTC) for hour in (21, 22))
+    assert format_local_clock(first, time_zone="Europe/Moscow") == "01:30 MSK (UTC+04:00)"
+    assert format_local_clock(second, time_zone="Europe/Moscow") == "01:30 MSK (UTC+03:00)"
+    assert format_local_clock(first + timedelta(hours=12), time_zone="Europe/Moscow") == (
+        "12:30 MSK"
+    )
+
+
+ALL_ZONES = sorted(available_timezones() - {"localtime", "Factory"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(ALL_ZONES),
+    year=st.integers(min_value=1996, max_value=2040),
+    into_the_hour=st.floats(min_value=0, max_value=1, exclude_max=True),
+)
+@example(zone="Europe/London", year=2027, into_the_hour=0.5)
+@example(zone="America/New_York", year=2027, into_the_hour=0.5)
+@example(zone="Australia/Sydney", year=2027, into_the_hour=0.5)
+@example(zone="Australia/Lord_Howe", year=2027, into_the_hour=0.5)
+@example(zone="Europe/Moscow", year=2014, into_the_hour=0.5)
+def test_a_repeated_wall_clock_time_never_reads_the_same_twice(
+    zone: str, year: int, into_the_hour: float
+) -> None:
+    """In any zone, a time in the repeated stretch of a fall-back and the same wall-clock time
+    on the later offset get different labels."""
+    for change in changeovers(zone, year):
+        if not change.falls_back:
+            continue
+        repeat = change.before - change.after
+        first = (
+            change.instant
+            - repeat
+            + timedelta(minutes=int(repeat / timedelta(minutes=1) * into_the_hour))
+        )
+        second = first + repeat
+        local = ZoneInfo(zone)
+        assert first.astimezone(local).time() == second.astimezone(local).time()
+        assert format_local_time(first, time_zone=zone) != format_local_time(second, time_zone=zone)
+        assert format_local_clock(first, time_zone=zone) != format_local_clock(
+            second, time_zone=zone
+        )

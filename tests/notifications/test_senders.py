@@ -94,7 +94,7 @@ def invitation() -> bytes:
             attendee=CalendarParty(email="sam@example.org", name="Sam Patient"),
         ),
         method=CalendarMethod.REQUEST,
-        now=NOW,
+        stamp=NOW,
         domain="clinic.example",
     )
 

@@ -16,14 +16,11 @@ from sqlalchemy.orm import Session
 from plexcare.config import Settings
 from plexcare.db import session_factory
 from plexcare.notifications.models import OutboxMessage
-from plexcare.notifications.senders import (
-    LoggingShortMessageSender,
-    ShortMessage,
-    SmtpEmailSender,
-)
+from plexcare.notifications.senders import LoggingShortMessageSender, SmtpEmailSender
 from plexcare.notifications.worker import MAX_ATTEMPTS, Senders, deliver_due
 from plexcare.scheduling import service as booking
 from tests.conftest_db import TEST_NOW, SmallClinic
+from tests.notifications.mailbox import RecordingShortMessages
 from tests.scheduling.test_booking import TUESDAY_10, patient
 
 
@@ -34,14 +31,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
-
-
-class RecordingShortMessages:
-    def __init__(self) -> None:
-        self.sent: list[ShortMessage] = []
-
-    def send(self, message: ShortMessage) -> None:
-        self.sent.append(message)
 
 
 def free_port() -> int:
@@ -93,7 +82,7 @@ def test_the_confirmation_goes_by_email_with_an_outlook_ready_invitation_and_no_
     assert message["To"] == "ann@example.org"
     calendar = next(part for part in message.walk() if part.get_content_type() == "text/calendar")
     ics = calendar.get_payload(decode=True).decode()
-    assert "METHOD:REQUEST" in ics and "BEGIN:VTIMEZONE" in ics and "TZID:Europe/London" in ics
+    assert "METHOD:REQUEST" in ics and "DTSTART:20260303T100000Z" in ics and "TZID" not in ics
     statuses = session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)).all()
     assert list(statuses) == ["sent", "skipped", "pending", "pending"]  # reminders wait
 

@@ -3,7 +3,8 @@ booking every included appointment in one transaction, all or none."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import combinations
 from typing import Any
 
 import pytest
@@ -11,16 +12,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plexcare.accounts import repository as accounts_repository
 from plexcare.accounts.actor import Actor
+from plexcare.accounts.roles import Role
 from plexcare.clinic.demo import load_demo_clinic
 from plexcare.notifications.models import OutboxMessage
 from plexcare.packages import service as packages
 from plexcare.packages.catalogue import DEFAULT_CATALOGUE, HealthPackage
 from plexcare.packages.itinerary import PackageItem
 from plexcare.packages.models import PackageBooking
+from plexcare.scheduling import policy
+from plexcare.scheduling import service as booking
 from plexcare.scheduling.models import Appointment
-from tests.conftest_db import TEST_NOW, Personas, SmallClinic
+from tests.conftest_db import TEST_NOW, Personas, SmallClinic, add_user
+from tests.scheduling.crowd import Call, all_at_once
+
+LIMIT = policy.BookingLimits().open_appointments
 
 PLEXUS_WORKUP = HealthPackage(
     code="plexus_workup",
@@ -156,12 +162,12 @@ def test_an_unknown_package_is_not_found(client: TestClient, workup: HealthPacka
 
 
 def test_every_package_of_the_demo_catalogue_can_be_booked_whole(session: Session) -> None:
+    """Each by a patient of its own: one patient's packages would overlap each other (every
+    itinerary starts at the earliest free time) and pass the online limit of open
+    appointments, both refused now."""
     assert load_demo_clinic(session=session, now=TEST_NOW)
-    patient = accounts_repository.user_by_email(
-        session=session, email="patient@demo.plexcare.example"
-    )
-    assert patient is not None
-    for package in DEFAULT_CATALOGUE:
+    for number, package in enumerate(DEFAULT_CATALOGUE):
+        patient = add_user(session, email=f"package{number}@example.org", role=Role.patient)
         record, appointments = packages.book_package(
             session=session,
             actor=Actor(user_id=patient.id, role="patient"),
@@ -173,3 +179,53 @@ def test_every_package_of_the_demo_catalogue_can_be_booked_whole(session: Sessio
         assert record.price_minor_units == package.price_minor_units
     session.commit()
     assert count(session, PackageBooking) == len(DEFAULT_CATALOGUE)
+
+
+def test_a_package_that_would_pass_the_patients_online_limit_books_nothing(
+    client: TestClient,
+    personas: Personas,
+    small_clinic: SmallClinic,
+    workup: HealthPackage,
+    session: Session,
+) -> None:
+    """The limit is checked by each appointment's own insert, in the package's transaction."""
+    later = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+    for number in range(LIMIT - 1):
+        booking.book(
+            session=session,
+            actor=Actor(user_id=small_clinic.patient_a.id, role="patient"),
+            clinician_id=small_clinic.second_neurologist.id,
+            appointment_type_id=small_clinic.consultation.id,
+            starts_at=later + timedelta(minutes=30 * number),
+            now=TEST_NOW,
+        )
+    session.commit()
+    answer = client.post(
+        "/api/v1/packages/plexus_workup/bookings", headers=personas.headers["patient_a"], json={}
+    )
+    assert answer.status_code == 409, answer.text
+    assert f"already have {LIMIT} upcoming appointments" in answer.json()["detail"]
+    assert count(session, Appointment) == LIMIT - 1
+    assert count(session, PackageBooking) == 0
+
+
+def test_one_patient_booking_a_package_twenty_times_at_once_gets_whole_packages_only(
+    server: str, personas: Personas, workup: HealthPackage, session: Session
+) -> None:
+    answers = all_at_once(
+        server,
+        [
+            Call("/api/v1/packages/plexus_workup/bookings", personas.headers["patient_a"])
+            for _ in range(20)
+        ],
+    )
+    won = [answer for answer in answers if answer.status == 201]
+    assert won and all(answer.status == 409 for answer in answers if answer not in won)
+    assert count(session, PackageBooking) == len(won) <= LIMIT // 2
+    appointments = session.scalars(select(Appointment)).all()
+    session.rollback()
+    assert len(appointments) == 2 * len(won)
+    assert not any(
+        first.starts_at < second.ends_at and second.starts_at < first.ends_at
+        for first, second in combinations(appointments, 2)
+    )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from httpx import Response
 
+from plexcare.config import get_settings
 from tests.conftest_db import PASSWORD, SmallClinic
-from tests.portal.conftest import csrf_token, sign_in, submit_sign_in
+from tests.portal.conftest import TOKEN, csrf_token, sign_in, submit_sign_in
 
 
 def test_signing_in_sets_an_httponly_samesite_lax_session_cookie_and_returns_to_next(
@@ -57,22 +59,57 @@ def test_signing_out_ends_the_session_on_the_server(
     assert again.headers["location"].startswith("/login?next=")
 
 
-def test_a_patient_registers_and_is_signed_in(
-    client: TestClient, small_clinic: SmallClinic
-) -> None:
+def register_form(client: TestClient, email: str, **fields: str) -> Response:
     token = csrf_token(client, "/register")
-    answer = client.post(
+    return client.post(
         "/register",
         data={
             "csrf_token": token,
             "full_name": "Cara Diaz",
-            "email": "Cara@Example.org",
+            "email": email,
             "password": "a long enough phrase",
             "password_again": "a long enough phrase",
+            "next": "/book",
+            **fields,
+        },
+        follow_redirects=False,
+    )
+
+
+def test_a_patient_registers_then_signs_in_with_the_new_password(
+    client: TestClient, small_clinic: SmallClinic
+) -> None:
+    answer = register_form(client, "Cara@Example.org")
+    assert answer.status_code == 303
+    assert "plexcare_session" not in client.cookies
+    login = client.get(answer.headers["location"])
+    assert "You can now sign in with this e-mail address" in login.text
+    token = TOKEN.search(login.text)
+    assert token is not None
+    signed_in = client.post(
+        "/login",
+        data={
+            "csrf_token": token.group(1),
+            "email": "cara@example.org",
+            "password": "a long enough phrase",
+            "next": "/book",
         },
     )
-    assert answer.status_code == 200
-    assert "Signed in as <strong>Cara Diaz</strong> (patient)" in answer.text
+    assert "Signed in as <strong>Cara Diaz</strong> (patient)" in signed_in.text
+
+
+def test_registering_a_taken_address_looks_the_same_and_changes_nothing(
+    client: TestClient, second_browser: TestClient, small_clinic: SmallClinic
+) -> None:
+    new = register_form(client, "cara@example.org")
+    taken = register_form(second_browser, "ann@example.org")
+
+    assert (new.status_code, new.headers["location"]) == (303, "/login?next=%2Fbook&registered=1")
+    assert (taken.status_code, taken.headers["location"]) == (
+        new.status_code,
+        new.headers["location"],
+    )
+    assert submit_sign_in(second_browser, "ann@example.org").status_code == 303
 
 
 def test_registration_errors_are_named_beside_each_field(
@@ -92,18 +129,35 @@ def test_registration_errors_are_named_beside_each_field(
     assert answer.status_code == 422
     for name in ("full_name", "email", "password", "password_again"):
         assert f'id="error-{name}"' in answer.text
-    taken = client.post(
-        "/register",
-        data={
-            "csrf_token": token,
-            "full_name": "Ann again",
-            "email": "ann@example.org",
-            "password": "a long enough phrase",
-            "password_again": "a long enough phrase",
-        },
-    )
-    assert taken.status_code == 422
-    assert "already exists" in taken.text
+    assert "already" not in answer.text
+
+
+def test_repeated_wrong_passwords_lock_the_form_with_a_plain_message_for_any_address(
+    client: TestClient, second_browser: TestClient, small_clinic: SmallClinic
+) -> None:
+    settings = get_settings()
+    limit, minutes = settings.login_failures_per_account, settings.login_window_minutes
+    pages = {}
+    for browser, email in ((client, "ann@example.org"), (second_browser, "nobody@example.org")):
+        for _ in range(limit):
+            token = csrf_token(browser, "/login")
+            wrong = browser.post(
+                "/login", data={"email": email, "password": "not it", "csrf_token": token}
+            )
+            assert wrong.status_code == 400
+        token = csrf_token(browser, "/login")
+        pages[email] = browser.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+        )
+
+    for page in pages.values():
+        assert page.status_code == 429
+        assert page.headers["retry-after"] == str(minutes * 60)
+        assert f"Too many sign-in attempts have failed. Please wait {minutes} minutes" in page.text
+        assert "plexcare_session" not in client.cookies
+    assert TOKEN.sub("", pages["ann@example.org"].text) == TOKEN.sub(
+        "", pages["nobody@example.org"].text
+    ).replace("nobody@example.org", "ann@example.org")
 
 
 def test_a_form_without_its_token_is_refused(client: TestClient, small_clinic: SmallClinic) -> None:

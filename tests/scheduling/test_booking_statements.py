@@ -24,10 +24,12 @@ from plexcare.scheduling.models import Appointment, AppointmentResource, Idempot
 from tests.conftest_db import Personas, SmallClinic, empty_tables, make_app
 from tests.scheduling.test_booking import TUESDAY_10, booking_body
 
-STATEMENTS_PER_BOOKING = 10
-"""BEGIN IMMEDIATE; who is asking; the patient's strikes; clinician + type + resources; the
-day's schedule; the clinician's busy time; then one INSERT each for the appointment, the audit
-event, the outbox messages and the idempotency record."""
+STATEMENTS_PER_BOOKING = 11
+"""BEGIN IMMEDIATE; who is asking; the patient's strikes (the same statement locks the patient
+on PostgreSQL); clinician + type + resources; the day's schedule; the clinician's busy time
+(lapsed holds included); then one INSERT each for the clinician's reservation (the no-overlap
+rule holds and appointments share), the appointment (guarded by the patient's own rules), the
+audit event, the outbox messages and the idempotency record."""
 
 EXTRA_STATEMENTS_FOR_RESOURCES = 2
 """A type that needs rooms or machines also reads their busy time and reserves them."""
@@ -74,7 +76,7 @@ def rows_of(session: Session, model: type[Any]) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_a_patient_booking_a_consultation_costs_ten_statements_and_writes_everything_it_must(
+def test_a_patient_booking_a_consultation_costs_eleven_statements_and_writes_everything_it_must(
     sqlite_clinic: SqliteClinic, statement_log: StatementLog
 ) -> None:
     headers = {**sqlite_clinic.personas.headers["patient_a"], "Idempotency-Key": "count-1"}

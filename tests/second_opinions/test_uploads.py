@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import struct
-import zlib
+import stat
 from pathlib import Path
 
 import pytest
@@ -19,52 +18,21 @@ from plexcare.second_opinions.uploads import (
     UploadKind,
     UploadRefused,
     UploadTooLarge,
+    UploadUnsupported,
     describe_size,
-    detect_kind,
     read_upload,
     sanitize_file_name,
     store_upload,
     verify_upload,
 )
-
-
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def png_bytes() -> bytes:
-    """A real 1×1 grey PNG, built from its chunks."""
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\x80")
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", pixels)
-        + _png_chunk(b"IEND", b"")
-    )
-
-
-PDF = (
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+from tests.second_opinions.samples import (
+    DICOM,
+    JPEG,
+    LINUX_PROGRAM,
+    PDF,
+    PNG,
+    WINDOWS_PROGRAM,
 )
-JPEG = (
-    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    + b"\xff\xdb\x00\x43\x00"
-    + bytes(range(64))
-    + b"\xff\xd9"
-)
-PNG = png_bytes()
-DICOM = (
-    bytes(128)
-    + b"DICM"
-    + b"\x02\x00\x00\x00UL\x04\x00"
-    + struct.pack("<I", 0)
-    + b"\x02\x00\x10\x00UI\x14\x001.2.840.10008.1.2.1\x00"
-)
-ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(56) + b"\x00" * 200
-WINDOWS_PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(50) + b"PE\x00\x00" + bytes(300)
 
 
 class EndlessPdf(io.RawIOBase):
@@ -123,12 +91,12 @@ def test_a_png_named_pdf_is_stored_as_a_png_because_content_decides(upload_dir: 
 
 
 @pytest.mark.parametrize(
-    ("content", "what"), [(ELF, "Linux program"), (WINDOWS_PE, "Windows program")]
+    ("content", "what"), [(LINUX_PROGRAM, "Linux program"), (WINDOWS_PROGRAM, "Windows program")]
 )
 def test_a_renamed_executable_is_refused_naming_the_file_and_the_reason(
     upload_dir: Path, content: bytes, what: str
 ) -> None:
-    with pytest.raises(UploadRefused) as refused:
+    with pytest.raises(UploadUnsupported) as refused:
         store_upload(io.BytesIO(content), original_name="mri_report.pdf", directory=upload_dir)
 
     message = str(refused.value)
@@ -141,6 +109,7 @@ def test_a_renamed_executable_is_refused_naming_the_file_and_the_reason(
 def test_refusals_are_invalid_input_so_the_api_answers_4xx() -> None:
     assert issubclass(UploadRefused, InvalidInput)
     assert UploadTooLarge("x").status == 413
+    assert UploadUnsupported("x").status == 415
     assert UploadRefused("x").status == 422
 
 
@@ -203,7 +172,7 @@ def test_a_file_exactly_at_the_limit_is_accepted(upload_dir: Path) -> None:
 def test_an_executable_is_refused_after_its_first_chunk_without_reading_the_rest(
     upload_dir: Path,
 ) -> None:
-    stream = io.BytesIO(WINDOWS_PE + bytes(5 * 1024 * 1024))
+    stream = io.BytesIO(WINDOWS_PROGRAM + bytes(5 * 1024 * 1024))
 
     with pytest.raises(UploadRefused):
         store_upload(stream, original_name="setup.pdf", directory=upload_dir)
@@ -284,9 +253,14 @@ def test_the_package_static_folder_is_always_refused_as_an_upload_directory() ->
     assert not (static / "uploads").exists()
 
 
-def test_detection_needs_both_the_start_and_the_end_of_a_pdf() -> None:
-    assert detect_kind(PDF[:512], PDF[-1024:]) is UploadKind.PDF
-    assert detect_kind(b"%PDF-1.7\n", b"no end marker") is None
+def test_stored_files_are_private_to_the_owner_and_so_are_new_folders(tmp_path: Path) -> None:
+    directory = tmp_path / "var" / "uploads"
+
+    stored = store_upload(io.BytesIO(PDF), original_name="a.pdf", directory=directory)
+
+    assert stat.S_IMODE((directory / stored.stored_name).stat().st_mode) == 0o600
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    assert stat.S_IMODE(directory.parent.stat().st_mode) == 0o700
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,8 @@ from plexcare.audit.models import AuditEvent
 from plexcare.notifications.models import OutboxMessage
 from plexcare.second_opinions.models import SecondOpinionFile, SecondOpinionRequest
 from tests.conftest_db import Personas, SmallClinic
+from tests.second_opinions.samples import JPEG, PDF, WINDOWS_PROGRAM
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(64) + b"\xff\xd9"
-WINDOWS_PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(200)
 LIMIT = 64 * 1024
 QUESTION = "Is surgery needed for my lumbosacral plexus lesion, or can it wait?"
 
@@ -79,7 +77,7 @@ def test_a_renamed_program_is_refused_naming_the_file_and_nothing_is_kept(
         personas.headers["patient_a"],
         [("MRI report.pdf", PDF), ("report.pdf", WINDOWS_PROGRAM)],
     )
-    assert answer.status_code == 422
+    assert answer.status_code == 415
     assert answer.headers["content-type"] == "application/problem+json"
     assert "report.pdf" in answer.json()["detail"]
     assert "Windows program" in answer.json()["detail"]

@@ -39,6 +39,7 @@ from plexcare.second_opinions import service as second_opinions
 from plexcare.second_opinions.models import SecondOpinionFile
 from plexcare.web.app import create_app
 from tests.conftest_db import PASSWORD, TEST_NOW, Personas, SmallClinic
+from tests.second_opinions.samples import PDF as SAMPLE_PDF
 
 ALLOW = "allow"
 PERSONAS = ("anonymous", "patient_b", "clinician", "front_desk", "admin", "patient_a")
@@ -169,7 +170,7 @@ def test_the_route_walker_sees_plain_api_routes() -> None:
     assert api_endpoints(app) == {"GET /api/v1/probe"}
 
 
-MATRIX_PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
+MATRIX_PDF = SAMPLE_PDF
 MATRIX_CASE = {
     "age": 58,
     "sex": "female",

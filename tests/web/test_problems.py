@@ -32,8 +32,14 @@ def test_401_403_404_and_409_are_problems(
     forbidden = client.get("/api/v1/audit-events", headers=personas.headers["patient_a"])
     missing = client.get("/api/v1/appointments/999999", headers=personas.headers["admin"])
     duplicate = client.post(
-        "/api/v1/auth/register",
-        json={"email": "ann@example.org", "password": "long enough pw", "full_name": "Ann"},
+        "/api/v1/users",
+        json={
+            "email": "ann@example.org",
+            "password": "long enough pw",
+            "full_name": "Ann",
+            "role": "clinician",
+        },
+        headers=personas.headers["admin"],
     )
     for answer, status in ((forbidden, 403), (missing, 404), (duplicate, 409)):
         assert answer.status_code == status

@@ -40,3 +40,29 @@ class AccessToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted for one account or one client address (`login_throttle`).
+
+    In the database rather than in memory, so every app process counts the same failures.
+    An account's `key` is a keyed hash (HMAC) of the e-mail address as typed, so an address
+    with no account is throttled exactly like one that has, and the table does not list the
+    addresses people tried; a client's `key` is its address (an IPv6 client's /64).
+    """
+
+    __tablename__ = "login_throttles"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    """"account" or "address"."""
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    streak_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    """Lock-outs in a row, each twice as long as the one before."""
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    """Attempts turned away while locked: counted here, not written to the audit log one by
+    one, so a flood of guesses cannot flood the log."""
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

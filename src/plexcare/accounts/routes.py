@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from plexcare.accounts import repository
@@ -18,16 +18,18 @@ from plexcare.accounts.schemas import (
     ConsentUpdate,
     Credentials,
     PatientRegistration,
+    RegistrationReceipt,
     StaffAccountRequest,
     UserOut,
     UserPage,
 )
 from plexcare.audit import service as audit
 from plexcare.config import get_settings
-from plexcare.errors import NotFound
+from plexcare.errors import NotAuthenticated, NotFound
 from plexcare.web.dependencies import (
     SESSION_COOKIE,
     Admin,
+    ClientAddress,
     DbSession,
     Now,
     Paging,
@@ -35,31 +37,71 @@ from plexcare.web.dependencies import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "too many failed sign-ins for this account or from this address; "
+        "see Retry-After"
+    }
+}
 
 
-@router.post("/auth/register", response_model=UserOut, status_code=status.HTTP_201_CREATED)
-def register(body: PatientRegistration, session: DbSession, now: Now) -> UserOut:
-    """Public: a patient creates their own account."""
-    user = accounts.create_user(
+@router.post(
+    "/auth/register",
+    response_model=RegistrationReceipt,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def register(
+    body: PatientRegistration, session: DbSession, now: Now, client: ClientAddress
+) -> RegistrationReceipt:
+    """Public: a patient creates their own account.
+
+    The answer is the same whether the address was new or already had an account (then
+    nothing is created), so registration cannot tell anyone who has an account here.
+    """
+    accounts.register_patient(
         session=session,
         email=str(body.email),
         password=body.password,
         full_name=body.full_name,
-        role=Role.patient,
+        client_ip=client,
         now=now,
         phone=body.phone,
         consent_email=body.consent_email,
         consent_sms=body.consent_sms,
     )
-    answer = UserOut.model_validate(user)
     session.commit()
-    return answer
+    return RegistrationReceipt()
 
 
-@router.post("/auth/token", response_model=AccessTokenOut)
-def issue_bearer_token(body: Credentials, session: DbSession, now: Now) -> AccessTokenOut:
+def _signed_in(*, session: Session, body: Credentials, client: str | None, now: datetime) -> User:
+    """The account the credentials open; a refusal is committed first (the failure counts)
+    and a throttled one answers 429 with Retry-After."""
+    try:
+        return accounts.sign_in(
+            session=session,
+            email=str(body.email),
+            password=body.password,
+            client_ip=client,
+            now=now,
+        )
+    except accounts.SignInThrottled as error:
+        session.commit()
+        raise HTTPException(
+            status_code=error.status,
+            detail=error.detail,
+            headers={"Retry-After": str(error.retry_after_seconds)},
+        ) from error
+    except NotAuthenticated:
+        session.commit()
+        raise
+
+
+@router.post("/auth/token", response_model=AccessTokenOut, responses=THROTTLED)
+def issue_bearer_token(
+    body: Credentials, session: DbSession, now: Now, client: ClientAddress
+) -> AccessTokenOut:
     """Public: exchange e-mail and password for a bearer token for the API."""
-    user = accounts.authenticate(session=session, email=str(body.email), password=body.password)
+    user = _signed_in(session=session, body=body, client=client, now=now)
     raw, token = accounts.issue_token(
         session=session,
         user=user,
@@ -71,11 +113,13 @@ def issue_bearer_token(body: Credentials, session: DbSession, now: Now) -> Acces
     return AccessTokenOut(access_token=raw, expires_at=token.expires_at)
 
 
-@router.post("/auth/session", status_code=status.HTTP_204_NO_CONTENT)
-def sign_in(body: Credentials, session: DbSession, now: Now, response: Response) -> Response:
+@router.post("/auth/session", status_code=status.HTTP_204_NO_CONTENT, responses=THROTTLED)
+def sign_in(
+    body: Credentials, session: DbSession, now: Now, response: Response, client: ClientAddress
+) -> Response:
     """Public: sign in for the web pages; sets an HttpOnly, SameSite=Lax session cookie."""
     settings = get_settings()
-    user = accounts.authenticate(session=session, email=str(body.email), password=body.password)
+    user = _signed_in(session=session, body=body, client=client, now=now)
     raw, _token = accounts.issue_token(
         session=session,
         user=user,

@@ -44,6 +44,19 @@ class ConsentUpdate(BaseModel):
     phone: str | None = Field(default=None, max_length=32)
 
 
+REGISTRATION_RECEIVED = (
+    "Thank you. You can now sign in with this e-mail address and the password you chose. "
+    "If the address already had an account, nothing has changed: sign in with its password."
+)
+
+
+class RegistrationReceipt(BaseModel):
+    """The one answer to a registration, whether the address was new or already had an
+    account, so the form cannot be used to find out who is a patient here."""
+
+    message: str = REGISTRATION_RECEIVED
+
+
 class AccessTokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"

@@ -13,7 +13,18 @@ from sqlalchemy.orm import Session
 from plexcare.accounts.actor import Actor
 from plexcare.audit.models import AuditEvent
 
-ACTIONS = ("read", "create", "update", "delete")
+ACTIONS = (
+    "read",
+    "create",
+    "update",
+    "delete",
+    "sign_in",
+    "sign_in_failed",
+    "locked_out",
+    "register_existing",
+)
+"""Accesses to records, and the events of an account's door: sign-ins, failed ones (on an
+existing account), lock-outs, and a registration for an address that already has an account."""
 
 
 def record_access(

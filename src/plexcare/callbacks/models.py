@@ -3,6 +3,7 @@
 `due_at` is the response target computed once, at request time, from the clinic's hours
 (`queue_rules.response_due`), so "overdue" is a plain comparison the database can filter on.
 `client_key` (an IP or an IPv6 /64) is kept only to count requests for the rate limit.
+`CallbackRateKey` rows are what that count locks, so it holds across app processes.
 """
 
 from __future__ import annotations
@@ -38,3 +39,20 @@ class CallbackRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CallbackRateKey(Base):
+    """One row per client key and per phone number the rate limit is counting.
+
+    Each request upserts its two rows before counting, which takes their row locks until it
+    commits: requests for one key then count and insert one after another, so N requests at
+    once accept exactly the limit. The rows hold no count (the accepted requests are the
+    count); `touched_at` lets idle ones be forgotten.
+    """
+
+    __tablename__ = "callback_rate_keys"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    """"client" or "phone"."""
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

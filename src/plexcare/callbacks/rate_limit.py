@@ -7,7 +7,8 @@ IPv6 client by its /64, which one household or host usually holds whole) and at 
 ``limit`` accepted requests for one phone number, in any ``window`` of time.
 
 The rule is a pure function of the earlier accepted attempts and ``now`` (`decide`), so a
-service can feed it attempts counted in the database when several processes serve the site.
+service can feed it attempts counted in the database when several processes serve the site
+(the service serializes the count and the insert per key; see `callbacks.service`).
 `CallbackRateLimiter` keeps the attempts in memory for a single process. Only accepted requests
 count, so a refused flood does not lock out a genuine caller for longer than the window.
 
@@ -52,6 +53,21 @@ class RateLimit:
             raise ValueError("limit must be at least 1")
         if self.window <= timedelta(0):
             raise ValueError("window must be positive")
+
+    def __str__(self) -> str:
+        """The rule in words, as a refusal names it: "at most 3 a day"."""
+        spans = {timedelta(hours=1): "an hour", timedelta(days=1): "a day"}
+        span = spans.get(self.window) or f"in {_duration(self.window)}"
+        return f"at most {self.limit} {span}"
+
+
+def _duration(window: timedelta) -> str:
+    seconds = int(window.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
 
 
 @dataclass(frozen=True)

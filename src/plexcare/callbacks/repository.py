@@ -1,14 +1,15 @@
-"""Queries for callback requests: the desk's queue and the rate limit's counts."""
+"""Queries for callback requests: the desk's queue, the rate limit's counts and its locks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from plexcare.callbacks.models import CallbackRequest
+from plexcare.callbacks.models import CallbackRateKey, CallbackRequest
 
 OPEN_STATUSES = ("new", "in_progress")
 
@@ -27,6 +28,46 @@ def requested_since(
     if phone is not None:
         query = query.where(CallbackRequest.phone == phone)
     return list(session.scalars(query))
+
+
+def lock_rate_keys(*, session: Session, keys: Iterable[tuple[str, str]], now: datetime) -> None:
+    """Hold the lock of each (kind, key) row until the transaction ends, creating the row if
+    it is new (an upsert: the one statement that locks a row that may not exist yet).
+
+    Keys are locked in one fixed order, so two requests sharing keys never wait for each other
+    in a circle. SQLite runs every write transaction alone (`BEGIN IMMEDIATE`); the upsert
+    keeps the one code path.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for kind, key in sorted(set(keys)):
+        upsert: postgresql.Insert | sqlite.Insert = (
+            postgresql.insert(CallbackRateKey) if postgres else sqlite.insert(CallbackRateKey)
+        )
+        upsert = upsert.values(kind=kind, key=key, touched_at=now)
+        session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["kind", "key"], set_={"touched_at": upsert.excluded.touched_at}
+            )
+        )
+
+
+def forget_idle_rate_keys(*, session: Session, idle_since: datetime, batch: int = 100) -> None:
+    """Delete up to `batch` lock rows untouched since `idle_since` (they count nothing any more).
+
+    Rows another request holds are skipped rather than waited for, so tidying never makes a
+    request wait or deadlock.
+    """
+    idle = (
+        select(CallbackRateKey.kind, CallbackRateKey.key)
+        .where(CallbackRateKey.touched_at < idle_since)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(
+        delete(CallbackRateKey)
+        .where(tuple_(CallbackRateKey.kind, CallbackRateKey.key).in_(idle))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def queue(

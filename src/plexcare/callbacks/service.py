@@ -4,7 +4,10 @@ Never commits.
 The rate limit counts accepted requests in the database, not in one process's memory, so it
 holds when several app processes or hosts serve the form: at most 5 an hour from one client
 (an IPv6 client by its /64) and 3 a day for one phone number (`rate_limit.decide` with the
-limits of `CallbackRateLimiter`). The response target is computed once from the clinic's hours
+limits of `CallbackRateLimiter`). Counting and saving are one step per key: the request first
+locks the client's and the number's rows (`repository.lock_rate_keys`), so a burst of requests
+for one number is counted one after another and accepts exactly the limit, on PostgreSQL as
+on SQLite. The response target is computed once from the clinic's hours
 (`queue_rules.response_due`) and stored, so "overdue" is a comparison with the clock.
 """
 
@@ -36,7 +39,12 @@ from plexcare.config import get_settings
 from plexcare.errors import InvalidInput, NotFound, ServiceError
 
 LIMITS = CallbackRateLimiter()
+LONGEST_WINDOW = max(LIMITS.per_client.window, LIMITS.per_phone.window)
+"""A key untouched for this long counts no request, so its lock row can go."""
 UNKNOWN_CLIENT = "unknown"
+KEY_LENGTH = 64
+"""`CallbackRequest.client_key` and `CallbackRateKey.key` hold this many characters; the key is
+cut once, so the stored key and the counted one are the same."""
 
 
 class TooManyRequests(ServiceError):
@@ -111,12 +119,18 @@ def request_callback(
             preferred_start, preferred_end, now=now, hours=targets.hours
         )
         preferred_start, preferred_end = window.start, window.end
-    client = client_key(actor.client_ip or UNKNOWN_CLIENT)
+    client = client_key(actor.client_ip or UNKNOWN_CLIENT)[:KEY_LENGTH]
+    repository.lock_rate_keys(
+        session=session, keys=(("client", client), ("phone", number)), now=now
+    )
     decision = _rate_decision(session=session, client=client, phone=number, now=now)
     if not decision.allowed:
-        about = "from this address" if decision.limited_by == "client" else "for this number"
+        if decision.limited_by == "client":
+            about, rule = "from this address", LIMITS.per_client
+        else:
+            about, rule = "for this number", LIMITS.per_phone
         raise TooManyRequests(
-            f"too many callback requests {about}; try again in "
+            f"too many callback requests {about} ({rule}); try again in "
             f"{decision.retry_after_seconds} seconds, or call the clinic",
             retry_after_seconds=decision.retry_after_seconds,
         )
@@ -129,7 +143,7 @@ def request_callback(
         urgency=chosen,
         status=CallbackStatus.new.value,
         patient_user_id=actor.user_id if actor.is_patient else None,
-        client_key=client[:64],
+        client_key=client,
         note="",
         created_at=now,
         due_at=response_due(requested_at=now, urgency=chosen, targets=targets),
@@ -137,6 +151,7 @@ def request_callback(
     )
     session.add(request)
     session.flush()
+    repository.forget_idle_rate_keys(session=session, idle_since=now - LONGEST_WINDOW)
     audit.record_access(
         session=session,
         actor=actor,

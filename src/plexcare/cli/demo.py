@@ -26,6 +26,19 @@ def load_and_report(database_url: str) -> None:
         typer.echo(f"  {login.role.value:<11} {login.email}  {login.password}")
 
 
+def demo_logins_present(database_url: str) -> bool:
+    """Whether any demo login (with its published password) is in the database: the pages
+    then say so, whichever command put it there."""
+    from plexcare.accounts.repository import user_by_email
+    from plexcare.clinic.demo import DEMO_LOGINS
+    from plexcare.db import session_factory
+
+    with session_factory(database_url)() as session:
+        return any(
+            user_by_email(session=session, email=login.email) is not None for login in DEMO_LOGINS
+        )
+
+
 @app.command("load")
 def load_command() -> None:
     """Create the demo clinic (six clinicians, EMG room and machine, one login per role)."""

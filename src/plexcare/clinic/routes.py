@@ -19,7 +19,7 @@ from plexcare.clinic.schemas import (
 )
 from plexcare.config import get_settings
 from plexcare.errors import NotFound
-from plexcare.web.dependencies import DbSession, Desk, Paging, Staff
+from plexcare.web.dependencies import DbSession, Desk, Now, Paging, Staff
 
 router = APIRouter(prefix="/api/v1", tags=["clinic"])
 
@@ -108,9 +108,10 @@ def list_exceptions(clinician_id: int, actor: Staff, session: DbSession) -> list
     status_code=status.HTTP_201_CREATED,
 )
 def add_exception(
-    clinician_id: int, body: ExceptionRequest, actor: Desk, session: DbSession
+    clinician_id: int, body: ExceptionRequest, actor: Desk, session: DbSession, now: Now
 ) -> ExceptionOut:
     """Front desk: record leave, a holiday or an extra session."""
+    body.refuse_far_days(today=now.astimezone(get_settings().clinic_zone).date())
     row = service.add_exception(
         session=session,
         clinician_id=clinician_id,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from plexcare.errors import InvalidInput
 from plexcare.scheduling.availability import ExceptionKind
 
 
@@ -74,15 +75,44 @@ class AvailabilityOut(BaseModel):
     breaks: list[WeeklyWindowOut]
 
 
+LONGEST_EXCEPTION_DAYS = 366
+"""Leave longer than a year is not leave: the clinician's hours should change instead."""
+EXCEPTION_HORIZON = timedelta(days=3 * 366)
+EXCEPTION_HINDSIGHT = timedelta(days=366)
+"""How far ahead leave may be planned and how far back it may be recorded."""
+
+
 class ExceptionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: ExceptionKind
-    first_day: date
-    last_day: date
+    first_day: date = Field(
+        description="the first day, in the clinic's calendar; from a year ago to three years ahead",
+        examples=["2026-12-21"],
+    )
+    last_day: date = Field(
+        description=f"the last day (inclusive); at most {LONGEST_EXCEPTION_DAYS} days in all",
+        examples=["2026-12-24"],
+    )
     starts: time | None = None
     ends: time | None = None
     note: str = Field(default="", max_length=200)
+
+    @field_validator("last_day")
+    @classmethod
+    def _at_most_a_year(cls, last_day: date, info: ValidationInfo) -> date:
+        first_day = info.data.get("first_day")
+        if isinstance(first_day, date) and (last_day - first_day).days >= LONGEST_EXCEPTION_DAYS:
+            raise ValueError(f"spans more than {LONGEST_EXCEPTION_DAYS} days")
+        return last_day
+
+    def refuse_far_days(self, *, today: date) -> None:
+        """InvalidInput naming the day that lies outside the planning horizon around `today`."""
+        for name, day in (("first_day", self.first_day), ("last_day", self.last_day)):
+            if day < today - EXCEPTION_HINDSIGHT:
+                raise InvalidInput("is more than a year ago", field=name)
+            if day > today + EXCEPTION_HORIZON:
+                raise InvalidInput("is more than three years ahead", field=name)
 
 
 class ExceptionOut(BaseModel):

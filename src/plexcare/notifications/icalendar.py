@@ -1,16 +1,20 @@
-"""iCalendar (RFC 5545) invitations that open at the right wall-clock time in every calendar.
+"""iCalendar (RFC 5545) invitations that name the exact instant of the appointment.
 
 Why each choice:
 
-* **VTIMEZONE from zoneinfo.** Outlook ignores a bare IANA ``TZID`` it cannot resolve and shows
-  the event an hour off after a changeover, so every invitation carries a VTIMEZONE with
-  STANDARD/DAYLIGHT observances for the years the appointment touches. The observances are
-  computed here from the zoneinfo transitions; each DTSTART is the local time *before* the
-  change (TZOFFSETFROM), as RFC 5545 §3.6.5 requires (02:00 for New York's spring forward).
-* **DTSTART/DTEND with TZID** in the clinic's zone, so the patient's calendar converts them.
+* **DTSTART/DTEND in UTC** (``20271031T003000Z``). A local time with a TZID cannot name the
+  second 01:30 of a fall-back night: RFC 5545 §3.3.5 reads a repeated local time as its first
+  occurrence, so 00:30Z and 01:30Z in London were both sent as 01:30 BST, and a visit across
+  the change (01:30 BST to 01:30 GMT) became zero minutes long. A UTC time has one reading,
+  every calendar shows it on the patient's own clock, and no VTIMEZONE is needed because no
+  property refers to a TZID. The clinic's wall-clock time, with its zone abbreviation, is
+  written in the DESCRIPTION for a patient whose calendar runs on another zone.
 * **Stable UID** derived from the appointment id and the clinic's domain (a UUIDv5, so internal
   ids are not exposed); the same UID plus a higher **SEQUENCE** updates the existing event,
   and METHOD:CANCEL with that UID removes it.
+* **SEQUENCE and DTSTAMP are given, not read from the clock.** They are fixed when the change
+  is made and stored with the outbox message, so a request and a cancellation waiting for the
+  same worker run still reach the calendar as two ordered versions (RFC 5546 §2.1.5).
 * **No clinical details**: the inputs are structured (clinic, clinician, visit name, place,
   contact), with no free-text field a reason for referral could slip into.
 * The ``icalendar`` package writes CRLF line endings and folds lines at 75 octets.
@@ -24,9 +28,9 @@ Usage::
     ics: bytes = build_invitation(
         appointment=CalendarAppointment(
             appointment_id="4711",
-            sequence=0,                      # +1 on every change the patient is told about
-            start=slot.start, end=slot.end,  # tz-aware (UTC is fine)
-            time_zone="Europe/London",
+            sequence=message.calendar_sequence,  # fixed when the change was made
+            start=slot.start, end=slot.end,      # tz-aware (UTC is fine)
+            time_zone="Europe/London",           # for the wall-clock time in the description
             clinic_name="plexcare Neuromuscular Clinic",
             clinician_name="Dr Ada Okafor",
             visit_name="Nerve conduction study and EMG",
@@ -36,7 +40,7 @@ Usage::
             attendee=CalendarParty(email="patient@example.org", name="Sam Patient"),
         ),
         method=CalendarMethod.REQUEST,       # CalendarMethod.CANCEL for a cancellation
-        now=now,                             # becomes DTSTAMP
+        stamp=message.calendar_stamp,        # becomes DTSTAMP
         domain="clinic.example",
     )
 """
@@ -45,19 +49,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime
 from enum import StrEnum
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import (
-    Calendar,
-    Event,
-    Timezone,
-    TimezoneDaylight,
-    TimezoneStandard,
-    vCalAddress,
-)
+from icalendar import Calendar, Event, vCalAddress
+
+from plexcare.notifications.messages import format_local_clock, format_local_time
 
 __all__ = [
     "CalendarAppointment",
@@ -66,12 +64,9 @@ __all__ = [
     "InvitationInputError",
     "appointment_uid",
     "build_invitation",
-    "clinic_vtimezone",
 ]
 
 PRODUCT_ID = "-//plexcare//Clinic scheduling//EN"
-_SCAN_STEP = timedelta(hours=12)
-_ONE_SECOND = timedelta(seconds=1)
 
 
 class InvitationInputError(ValueError):
@@ -159,95 +154,12 @@ def appointment_uid(*, appointment_id: str, domain: str) -> str:
     return f"{uuid.uuid5(uuid.NAMESPACE_URL, name)}@{domain}"
 
 
-def _state(zone: tzinfo, instant: datetime) -> tuple[timedelta, timedelta, str]:
-    local = instant.astimezone(zone)
-    return (local.utcoffset() or timedelta(0), local.dst() or timedelta(0), local.tzname() or "")
-
-
-def _transitions(
-    zone: tzinfo, first: datetime, last: datetime
-) -> list[tuple[datetime, tuple[timedelta, timedelta, str], tuple[timedelta, timedelta, str]]]:
-    """Every (instant, state before, state after) where offset, DST or name changes."""
-    found = []
-    cursor = first
-    before = _state(zone, cursor)
-    while cursor < last:
-        probe = min(cursor + _SCAN_STEP, last)
-        after = _state(zone, probe)
-        if after != before:
-            low, high = cursor, probe
-            while high - low > _ONE_SECOND:
-                middle = low + (high - low) // 2
-                if _state(zone, middle) == before:
-                    low = middle
-                else:
-                    high = middle
-            found.append((high, before, _state(zone, high)))
-            before = _state(zone, high)
-            cursor = high
-        else:
-            cursor = probe
-    return found
-
-
-def _observance(
-    *, begins_local: datetime, offset_from: timedelta, state: tuple[timedelta, timedelta, str]
-) -> TimezoneStandard | TimezoneDaylight:
-    offset_to, dst, name = state
-    # Dublin keeps "negative DST" in winter (dst < 0); clients expect its summer as DAYLIGHT.
-    daylight = dst > timedelta(0) or (dst == timedelta(0) and offset_to > offset_from)
-    observance = TimezoneDaylight() if daylight else TimezoneStandard()
-    observance.add("dtstart", begins_local.replace(tzinfo=None))
-    if name:
-        observance.add("tzname", name)
-    observance.add("tzoffsetfrom", offset_from)
-    observance.add("tzoffsetto", offset_to)
-    return observance
-
-
-@lru_cache(maxsize=64)
-def _vtimezone_ical(time_zone: str, first_year: int, last_year: int) -> bytes:
-    zone = _zone(time_zone)
-    first = datetime(first_year, 1, 1, tzinfo=UTC)
-    last = datetime(last_year + 1, 1, 1, tzinfo=UTC) + timedelta(days=1)
-    component = Timezone()
-    component.add("tzid", time_zone)
-    opening = _state(zone, first)
-    component.add_component(
-        _observance(
-            begins_local=datetime(first_year, 1, 1),
-            offset_from=opening[0],
-            state=opening,
-        )
-    )
-    for instant, before, after in _transitions(zone, first, last):
-        component.add_component(
-            _observance(
-                begins_local=(instant + before[0]).replace(tzinfo=None),
-                offset_from=before[0],
-                state=after,
-            )
-        )
-    return bytes(component.to_ical())
-
-
-def clinic_vtimezone(*, time_zone: str, first_year: int, last_year: int) -> Timezone:
-    """A VTIMEZONE for the IANA zone covering 1 January of first_year to the end of last_year.
-
-    It opens with the offset in force on 1 January of first_year and lists each transition in
-    the range as a STANDARD or DAYLIGHT observance (a zone without daylight saving gets one
-    STANDARD). Results are cached: zones and years repeat across invitations.
-    """
-    if last_year < first_year:
-        raise InvitationInputError("last_year", "must not be before first_year")
-    parsed = Timezone.from_ical(_vtimezone_ical(time_zone, first_year, last_year))
-    assert isinstance(parsed, Timezone)
-    return parsed
-
-
 def _description(appointment: CalendarAppointment, method: CalendarMethod) -> str:
+    starts = format_local_time(appointment.start, time_zone=appointment.time_zone)
+    ends = format_local_clock(appointment.end, time_zone=appointment.time_zone)
     lines = [
         f"{appointment.visit_name} with {appointment.clinician_name}",
+        f"{starts} to {ends} (clinic time)",
         f"{appointment.clinic_name}, {appointment.location}",
     ]
     if method is CalendarMethod.CANCEL:
@@ -263,41 +175,32 @@ def build_invitation(
     *,
     appointment: CalendarAppointment,
     method: CalendarMethod,
-    now: datetime,
+    stamp: datetime,
     domain: str,
 ) -> bytes:
     """The .ics file (UTF-8 bytes, CRLF) for one appointment: a request or a cancellation.
 
-    ``now`` becomes DTSTAMP. Send a REQUEST with a higher ``sequence`` when the time or place
-    changes; a CANCEL should also carry a sequence higher than the last request's.
+    ``stamp`` becomes DTSTAMP: the moment this version was made, not the moment it is sent, so
+    a retry or a late send repeats the same version. Every new version (a move, a
+    cancellation) needs a higher ``sequence`` than the one before it.
     """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise InvitationInputError("now", "must be a time-zone-aware datetime")
+    if stamp.tzinfo is None or stamp.utcoffset() is None:
+        raise InvitationInputError("stamp", "must be a time-zone-aware datetime")
     if not domain or any(c in domain for c in "/@ \r\n"):
         raise InvitationInputError("domain", f"not a host name: {domain!r}")
-    zone = _zone(appointment.time_zone)
-    local_start = appointment.start.astimezone(zone)
-    local_end = appointment.end.astimezone(zone)
 
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method.value)
-    calendar.add_component(
-        clinic_vtimezone(
-            time_zone=appointment.time_zone,
-            first_year=local_start.year,
-            last_year=local_end.year,
-        )
-    )
 
     event = Event()
     event.add("uid", appointment_uid(appointment_id=appointment.appointment_id, domain=domain))
-    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstamp", stamp.astimezone(UTC))
     event.add("sequence", appointment.sequence)
-    event.add("dtstart", local_start)
-    event.add("dtend", local_end)
+    event.add("dtstart", appointment.start.astimezone(UTC))
+    event.add("dtend", appointment.end.astimezone(UTC))
     event.add("summary", f"{appointment.visit_name} with {appointment.clinician_name}")
     event.add("location", f"{appointment.clinic_name}, {appointment.location}")
     event.add("description", _description(appointment, method))

@@ -2,8 +2,14 @@
 
 Times are shown in the clinic's zone with the zone's abbreviation ("09:00 BST"), because the
 patient travels to the clinic and the clinic's clock is the one that matters; the date is
-spelled out so "03/04" cannot be read two ways. The messages say who, when and where, never
-why: no symptoms, diagnoses or test reasons, since e-mail and SMS are read on shared screens.
+spelled out so "03/04" cannot be read two ways. The abbreviation is on every time, the end of a
+visit included, because on a fall-back night 01:30 happens twice and only "01:30 BST" and
+"01:30 GMT" tell the two apart; where a zone names both sides of a change alike (Moscow kept
+"MSK" when it went back an hour in 2014), the UTC offset is added to the repeated times. The
+portal's pages use the same two functions, `format_local_time` and `format_local_clock`.
+
+The messages say who, when and where, never why: no symptoms, diagnoses or test reasons, since
+e-mail and SMS are read on shared screens.
 
 Usage::
 
@@ -28,13 +34,14 @@ Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "AppointmentNotice",
     "NoticeInputError",
     "RenderedMessage",
+    "format_local_clock",
     "format_local_time",
     "render_cancellation",
     "render_change",
@@ -93,23 +100,57 @@ class RenderedMessage:
     short_text: str
 
 
-def format_local_time(instant: datetime, *, time_zone: str) -> str:
-    """E.g. "Monday 31 March 2025, 09:00 BST": unambiguous in any English-speaking country."""
+def _local(instant: datetime, time_zone: str | ZoneInfo) -> datetime:
     _require_aware(instant, "instant")
-    local = instant.astimezone(ZoneInfo(time_zone))
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} {local.tzname()}"
+    return instant.astimezone(time_zone if isinstance(time_zone, ZoneInfo) else ZoneInfo(time_zone))
+
+
+def _offset(value: timedelta) -> str:
+    minutes = int(value.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def _zone_mark(local: datetime) -> str:
+    """The abbreviation in force ("BST"), with the offset when it alone cannot tell a repeated
+    wall-clock time from its other occurrence."""
+    name = local.tzname()
+    offset = local.utcoffset() or timedelta(0)
+    other = local.replace(fold=1 - local.fold)
+    if not name:
+        return _offset(offset)
+    if other.utcoffset() != offset and other.tzname() == name:
+        return f"{name} ({_offset(offset)})"
+    return name
+
+
+def _clock(local: datetime) -> str:
+    return f"{local:%H:%M} {_zone_mark(local)}"
+
+
+def format_local_time(instant: datetime, *, time_zone: str | ZoneInfo) -> str:
+    """E.g. "Monday 31 March 2025, 09:00 BST": unambiguous in any English-speaking country."""
+    local = _local(instant, time_zone)
+    return f"{local:%A} {local.day} {local:%B %Y}, {_clock(local)}"
+
+
+def format_local_clock(instant: datetime, *, time_zone: str | ZoneInfo) -> str:
+    """The time of day alone, e.g. "01:30 GMT", for a list under a day heading or an end time."""
+    return _clock(_local(instant, time_zone))
 
 
 def _short_time(instant: datetime, *, time_zone: str) -> str:
-    local = instant.astimezone(ZoneInfo(time_zone))
-    return f"{local:%a} {local.day} {local:%b} {local:%H:%M} {local.tzname()}"
+    local = _local(instant, time_zone)
+    return f"{local:%a} {local.day} {local:%b} {_clock(local)}"
 
 
 def _details(notice: AppointmentNotice) -> list[str]:
-    end = notice.end.astimezone(ZoneInfo(notice.time_zone))
+    when = format_local_time(notice.start, time_zone=notice.time_zone)
+    until = format_local_clock(notice.end, time_zone=notice.time_zone)
     return [
         f"What:  {notice.visit_name} with {notice.clinician_name}",
-        f"When:  {format_local_time(notice.start, time_zone=notice.time_zone)} (until {end:%H:%M})",
+        f"When:  {when} (until {until})",
         f"Where: {notice.clinic_name}, {notice.location}",
         f"Reference: {notice.reference}",
     ]

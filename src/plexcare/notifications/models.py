@@ -2,6 +2,10 @@
 
 A message row is written in the same transaction as the booking it announces, so a booking is
 never confirmed without being stored, nor stored without its confirmation being queued.
+
+A message about an appointment also keeps the invitation's version as the change made it
+(SEQUENCE and DTSTAMP): built at send time from the appointment as it then is, a confirmation
+and a cancellation waiting for one worker run would go out as the same version.
 """
 
 from __future__ import annotations
@@ -30,3 +34,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    calendar_sequence: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The invitation's SEQUENCE: the appointment's sequence right after the change."""
+    calendar_stamp: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """The invitation's DTSTAMP: when the change was made."""

@@ -1,5 +1,11 @@
 """Queue messages in the transactional outbox. Never commits: the caller's transaction
-(the booking itself) decides whether the message exists."""
+(the booking itself) decides whether the message exists.
+
+A message about an appointment records the invitation version the change made: the
+appointment's SEQUENCE as the caller left it (booking sets it, every later change raises it
+before queueing its message) and the change's moment as DTSTAMP. A reminder carries the version
+of the announcement queued with it, so it repeats that version rather than making a new one.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from sqlalchemy import Table, insert, update
 from sqlalchemy.orm import Session
 
 from plexcare.notifications.models import OutboxMessage
+from plexcare.scheduling.models import Appointment
 
 MESSAGE_KINDS = (
     "confirmation",
@@ -23,6 +30,17 @@ MESSAGE_KINDS = (
 CHANNELS = ("email", "sms")
 REMINDER_LEAD = timedelta(hours=24)
 """Reminders go out a day ahead (or at once when the appointment is sooner)."""
+
+
+def _calendar_sequence(session: Session, appointment_id: int | None) -> int | None:
+    """The appointment's SEQUENCE now, as the change being queued left it.
+
+    The appointment has just been written or changed in this session, so it normally comes
+    from the session's identity map, without a query on the booking path."""
+    if appointment_id is None:
+        return None
+    appointment = session.get(Appointment, appointment_id)
+    return None if appointment is None else appointment.sequence
 
 
 def enqueue(
@@ -39,6 +57,7 @@ def enqueue(
     patient who consents later still gets the reminder."""
     if kind not in MESSAGE_KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
+    sequence = _calendar_sequence(session, appointment_id)
     messages = []
     for channel in channels:
         if channel not in CHANNELS:
@@ -52,6 +71,8 @@ def enqueue(
             attempts=0,
             due_at=due_at or now,
             created_at=now,
+            calendar_sequence=sequence,
+            calendar_stamp=None if sequence is None else now,
         )
         session.add(message)
         messages.append(message)
@@ -77,6 +98,7 @@ def enqueue_with_reminder(
     if kind not in MESSAGE_KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
     reminder_due = max(now, starts_at - REMINDER_LEAD)
+    sequence = _calendar_sequence(session, appointment_id)
     session.execute(
         _INSERT_MESSAGE,
         [
@@ -89,6 +111,8 @@ def enqueue_with_reminder(
                 "attempts": 0,
                 "due_at": due_at,
                 "created_at": now,
+                "calendar_sequence": sequence,
+                "calendar_stamp": now,
             }
             for message_kind, due_at in ((kind, now), ("reminder", reminder_due))
             for channel in CHANNELS

@@ -80,9 +80,13 @@ def _notice(
 
 
 def _render(
-    session: Session, message: OutboxMessage, patient: User, settings: Settings, now: datetime
+    session: Session, message: OutboxMessage, patient: User, settings: Settings
 ) -> tuple[str, str, str, bytes | None, str]:
-    """Subject, e-mail text, short text, optional .ics and its iTIP method."""
+    """Subject, e-mail text, short text, optional .ics and its iTIP method.
+
+    The invitation's SEQUENCE and DTSTAMP are the ones stored when the change was queued (a
+    row queued before they were stored falls back to the appointment's sequence and the row's
+    creation time), so what is sent does not depend on when the worker runs."""
     if message.kind == "second_opinion_answered":
         text = (
             f"Dear {patient.full_name}, a specialist has answered your request for a second "
@@ -117,7 +121,11 @@ def _render(
     ics = icalendar.build_invitation(
         appointment=icalendar.CalendarAppointment(
             appointment_id=appointment.uid,
-            sequence=appointment.sequence,
+            sequence=(
+                appointment.sequence
+                if message.calendar_sequence is None
+                else message.calendar_sequence
+            ),
             start=appointment.starts_at,
             end=appointment.ends_at,
             time_zone=settings.clinic_timezone,
@@ -129,7 +137,7 @@ def _render(
             attendee=icalendar.CalendarParty(email=patient.email, name=patient.full_name),
         ),
         method=method,
-        now=now,
+        stamp=message.calendar_stamp or message.created_at,
         domain=settings.smtp_sender.rpartition("@")[2] or "plexcare.example",
     )
     return rendered.subject, rendered.text, rendered.short_text, ics, method.value
@@ -145,7 +153,7 @@ def _deliver(
     channel = senders.Channel(message.channel)
     if not senders.has_consent(records=_consents(patient), channel=channel, now=now):
         return "skipped"
-    subject, text, short_text, ics, method = _render(session, message, patient, settings, now)
+    subject, text, short_text, ics, method = _render(session, message, patient, settings)
     if channel is senders.Channel.EMAIL:
         attachments = (senders.Attachment.calendar(ics=ics, method=method),) if ics else ()
         outlets.email.send(

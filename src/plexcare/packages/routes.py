@@ -21,6 +21,7 @@ from plexcare.packages.schemas import (
     PackageOut,
 )
 from plexcare.scheduling.models import Appointment
+from plexcare.scheduling.routes import rolled_back_if_refused
 from plexcare.scheduling.schemas import AppointmentOut, SlotOut
 from plexcare.web.dependencies import DbSession, Now, Paging, SignedIn, require_roles
 
@@ -110,25 +111,27 @@ def book_package(
     code: str, body: PackageBookingRequest, actor: Booker, session: DbSession, now: Now
 ) -> PackageBookingOut:
     """Book every appointment of the package in one transaction: all or none."""
-    record, appointments = service.book_package(
-        session=session,
-        actor=actor,
-        code=code,
-        chosen=(
-            [
-                service.Chosen(
-                    clinician_id=item.clinician_id,
-                    appointment_type_id=item.appointment_type_id,
-                    starts_at=item.starts_at,
-                )
-                for item in body.items
-            ]
-            if body.items is not None
-            else None
-        ),
-        now=now,
-        patient_id=body.patient_id,
+    chosen = (
+        [
+            service.Chosen(
+                clinician_id=item.clinician_id,
+                appointment_type_id=item.appointment_type_id,
+                starts_at=item.starts_at,
+            )
+            for item in body.items
+        ]
+        if body.items is not None
+        else None
     )
+    with rolled_back_if_refused(session):
+        record, appointments = service.book_package(
+            session=session,
+            actor=actor,
+            code=code,
+            chosen=chosen,
+            now=now,
+            patient_id=body.patient_id,
+        )
     package = repository.package_by_id(session=session, package_id=record.package_id)
     assert package is not None
     answer = _booking_out(record, package, appointments)

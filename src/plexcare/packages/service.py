@@ -4,8 +4,10 @@ Never commits.
 Booking a package books every included appointment through the scheduling service, in the
 caller's one transaction. If any slot has been taken (or no longer fits the rules) the
 scheduling service raises, the caller rolls back, and nothing is written: no appointment, no
-package booking, no confirmation in the outbox. The database's own double-booking guarantees
-apply to each appointment exactly as for a single booking.
+package booking, no confirmation in the outbox. The database's own guarantees apply to each
+appointment exactly as for a single booking: the clinician's time, the patient's own (never two
+appointments at once) and, for a patient booking online, the limit of open appointments; a
+package that would break one is refused whole (409 naming the rule).
 """
 
 from __future__ import annotations

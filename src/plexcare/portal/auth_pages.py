@@ -4,12 +4,18 @@ The cookie holds a random token whose SHA-256 is stored (the accounts service is
 revokes it); it is HttpOnly and SameSite=Lax, and Secure when `PLEXCARE_SECURE_COOKIES` is
 set. Registration is for patients only; staff accounts are made by an administrator. Every
 form carries the CSRF token (see `plexcare.portal.csrf`).
+
+Neither form tells a visitor whether an e-mail address has an account: sign-in says "not
+right" for a wrong password and an unknown address alike and is throttled the same way for
+both (`accounts.service.sign_in`), and registration always ends on the sign-in page with the
+same notice, without signing in, whether it created an account or found one already there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -17,8 +23,7 @@ from pydantic import ValidationError
 
 from plexcare.accounts import service as accounts
 from plexcare.accounts.models import User
-from plexcare.accounts.roles import Role
-from plexcare.accounts.schemas import PatientRegistration
+from plexcare.accounts.schemas import REGISTRATION_RECEIVED, PatientRegistration
 from plexcare.config import get_settings
 from plexcare.errors import ServiceError
 from plexcare.portal.layout import PortalPage
@@ -40,6 +45,7 @@ DEFAULT_AFTER_SIGN_IN = "/me/appointments"
 class LoginPage(PortalPage):
     email: str = ""
     next: str = DEFAULT_AFTER_SIGN_IN
+    notice: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -78,12 +84,27 @@ def _start_session(response: Response, *, session: DbSession, user: User, now: N
 
 
 @router.get("/login", name="login_page")
-def login_page(request: Request, visit: VisitDep, next: str = "") -> HTMLResponse:
+def login_page(
+    request: Request, visit: VisitDep, next: str = "", registered: bool = False
+) -> HTMLResponse:
     page = LoginPage(
         frame=visit.frame(title="Sign in", current="/login"),
         next=safe_next(next, DEFAULT_AFTER_SIGN_IN),
+        notice=REGISTRATION_RECEIVED if registered else "",
     )
     return render(request, "portal/login.html", page, visit)
+
+
+WRONG_CREDENTIALS = "The e-mail address or the password is not right."
+
+
+def _throttled_message(retry_after_seconds: int) -> str:
+    minutes = -(-retry_after_seconds // 60)
+    return (
+        "Too many sign-in attempts have failed. Please wait "
+        f"{minutes} minute{'s' if minutes != 1 else ''} and try again, "
+        "or call the clinic if you cannot sign in."
+    )
 
 
 @router.post("/login")
@@ -100,18 +121,33 @@ def sign_in(
     if not password:
         errors["password"] = "Enter your password."
     user = None
+    retry_after = 0
     if not errors:
         try:
-            user = accounts.authenticate(session=session, email=email, password=password)
+            user = accounts.sign_in(
+                session=session,
+                email=email,
+                password=password,
+                client_ip=visit.actor.client_ip,
+                now=now,
+            )
+        except accounts.SignInThrottled as error:
+            retry_after = error.retry_after_seconds
+            errors["password"] = _throttled_message(retry_after)
         except ServiceError:
-            errors["password"] = "The e-mail address or the password is not right."
+            errors["password"] = WRONG_CREDENTIALS
     if user is None:
+        session.commit()  # the failure counts towards the throttle, and is audited
         page = LoginPage(
             frame=visit.frame(title="Sign in", current="/login"),
             email=email,
             next=target,
             errors=errors,
         )
+        if retry_after:
+            refused = render(request, "portal/login.html", page, visit, status_code=429)
+            refused.headers["Retry-After"] = str(retry_after)
+            return refused
         return render(request, "portal/login.html", page, visit, status_code=400)
     response = RedirectResponse(target, status_code=303)
     _start_session(response, session=session, user=user, now=now)
@@ -157,38 +193,32 @@ def register(
             errors.setdefault(name, REGISTRATION_MESSAGES.get(name, str(problem["msg"])))
     if form.fields.get("password", "") != form.fields.get("password_again", ""):
         errors.setdefault("password_again", "The two passwords are not the same.")
-    user = None
     if registration is not None and not errors:
         try:
-            user = accounts.create_user(
+            accounts.register_patient(
                 session=session,
                 email=str(registration.email),
                 password=registration.password,
                 full_name=registration.full_name,
-                role=Role.patient,
+                client_ip=visit.actor.client_ip,
                 now=now,
                 phone=registration.phone,
             )
         except ServiceError as error:
-            errors[error.field or "email"] = (
-                "An account with this e-mail address already exists: sign in instead."
-                if error.field == "email"
-                else error.detail
-            )
-    if user is None:
-        page = RegisterPage(
-            frame=visit.frame(title="Create an account", current="/register"),
-            email=values["email"],
-            full_name=values["full_name"],
-            phone=phone,
-            next=target,
-            errors=errors,
-        )
-        return render(request, "portal/register.html", page, visit, status_code=422)
-    response = RedirectResponse(target, status_code=303)
-    _start_session(response, session=session, user=user, now=now)
-    session.commit()
-    return response
+            errors[error.field or "email"] = error.detail
+        else:
+            session.commit()
+            query = urlencode({"next": target, "registered": "1"})
+            return RedirectResponse(f"/login?{query}", status_code=303)
+    page = RegisterPage(
+        frame=visit.frame(title="Create an account", current="/register"),
+        email=values["email"],
+        full_name=values["full_name"],
+        phone=phone,
+        next=target,
+        errors=errors,
+    )
+    return render(request, "portal/register.html", page, visit, status_code=422)
 
 
 @router.get("/logout", name="logout_page")

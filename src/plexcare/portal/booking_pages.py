@@ -22,7 +22,8 @@ from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.config import get_settings
 from plexcare.errors import NotFound, ServiceError
 from plexcare.portal import booking_views as views
-from plexcare.portal.layout import when_label
+from plexcare.portal import form_values
+from plexcare.portal.layout import clock_label, when_label
 from plexcare.portal.rendering import (
     FormDep,
     Visit,
@@ -50,23 +51,23 @@ def _zone_name() -> str:
     return get_settings().clinic_timezone
 
 
-def _whole_number(raw: str, name: str, errors: dict[str, str]) -> int | None:
+def _chosen_id(raw: str, name: str, errors: dict[str, str]) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit():
+    chosen = form_values.record_id(raw)
+    if chosen is None:
         errors[name] = "Choose from the list."
-        return None
-    return int(raw)
+    return chosen
 
 
 def _day(raw: str, name: str, fallback: date, errors: dict[str, str]) -> date:
     if not raw:
         return fallback
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "Enter a date like 2026-03-02."
+    day = form_values.calendar_day(raw)
+    if day is None:
+        errors[name] = "Enter a date like 2026-03-02, between 1900 and 2100."
         return fallback
+    return day
 
 
 def _date_range(
@@ -85,8 +86,8 @@ def _find(
     values: views.SearchValues,
     errors: dict[str, str],
 ) -> tuple[search.FoundSlot, ...]:
-    clinician_id = _whole_number(values.clinician_id, "clinician_id", errors)
-    type_id = _whole_number(values.appointment_type_id, "appointment_type_id", errors)
+    clinician_id = _chosen_id(values.clinician_id, "clinician_id", errors)
+    type_id = _chosen_id(values.appointment_type_id, "appointment_type_id", errors)
     if values.specialty and values.specialty not in views.SPECIALTY_LABELS:
         errors["specialty"] = "Choose a specialty from the list."
     first, last = _date_range(values, now, errors)
@@ -150,14 +151,6 @@ def book(
     return render(request, "portal/book.html", page, visit, status_code=422 if errors else 200)
 
 
-def _starts_at(raw: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
 def _slot_gone(request: Request, visit: Visit, error: ServiceError, back: str) -> HTMLResponse:
     return message(
         request,
@@ -177,10 +170,11 @@ def hold_slot(
     denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
-    starts_at = _starts_at(form.get("starts_at"))
-    clinician_id, type_id = form.get("clinician_id"), form.get("appointment_type_id")
-    back = "/book?" + urlencode({"clinician_id": clinician_id})
-    if starts_at is None or not clinician_id.isdigit() or not type_id.isdigit():
+    starts_at = form_values.instant(form.get("starts_at"))
+    clinician_id = form_values.record_id(form.get("clinician_id"))
+    type_id = form_values.record_id(form.get("appointment_type_id"))
+    back = "/book?" + urlencode({"clinician_id": clinician_id or ""})
+    if starts_at is None or clinician_id is None or type_id is None:
         return message(
             request,
             visit,
@@ -194,8 +188,8 @@ def hold_slot(
         hold = scheduling.place_hold(
             session=session,
             actor=visit.actor,
-            clinician_id=int(clinician_id),
-            appointment_type_id=int(type_id),
+            clinician_id=clinician_id,
+            appointment_type_id=type_id,
             starts_at=starts_at,
             now=now,
         )
@@ -206,8 +200,8 @@ def hold_slot(
     return RedirectResponse(f"/book/hold/{hold.id}", status_code=303)
 
 
-def _own_hold(*, session: DbSession, visit: Visit, hold_id: int, now: datetime) -> SlotHold:
-    hold = scheduling_repository.hold(session=session, hold_id=hold_id)
+def _own_hold(*, session: DbSession, visit: Visit, hold_id: int | None, now: datetime) -> SlotHold:
+    hold = None if hold_id is None else scheduling_repository.hold(session=session, hold_id=hold_id)
     if hold is None or hold.patient_id != visit.actor.user_id or hold.expires_at <= now:
         raise NotFound("this time is no longer held for you")
     return hold
@@ -227,13 +221,15 @@ def _hold_lapsed(request: Request, visit: Visit) -> HTMLResponse:
 
 @router.get("/book/hold/{hold_id}", name="held_slot_page")
 def held_slot(
-    request: Request, hold_id: int, visit: VisitDep, session: DbSession, now: Now
+    request: Request, hold_id: str, visit: VisitDep, session: DbSession, now: Now
 ) -> Response:
     denied = gate(request, visit, Role.patient)
     if denied is not None:
         return denied
     try:
-        hold = _own_hold(session=session, visit=visit, hold_id=hold_id, now=now)
+        hold = _own_hold(
+            session=session, visit=visit, hold_id=form_values.record_id(hold_id), now=now
+        )
     except NotFound:
         return _hold_lapsed(request, visit)
     clinician = clinic_repository.clinician(session=session, clinician_id=hold.clinician_id)
@@ -247,14 +243,9 @@ def held_slot(
         when=when_label(hold.starts_at, zone),
         clinician=clinician.full_name if clinician else "",
         visit=kind.name if kind else "",
-        expires=f"{hold.expires_at.astimezone(zone):%H:%M}",
+        expires=clock_label(hold.expires_at, zone),
     )
     return render(request, "portal/hold.html", page, visit)
-
-
-def _form_id(form: FormDep, name: str) -> int | None:
-    raw = form.get(name)
-    return int(raw) if raw.isdigit() else None
 
 
 @router.post("/book/confirm")
@@ -264,9 +255,9 @@ def confirm_booking(
     denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
-    hold_id = _form_id(form, "hold_id")
+    hold_id = form_values.record_id(form.get("hold_id"))
     try:
-        hold = _own_hold(session=session, visit=visit, hold_id=hold_id or 0, now=now)
+        hold = _own_hold(session=session, visit=visit, hold_id=hold_id, now=now)
     except NotFound:
         return _hold_lapsed(request, visit)
     try:
@@ -287,13 +278,16 @@ def confirm_booking(
 
 @router.post("/book/hold/{hold_id}/release")
 def release_hold(
-    request: Request, hold_id: int, visit: VisitDep, form: FormDep, session: DbSession, now: Now
+    request: Request, hold_id: str, visit: VisitDep, form: FormDep, session: DbSession, now: Now
 ) -> Response:
     denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
+    held = form_values.record_id(hold_id)
+    if held is None:
+        return _hold_lapsed(request, visit)
     try:
-        scheduling.release_hold(session=session, actor=visit.actor, hold_id=hold_id, now=now)
+        scheduling.release_hold(session=session, actor=visit.actor, hold_id=held, now=now)
     except ServiceError:
         return _hold_lapsed(request, visit)
     session.commit()
@@ -376,7 +370,7 @@ def _change_refused(request: Request, visit: Visit, error: ServiceError) -> HTML
 @router.post("/me/appointments/{appointment_id}/cancel")
 def cancel_appointment(
     request: Request,
-    appointment_id: int,
+    appointment_id: str,
     visit: VisitDep,
     form: FormDep,
     session: DbSession,
@@ -385,11 +379,14 @@ def cancel_appointment(
     denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
+    chosen = form_values.record_id(appointment_id)
+    if chosen is None:
+        return _not_yours(request, visit)
     try:
         changes.cancel(
             session=session,
             actor=visit.actor,
-            appointment_id=appointment_id,
+            appointment_id=chosen,
             now=now,
             reason=form.get("reason")[:500] or None,
         )
@@ -402,14 +399,17 @@ def cancel_appointment(
 
 @router.get("/me/appointments/{appointment_id}/reschedule", name="reschedule_page")
 def reschedule_page(
-    request: Request, appointment_id: int, visit: VisitDep, session: DbSession, now: Now
+    request: Request, appointment_id: str, visit: VisitDep, session: DbSession, now: Now
 ) -> Response:
     denied = gate(request, visit, Role.patient)
     if denied is not None:
         return denied
+    chosen = form_values.record_id(appointment_id)
+    if chosen is None:
+        return _not_yours(request, visit)
     try:
         appointment = changes.appointment_for(
-            session=session, actor=visit.actor, appointment_id=appointment_id, now=now
+            session=session, actor=visit.actor, appointment_id=chosen, now=now
         )
     except ServiceError as error:
         return _change_refused(request, visit, error)
@@ -443,7 +443,7 @@ def reschedule_page(
 @router.post("/me/appointments/{appointment_id}/reschedule")
 def reschedule(
     request: Request,
-    appointment_id: int,
+    appointment_id: str,
     visit: VisitDep,
     form: FormDep,
     session: DbSession,
@@ -452,7 +452,10 @@ def reschedule(
     denied = gate_form(request, visit, form, Role.patient)
     if denied is not None:
         return denied
-    starts_at = _starts_at(form.get("starts_at"))
+    chosen = form_values.record_id(appointment_id)
+    if chosen is None:
+        return _not_yours(request, visit)
+    starts_at = form_values.instant(form.get("starts_at"))
     if starts_at is None:
         return message(
             request,
@@ -460,14 +463,14 @@ def reschedule(
             status_code=422,
             heading="That time cannot be booked",
             text="The chosen time was not understood. Please choose it again from the list.",
-            next_href=f"/me/appointments/{appointment_id}/reschedule",
+            next_href=f"/me/appointments/{chosen}/reschedule",
             next_label="Choose another time",
         )
     try:
         changes.reschedule(
             session=session,
             actor=visit.actor,
-            appointment_id=appointment_id,
+            appointment_id=chosen,
             starts_at=starts_at,
             now=now,
         )

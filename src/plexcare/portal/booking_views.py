@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.clinic.service import Specialty
-from plexcare.portal.layout import PortalPage, when_label
+from plexcare.portal.layout import PortalPage, clock_label, when_label
 from plexcare.scheduling.models import Appointment
 from plexcare.scheduling.policy import AppointmentStatus
 from plexcare.scheduling.search import FoundSlot
@@ -146,7 +146,7 @@ def days_of(found: Sequence[FoundSlot], zone: ZoneInfo) -> tuple[DaySlots, ...]:
         labels.setdefault(local.date(), f"{local:%A} {local.day} {local:%B %Y}")
         grouped.setdefault(local.date(), []).append(
             SlotChoice(
-                time=f"{local:%H:%M}",
+                time=clock_label(item.slot.start, zone),
                 clinician=item.clinician.full_name,
                 visit=item.appointment_type.name,
                 clinician_id=item.clinician.id,

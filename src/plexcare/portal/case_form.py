@@ -12,19 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Literal
 
-import yaml
 from pydantic import ValidationError
 
 from plexcare.engine import Case
+from plexcare.portal import form_values
 
 FieldKind = Literal["int", "float", "text", "choice", "yes_no", "date"]
 ADVANCED = "advanced"
 WHOLE_CASE = "case"
 """The error key for a rule about the case as a whole (dates out of order)."""
 SIDES = ("left", "right")
+NUMBER_LIMIT = 10**15
+"""Beyond any Case field's range, so the model names the field's own range; a longer number
+is refused as unreadable."""
+DATE_MESSAGE = "Enter a date like 2026-03-02, between 1900 and 2100."
 
 
 @dataclass(frozen=True)
@@ -218,26 +221,23 @@ FIELD_PATHS = frozenset(f.path for f in ALL_FIELDS)
 
 
 def _value(spec: CaseField, raw: str) -> tuple[object, str]:
-    """The typed value of one filled-in field, or a message."""
+    """The typed value of one filled-in field, or a message.
+
+    Numbers are ASCII digits only; their range is the Case model's to check, so its message
+    names the field's own limits."""
     if spec.kind == "int":
-        try:
-            return int(raw), ""
-        except ValueError:
-            return None, "Enter a whole number."
+        number = form_values.whole_number(raw, minimum=-NUMBER_LIMIT, maximum=NUMBER_LIMIT)
+        return (None, "Enter a whole number.") if number is None else (number, "")
     if spec.kind == "float":
-        try:
-            return float(raw.replace(",", ".")), ""
-        except ValueError:
-            return None, "Enter a number."
+        decimal = form_values.decimal_number(raw, minimum=-NUMBER_LIMIT, maximum=NUMBER_LIMIT)
+        return (None, "Enter a number.") if decimal is None else (decimal, "")
     if spec.kind == "yes_no":
         if raw not in ("yes", "no"):
             return None, "Choose yes or no."
         return raw == "yes", ""
     if spec.kind == "date":
-        try:
-            return date.fromisoformat(raw).isoformat(), ""
-        except ValueError:
-            return None, "Enter a date like 2026-03-02."
+        day = form_values.calendar_day(raw)
+        return (None, DATE_MESSAGE) if day is None else (day.isoformat(), "")
     if spec.kind == "choice" and raw not in {value for value, _label in spec.options}:
         return None, "Choose from the list."
     return raw, ""
@@ -259,11 +259,9 @@ def _advanced(text: str) -> tuple[dict[str, Any], str]:
     if not text.strip():
         return {}, ""
     try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        return {}, f"This is not valid YAML or JSON{where}."
+        loaded = form_values.plain_yaml(text)
+    except form_values.UnreadableYaml as error:
+        return {}, error.message
     if loaded is None:
         return {}, ""
     if not isinstance(loaded, dict):

@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from plexcare.accounts.roles import Role
+from plexcare.notifications.messages import format_local_clock, format_local_time
 
 ROLE_LABELS = {
     Role.patient.value: "patient",
@@ -91,6 +92,17 @@ def site_nav(current: str, visitor: Visitor | None) -> tuple[NavLink, ...]:
 
 
 def when_label(moment: datetime, zone: ZoneInfo) -> str:
-    """A time as people read it in the clinic's zone: `Tuesday 3 March 2026, 09:30`."""
-    local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}"
+    """A time as people read it in the clinic's zone: `Tuesday 3 March 2026, 09:30 GMT`.
+
+    The zone's abbreviation is always there: on a fall-back night 01:30 happens twice, and
+    only `01:30 BST` and `01:30 GMT` tell the two appointments apart. Pages and messages share
+    one format (`notifications.messages`), so the e-mail and the page say the same thing.
+    """
+    return format_local_time(moment, time_zone=zone)
+
+
+def clock_label(moment: datetime | str, zone: ZoneInfo) -> str:
+    """The time of day alone, with the zone's abbreviation (`01:30 GMT`), for times listed
+    under a day heading; `moment` may be the ISO string a slot form carries."""
+    instant = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return format_local_clock(instant, time_zone=zone)

@@ -9,7 +9,6 @@ slot next week must not look like an answer to numbness between the legs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from plexcare.engine.triage import URGENCY_HEADLINES, WARNINGS_OPEN_HEADLINE
 from plexcare.knowledge.model import KnowledgeBase, TriageQuestion
+from plexcare.portal import form_values
 from plexcare.portal.layout import Frame, PortalPage, when_label
 from plexcare.scheduling.search import FoundSlot
 from plexcare.triage.service import SelfCheckOutcome
@@ -168,16 +168,10 @@ def read_answers(
                 continue
             answers[question.id] = raw
         else:
-            try:
-                number = float(raw.replace(",", "."))
-            except ValueError:
-                errors[question.id] = _range_message(question)
-                continue
-            if not math.isfinite(number):
-                errors[question.id] = _range_message(question)
-                continue
-            low, high = question.minimum, question.maximum
-            if (low is not None and number < low) or (high is not None and number > high):
+            number = form_values.decimal_number(
+                raw, minimum=question.minimum, maximum=question.maximum
+            )
+            if number is None:
                 errors[question.id] = _range_message(question)
                 continue
             answers[question.id] = number

@@ -1,6 +1,11 @@
 """Changing a booked appointment: cancel, reschedule (one step), completed, no-show.
 Never commits.
 
+Every change first locks the appointment (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's
+`BEGIN IMMEDIATE` serializes the whole transaction) and reads it afresh, so of several changes
+sent at once the first wins and the others find it no longer booked: 409, nothing written, no
+message queued.
+
 A reschedule frees the old slot and takes the new one in the same transaction: if the new slot
 is taken, the whole change rolls back and the patient keeps the old appointment.
 """
@@ -17,17 +22,21 @@ from plexcare.accounts.roles import Role
 from plexcare.audit import service as audit
 from plexcare.errors import Conflict, NotFound
 from plexcare.notifications import outbox
-from plexcare.scheduling import policy, waitlist
+from plexcare.scheduling import policy, reservations, waitlist
 from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling.models import Appointment, AppointmentResource
-from plexcare.scheduling.service import NOTICE_POLICY, _create_appointment, load_target
+from plexcare.scheduling.openings import load_target
+from plexcare.scheduling.service import NOTICE_POLICY, _create_appointment
 
 
 def appointment_for(
     *, session: Session, actor: Actor, appointment_id: int, now: datetime, action: str = "read"
 ) -> Appointment:
-    """The appointment if the actor may see it (else 404), with the access audited."""
-    appointment = scheduling_repository.appointment(session=session, appointment_id=appointment_id)
+    """The appointment if the actor may see it (else 404), with the access audited; locked
+    for the rest of the transaction unless the access is a read."""
+    appointment = scheduling_repository.appointment(
+        session=session, appointment_id=appointment_id, for_update=action != "read"
+    )
     if appointment is None:
         raise NotFound("no such appointment")
     actor.ensure_may_see_patient(appointment.patient_id)
@@ -55,8 +64,14 @@ def audit_read(
     )
 
 
-def _free(session: Session, appointment: Appointment, status: policy.AppointmentStatus) -> None:
+def _free(
+    session: Session, appointment: Appointment, status: policy.AppointmentStatus
+) -> int | None:
+    """The appointment lets go of its time; the reservation it held is returned for the caller
+    to hand on (`waitlist.offer_freed_slot`) or release."""
+    reservation_id = appointment.reservation_id
     appointment.status = status.value
+    appointment.reservation_id = None
     session.execute(
         delete(AppointmentResource)
         .where(AppointmentResource.appointment_id == appointment.id)
@@ -64,6 +79,7 @@ def _free(session: Session, appointment: Appointment, status: policy.Appointment
     )
     outbox.withdraw_pending(session=session, appointment_id=appointment.id, kinds=("reminder",))
     session.flush()
+    return reservation_id
 
 
 def _check(appointment: Appointment, target: policy.AppointmentStatus, now: datetime) -> None:
@@ -94,7 +110,7 @@ def cancel(
     )
     if not decision.allowed:
         raise Conflict(decision.reason)
-    _free(session, appointment, policy.AppointmentStatus.CANCELLED)
+    freed = _free(session, appointment, policy.AppointmentStatus.CANCELLED)
     appointment.cancel_reason = reason
     appointment.strike = decision.counts_toward_no_show
     appointment.sequence += 1
@@ -106,7 +122,7 @@ def cancel(
         appointment_id=appointment.id,
         now=now,
     )
-    waitlist.offer_freed_slot(session=session, freed=appointment, now=now)
+    waitlist.offer_freed_slot(session=session, freed=appointment, reservation_id=freed, now=now)
     return appointment
 
 
@@ -138,7 +154,10 @@ def reschedule(
         clinician_id=clinician_id or old.clinician_id,
         appointment_type_id=old.appointment_type_id,
     )
-    _free(session, old, policy.AppointmentStatus.RESCHEDULED)
+    reservations.lock_patient(session=session, patient_id=old.patient_id)
+    # The old time is released before the new one is claimed: the two may overlap.
+    freed = _free(session, old, policy.AppointmentStatus.RESCHEDULED)
+    reservations.release(session=session, reservation_ids=[freed] if freed is not None else [])
     old.strike = decision.counts_toward_no_show
     old.updated_at = now
     new = _create_appointment(
@@ -161,7 +180,7 @@ def reschedule(
         now=now,
     )
     session.flush()
-    waitlist.offer_freed_slot(session=session, freed=old, now=now)
+    waitlist.offer_freed_slot(session=session, freed=old, reservation_id=None, now=now)
     return new
 
 

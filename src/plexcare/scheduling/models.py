@@ -1,17 +1,31 @@
-"""Appointments, holds, idempotency records and the waitlist (ORM only).
+"""Appointments, holds, the clinician time they reserve, idempotency records and the waitlist
+(ORM only).
 
-Double booking is refused by the database, not only by Python: the migration adds, on
-PostgreSQL, exclusion constraints over `[starts_at, blocked_until)` per clinician and per resource
-for active appointments; on SQLite, where every transaction is `BEGIN IMMEDIATE` (serialized),
-partial unique indexes on the start instant back up the overlap check made inside that same
-transaction.
+Double booking is refused by the database, not only by Python. An active appointment and a hold
+each occupy one `ClinicianReservation`, and reservations never overlap: one rule for both, so a
+hold and a booking of the same time cannot both succeed. On PostgreSQL that is an exclusion
+constraint over `[starts_at, blocked_until)` per clinician (migration 0004); on SQLite, where
+every transaction is `BEGIN IMMEDIATE` (serialized), a unique start per clinician backs up the
+overlap check made inside that same transaction. Appointments keep their own older guards too
+(per clinician and per resource), and on PostgreSQL one patient's active appointments cannot
+overlap either (`ex_appointments_patient_overlap`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from plexcare.db import Base, UTCDateTime
@@ -21,6 +35,28 @@ ACTIVE_STATUSES = ("booked", "completed", "no_show")
 them."""
 
 ACTIVE_PREDICATE = text("status IN ('booked', 'completed', 'no_show')")
+
+
+class ClinicianReservation(Base):
+    """A stretch of a clinician's time taken by one active appointment or one hold.
+
+    The owner points here (`Appointment.reservation_id`, `SlotHold.reservation_id`), not the
+    other way round, so a reservation can pass from owner to owner without being touched: a
+    held slot becomes the appointment, a cancelled appointment's slot becomes a waitlist offer.
+    Rewriting or re-inserting the row instead would let a concurrent booking of the same time
+    slip in between, or deadlock with it. Deleting a reservation frees the time (and deletes the
+    hold that owns it); an appointment must let go of it first.
+    """
+
+    __tablename__ = "clinician_reservations"
+    __table_args__ = (
+        UniqueConstraint("clinician_id", "starts_at", name="uq_clinician_reservations_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("clinicians.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Appointment(Base):
@@ -34,6 +70,11 @@ class Appointment(Base):
             sqlite_where=ACTIVE_PREDICATE,
             postgresql_where=ACTIVE_PREDICATE,
         ),
+        # SQLite cannot add a CHECK to an existing table; migration 0004 gives it triggers.
+        CheckConstraint(
+            "status NOT IN ('booked', 'completed', 'no_show') OR reservation_id IS NOT NULL",
+            name="reserved_while_active",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -64,6 +105,14 @@ class Appointment(Base):
     )
     strike: Mapped[bool] = mapped_column(Boolean, default=False)
     """A no-show or a late cancellation that counts toward pausing online booking."""
+    reservation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clinician_reservations.id"),
+        index=True,
+        unique=True,
+        default=None,
+    )
+    """The clinician time this appointment occupies while active; none once it is freed. The
+    reservation cannot be deleted while an appointment points at it."""
 
 
 class AppointmentResource(Base):
@@ -88,9 +137,12 @@ class SlotHold(Base):
     """A slot kept for one patient for a few minutes while they finish booking."""
 
     __tablename__ = "slot_holds"
-    __table_args__ = (UniqueConstraint("clinician_id", "starts_at", name="uq_slot_holds_start"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(
+        ForeignKey("clinician_reservations.id", ondelete="CASCADE"), index=True, unique=True
+    )
+    """The clinician time held; the hold is deleted with it."""
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     clinician_id: Mapped[int] = mapped_column(ForeignKey("clinicians.id", ondelete="CASCADE"))
     appointment_type_id: Mapped[int] = mapped_column(

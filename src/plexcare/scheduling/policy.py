@@ -36,6 +36,7 @@ from enum import StrEnum
 
 __all__ = [
     "AppointmentStatus",
+    "BookingLimits",
     "ChangeDecision",
     "HoldPolicy",
     "HoldPurpose",
@@ -231,6 +232,24 @@ def check_transition(
             )
         return TransitionCheck(allowed=True, reason=f"booked → {target.value}")
     return TransitionCheck(allowed=False, reason="the appointment is already booked")
+
+
+@dataclass(frozen=True)
+class BookingLimits:
+    """How much of the calendar one patient may take when booking for themselves.
+
+    `open_appointments` counts booked appointments that have not started yet. Six covers a
+    work-up (consultation, nerve studies, imaging review, follow-ups) with room to spare, and
+    stops one account from emptying a clinic's week. The front desk is not limited: it books
+    treatment courses on purpose. Nobody, patient or staff, can book one patient into two
+    appointments at once.
+    """
+
+    open_appointments: int = 6
+
+    def __post_init__(self) -> None:
+        if self.open_appointments < 1:
+            raise PolicyInputError("open_appointments", "must be at least 1")
 
 
 class HoldPurpose(StrEnum):

@@ -22,10 +22,12 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
 
+from plexcare.accounts.models import User
 from plexcare.clinic.models import (
     AppointmentType,
     Clinician,
@@ -33,16 +35,26 @@ from plexcare.clinic.models import (
     appointment_type_resource_kinds,
     clinician_appointment_types,
 )
+from plexcare.db import UTCDateTime
 from plexcare.scheduling.availability import BusyInterval
 from plexcare.scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentResource,
+    ClinicianReservation,
     SlotHold,
 )
 
 
-def appointment(*, session: Session, appointment_id: int) -> Appointment | None:
+def appointment(
+    *, session: Session, appointment_id: int, for_update: bool = False
+) -> Appointment | None:
+    """The appointment; with `for_update`, locked until the transaction ends and read afresh
+    once the lock is granted, so of two changes sent together the second sees the first."""
+    if for_update:
+        return session.get(
+            Appointment, appointment_id, with_for_update=True, populate_existing=True
+        )
     return session.get(Appointment, appointment_id)
 
 
@@ -78,7 +90,8 @@ def clinician_busy(
 
 @dataclass(frozen=True)
 class OwnHold:
-    """A live hold of the booking patient on the clinician, as the calendar query found it."""
+    """A hold on the clinician as the calendar query found it: one of the booking patient's
+    own live holds, or a lapsed hold of anyone's still reserving its time."""
 
     hold_id: int
     starts_at: datetime
@@ -89,16 +102,21 @@ class OwnHold:
 @dataclass(frozen=True)
 class ClinicianCalendar:
     """What occupies a clinician around a requested slot: `busy` (active appointments and
-    other patients' live holds) and the booking patient's own live holds, kept apart so the
-    patient can book the slot they hold and the hold can be turned into the appointment."""
+    other patients' live holds), the booking patient's own live holds, kept apart so the
+    patient can book the slot they hold and the hold can be turned into the appointment, and
+    lapsed holds, free to the slot search but reserving their time until they are cleared."""
 
     busy: list[BusyInterval]
     own_holds: list[OwnHold]
+    lapsed_holds: list[OwnHold]
 
 
 def _clinician_calendar_statement() -> CompoundSelect[Any]:
     no_id = cast(null(), Integer)
-    booked = select(Appointment.starts_at, Appointment.blocked_until, no_id, no_id, no_id).where(
+    no_expiry = type_coerce(null(), UTCDateTime())
+    booked = select(
+        Appointment.starts_at, Appointment.blocked_until, no_id, no_id, no_id, no_expiry
+    ).where(
         Appointment.clinician_id == bindparam("clinician_id"),
         Appointment.status.in_(ACTIVE_STATUSES),
         Appointment.starts_at < bindparam("end"),
@@ -110,9 +128,9 @@ def _clinician_calendar_statement() -> CompoundSelect[Any]:
         SlotHold.id,
         SlotHold.patient_id,
         SlotHold.waitlist_entry_id,
+        SlotHold.expires_at,
     ).where(
         SlotHold.clinician_id == bindparam("clinician_id"),
-        SlotHold.expires_at > bindparam("now"),
         SlotHold.starts_at < bindparam("end"),
         SlotHold.blocked_until > bindparam("start"),
     )
@@ -133,26 +151,29 @@ def clinician_calendar(
     now: datetime,
     patient_id: int | None,
 ) -> ClinicianCalendar:
-    """Active appointments and live holds of the clinician overlapping [start, end), in one
-    query; with `patient_id`, that patient's holds come back as `own_holds`, not as busy."""
+    """Active appointments and holds of the clinician overlapping [start, end), in one query;
+    with `patient_id`, that patient's live holds come back as `own_holds`, not as busy."""
     rows = typing.cast(
-        Sequence[tuple[datetime, datetime, int | None, int | None, int | None]],
+        Sequence[tuple[datetime, datetime, int | None, int | None, int | None, datetime | None]],
         session.execute(
-            _CLINICIAN_CALENDAR,
-            {"clinician_id": clinician_id, "start": start, "end": end, "now": now},
+            _CLINICIAN_CALENDAR, {"clinician_id": clinician_id, "start": start, "end": end}
         ).all(),
     )
-    calendar = ClinicianCalendar(busy=[], own_holds=[])
-    for starts_at, blocked_until, hold_id, holder, waitlist_entry_id in rows:
-        if hold_id is not None and patient_id is not None and holder == patient_id:
-            calendar.own_holds.append(
-                OwnHold(
-                    hold_id=hold_id,
-                    starts_at=starts_at,
-                    blocked_until=blocked_until,
-                    waitlist_entry_id=waitlist_entry_id,
-                )
-            )
+    calendar = ClinicianCalendar(busy=[], own_holds=[], lapsed_holds=[])
+    for starts_at, blocked_until, hold_id, holder, waitlist_entry_id, expires_at in rows:
+        if hold_id is None or expires_at is None:
+            calendar.busy.append(BusyInterval(start=starts_at, end=blocked_until))
+            continue
+        hold = OwnHold(
+            hold_id=hold_id,
+            starts_at=starts_at,
+            blocked_until=blocked_until,
+            waitlist_entry_id=waitlist_entry_id,
+        )
+        if expires_at <= now:
+            calendar.lapsed_holds.append(hold)
+        elif patient_id is not None and holder == patient_id:
+            calendar.own_holds.append(hold)
         else:
             calendar.busy.append(BusyInterval(start=starts_at, end=blocked_until))
     return calendar
@@ -179,13 +200,6 @@ def resource_busy(
     for resource_id, starts_at, blocked_until in rows:
         busy[str(resource_id)].append(BusyInterval(start=starts_at, end=blocked_until))
     return busy
-
-
-def delete_holds(*, session: Session, hold_ids: Iterable[int]) -> None:
-    """Delete these holds; any of them loaded in the session are marked deleted too."""
-    ids = list(hold_ids)
-    if ids:
-        session.execute(delete(SlotHold).where(SlotHold.id.in_(ids)))
 
 
 def _booking_target_statement() -> Select[Any]:
@@ -235,21 +249,35 @@ def booking_target(
 def delete_replaced_holds(
     *, session: Session, clinician_id: int, patient_id: int, now: datetime
 ) -> None:
-    """Before a new hold, in one statement: the clinician's lapsed holds, and the patient's
-    own live checkout holds (a patient keeps one slot at a time). Holds that carry a waitlist
-    offer are left alone; they lapse on their own schedule."""
-    session.execute(
-        delete(SlotHold).where(
+    """Before a new hold: the clinician's lapsed holds, and the patient's own live checkout
+    holds (a patient keeps one slot at a time), released with their reservations. Holds that
+    carry a waitlist offer are left alone; they lapse on their own schedule.
+
+    The holds are locked before their reservations go: a reservation is only ever released
+    by whoever holds its owner, so one another request has just handed on is never freed."""
+    replaced = session.scalars(
+        select(SlotHold.reservation_id)
+        .where(
             SlotHold.waitlist_entry_id.is_(None),
             or_(
                 and_(SlotHold.clinician_id == clinician_id, SlotHold.expires_at <= now),
                 and_(SlotHold.patient_id == patient_id, SlotHold.expires_at > now),
             ),
         )
-    )
+        .with_for_update()
+    ).all()
+    if replaced:
+        session.execute(
+            delete(ClinicianReservation)
+            .where(ClinicianReservation.id.in_(replaced))
+            .execution_options(synchronize_session=False)
+        )
 
 
-def hold(*, session: Session, hold_id: int) -> SlotHold | None:
+def hold(*, session: Session, hold_id: int, for_update: bool = False) -> SlotHold | None:
+    """The hold; with `for_update`, locked and read afresh (see `appointment`)."""
+    if for_update:
+        return session.get(SlotHold, hold_id, with_for_update=True, populate_existing=True)
     return session.get(SlotHold, hold_id)
 
 
@@ -301,3 +329,22 @@ _STRIKES_OF_PATIENT = select(Appointment.starts_at).where(
 def strikes_of_patient(*, session: Session, patient_id: int) -> list[datetime]:
     """When the patient missed appointments or cancelled late (as the appointment start)."""
     return list(session.scalars(_STRIKES_OF_PATIENT, {"patient_id": patient_id}))
+
+
+_LOCK_PATIENT_READING_STRIKES = (
+    select(Appointment.starts_at)
+    .select_from(User)
+    .outerjoin(Appointment, and_(Appointment.patient_id == User.id, Appointment.strike.is_(True)))
+    .where(User.id == bindparam("patient_id"))
+    .with_for_update(key_share=True, of=User)
+)
+
+
+def lock_patient_reading_strikes(*, session: Session, patient_id: int) -> list[datetime]:
+    """`strikes_of_patient`, in the same statement that locks the patient for the rest of the
+    transaction (`reservations.lock_patient`): a booking pays no extra round trip for it."""
+    return [
+        strike
+        for strike in session.scalars(_LOCK_PATIENT_READING_STRIKES, {"patient_id": patient_id})
+        if strike is not None
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
@@ -54,6 +56,20 @@ def _slot_out(found: search.FoundSlot) -> SlotOut:
         local_start=found.slot.local_start,
         time_zone=found.slot.time_zone,
     )
+
+
+@contextmanager
+def rolled_back_if_refused(session: Session) -> Iterator[None]:
+    """A refused write is rolled back here, in the request's own thread, so the rows it
+    locked are free at once. Left to the session dependency, the rollback waits for a free
+    threadpool thread, and under a burst every thread can be a request queued behind those
+    very locks: fifty reschedules of one appointment stalled that way until connections
+    timed out."""
+    try:
+        yield
+    except Exception:
+        session.rollback()
+        raise
 
 
 def _committed(session: Session, appointment: Appointment) -> AppointmentOut:
@@ -119,15 +135,16 @@ def earliest_slot(
 @router.post("/holds", response_model=HoldOut, status_code=status.HTTP_201_CREATED)
 def hold_slot(body: HoldRequest, actor: Booker, session: DbSession, now: Now) -> HoldOut:
     """Keep a slot for a few minutes while the patient completes the booking."""
-    hold = booking.place_hold(
-        session=session,
-        actor=actor,
-        clinician_id=body.clinician_id,
-        appointment_type_id=body.appointment_type_id,
-        starts_at=body.starts_at,
-        now=now,
-        patient_id=body.patient_id,
-    )
+    with rolled_back_if_refused(session):
+        hold = booking.place_hold(
+            session=session,
+            actor=actor,
+            clinician_id=body.clinician_id,
+            appointment_type_id=body.appointment_type_id,
+            starts_at=body.starts_at,
+            now=now,
+            patient_id=body.patient_id,
+        )
     answer = HoldOut.model_validate(hold)
     session.commit()
     return answer
@@ -158,7 +175,8 @@ def my_holds(actor: SignedIn, session: DbSession, now: Now) -> list[HoldOut]:
 
 @router.delete("/holds/{hold_id}", status_code=status.HTTP_204_NO_CONTENT)
 def release_hold(hold_id: int, actor: Booker, session: DbSession, now: Now) -> None:
-    booking.release_hold(session=session, actor=actor, hold_id=hold_id, now=now)
+    with rolled_back_if_refused(session):
+        booking.release_hold(session=session, actor=actor, hold_id=hold_id, now=now)
     session.commit()
 
 
@@ -296,9 +314,14 @@ def cancel_appointment(
     now: Now,
 ) -> AppointmentOut:
     """Cancel; with less than the notice period it is allowed but counts as a late change."""
-    appointment = changes.cancel(
-        session=session, actor=actor, appointment_id=appointment_id, now=now, reason=body.reason
-    )
+    with rolled_back_if_refused(session):
+        appointment = changes.cancel(
+            session=session,
+            actor=actor,
+            appointment_id=appointment_id,
+            now=now,
+            reason=body.reason,
+        )
     return _committed(session, appointment)
 
 
@@ -311,14 +334,15 @@ def reschedule_appointment(
     now: Now,
 ) -> AppointmentOut:
     """Move to another slot in one step; the answer is the new appointment."""
-    appointment = changes.reschedule(
-        session=session,
-        actor=actor,
-        appointment_id=appointment_id,
-        starts_at=body.starts_at,
-        now=now,
-        clinician_id=body.clinician_id,
-    )
+    with rolled_back_if_refused(session):
+        appointment = changes.reschedule(
+            session=session,
+            actor=actor,
+            appointment_id=appointment_id,
+            starts_at=body.starts_at,
+            now=now,
+            clinician_id=body.clinician_id,
+        )
     return _committed(session, appointment)
 
 
@@ -326,23 +350,25 @@ def reschedule_appointment(
 def mark_completed(
     appointment_id: int, actor: Staff, session: DbSession, now: Now
 ) -> AppointmentOut:
-    appointment = changes.mark_attendance(
-        session=session,
-        actor=actor,
-        appointment_id=appointment_id,
-        outcome=policy.AppointmentStatus.COMPLETED,
-        now=now,
-    )
+    with rolled_back_if_refused(session):
+        appointment = changes.mark_attendance(
+            session=session,
+            actor=actor,
+            appointment_id=appointment_id,
+            outcome=policy.AppointmentStatus.COMPLETED,
+            now=now,
+        )
     return _committed(session, appointment)
 
 
 @router.post("/appointments/{appointment_id}/no-show", response_model=AppointmentOut)
 def mark_no_show(appointment_id: int, actor: Staff, session: DbSession, now: Now) -> AppointmentOut:
-    appointment = changes.mark_attendance(
-        session=session,
-        actor=actor,
-        appointment_id=appointment_id,
-        outcome=policy.AppointmentStatus.NO_SHOW,
-        now=now,
-    )
+    with rolled_back_if_refused(session):
+        appointment = changes.mark_attendance(
+            session=session,
+            actor=actor,
+            appointment_id=appointment_id,
+            outcome=policy.AppointmentStatus.NO_SHOW,
+            now=now,
+        )
     return _committed(session, appointment)

@@ -7,12 +7,35 @@ its offset), so a client never has to guess the zone; instants coming in must ca
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
 from plexcare.clinic.service import Specialty
 from plexcare.scheduling.waitlist_order import Urgency
+
+
+def _with_numeric_offset(moment: datetime) -> str:
+    """`2026-12-01T09:00:00+00:00`: JSON would write a zero offset as `Z`, but a wall-clock time
+    always shows the offset it is read with (as `docs/api.md` promises)."""
+    return moment.isoformat()
+
+
+LocalInstant = Annotated[
+    datetime,
+    PlainSerializer(_with_numeric_offset, return_type=str, when_used="json"),
+    Field(
+        description="the same instant in the clinic's wall-clock time (see `time_zone`), "
+        "always with its numeric UTC offset",
+        examples=["2026-12-01T09:00:00+00:00", "2026-06-01T10:00:00+01:00"],
+        json_schema_extra={"format": "date-time", "pattern": "[+-][0-9]{2}:[0-9]{2}$"},
+    ),
+]
+UtcInstant = Annotated[
+    datetime,
+    Field(description="an instant in UTC", examples=["2026-12-01T09:00:00Z"]),
+]
 
 
 class SlotOut(BaseModel):
@@ -21,9 +44,9 @@ class SlotOut(BaseModel):
     specialty: str
     appointment_type_id: int
     appointment_type: str
-    starts_at: datetime
-    ends_at: datetime
-    local_start: datetime
+    starts_at: UtcInstant
+    ends_at: UtcInstant
+    local_start: LocalInstant
     time_zone: str
 
 
@@ -82,9 +105,9 @@ class AppointmentOut(BaseModel):
     patient_id: int
     clinician_id: int
     appointment_type_id: int
-    starts_at: datetime
-    ends_at: datetime
-    local_start: datetime
+    starts_at: UtcInstant
+    ends_at: UtcInstant
+    local_start: LocalInstant
     time_zone: str
     status: str
     sequence: int

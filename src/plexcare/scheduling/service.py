@@ -1,151 +1,35 @@
-"""Booking use-cases: hold, book, cancel, reschedule, mark completed or no-show. Never commits.
+"""Booking use-cases: hold and book. Never commits.
 
 Every write runs in the caller's transaction. The overlap check here (free slot per the
 clinician's busy time, inside a `BEGIN IMMEDIATE` transaction on SQLite) gives a precise
-answer; the database constraints (exclusion on PostgreSQL, unique start on SQLite) are the
-guarantee when two requests race past the check.
+answer; the database decides when two requests race past it (`reservations`: one no-overlap
+rule for holds and appointments, the patient's own time and open-appointment limit).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from plexcare.accounts import repository as accounts_repository
 from plexcare.accounts.actor import Actor
 from plexcare.accounts.roles import Role
 from plexcare.audit import service as audit
-from plexcare.clinic import repository as clinic_repository
-from plexcare.clinic import service as clinic
-from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.config import get_settings
-from plexcare.errors import Conflict, Forbidden, InvalidInput, NotFound
+from plexcare.errors import Forbidden, InvalidInput, NotFound
 from plexcare.notifications import outbox
-from plexcare.scheduling import availability, policy
+from plexcare.scheduling import openings, policy, reservations, waitlist
 from plexcare.scheduling import repository as scheduling_repository
-from plexcare.scheduling.models import (
-    Appointment,
-    AppointmentResource,
-    SlotHold,
-    WaitlistEntry,
-)
+from plexcare.scheduling.models import Appointment, AppointmentResource, SlotHold
 
 NOTICE_POLICY = policy.NoticePolicy()
 HOLD_POLICY = policy.HoldPolicy()
 NO_SHOW_POLICY = policy.NoShowPolicy()
-_DAY = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class BookingTarget:
-    clinician: Clinician
-    appointment_type: AppointmentType
-    kind: availability.AppointmentType
-    """The type as availability sees it, with its resource needs."""
-
-
-def _clinic_zone() -> str:
-    return get_settings().clinic_timezone
-
-
-def load_target(*, session: Session, clinician_id: int, appointment_type_id: int) -> BookingTarget:
-    """The clinician and appointment type to book, checked, with the type's resource needs:
-    one query (`scheduling_repository.booking_target`); the failure paths ask again to name
-    what is missing."""
-    rows = scheduling_repository.booking_target(
-        session=session, clinician_id=clinician_id, appointment_type_id=appointment_type_id
-    )
-    if not rows:
-        if clinic_repository.clinician(session=session, clinician_id=clinician_id) is None:
-            raise NotFound("no such clinician", field="clinician_id")
-        raise NotFound("no such appointment type", field="appointment_type_id")
-    clinician_row, kind, offered = rows[0][0], rows[0][1], rows[0][2]
-    if not offered:
-        raise InvalidInput(
-            "this clinician does not offer this appointment type", field="appointment_type_id"
-        )
-    needs = [(resource_kind, rid) for *_, resource_kind, rid in rows if resource_kind is not None]
-    return BookingTarget(
-        clinician=clinician_row,
-        appointment_type=kind,
-        kind=clinic.appointment_type_needing(kind, needs),
-    )
-
-
-@dataclass(frozen=True)
-class _Opening:
-    """A free slot, and the booking patient's own holds that overlap it."""
-
-    slot: availability.Slot
-    own_holds: list[scheduling_repository.OwnHold]
-
-
-def _opening(
-    *,
-    session: Session,
-    target: BookingTarget,
-    starts_at: datetime,
-    now: datetime,
-    patient_id: int | None,
-) -> _Opening:
-    """The slot starting at `starts_at` if the rules offer it and it is free; else 422 or 409.
-
-    Only what decides that one slot is read: the schedule of its local day, and busy time a
-    day either side of it.
-    """
-    zone = _clinic_zone()
-    schedule = clinic.schedule_for_day(
-        session=session,
-        clinician_id=target.clinician.id,
-        time_zone=zone,
-        day=starts_at.astimezone(ZoneInfo(zone)).date(),
-    )
-    window = clinic.booking_window(target.appointment_type)
-    around = (starts_at - _DAY, starts_at + _DAY)
-    calendar = scheduling_repository.clinician_calendar(
-        session=session,
-        clinician_id=target.clinician.id,
-        start=around[0],
-        end=around[1],
-        now=now,
-        patient_id=patient_id,
-    )
-    resource_ids = [int(rid) for need in target.kind.resource_needs for rid in need.candidates]
-    slot = availability.slot_starting_at(
-        schedule=schedule,
-        appointment_type=target.kind,
-        start=starts_at,
-        now=now,
-        window=window,
-        clinician_busy=calendar.busy,
-        resource_busy=scheduling_repository.resource_busy(
-            session=session, resource_ids=resource_ids, start=around[0], end=around[1]
-        ),
-    )
-    if slot is not None:
-        return _Opening(
-            slot=slot,
-            own_holds=[
-                own
-                for own in calendar.own_holds
-                if own.starts_at < slot.occupied_until and own.blocked_until > slot.start
-            ],
-        )
-    offered = availability.slot_starting_at(
-        schedule=schedule, appointment_type=target.kind, start=starts_at, now=now, window=window
-    )
-    if offered is None:
-        raise InvalidInput(
-            "no slot of this type starts at this time (outside the clinician's hours, "
-            "the booking window, or not on the slot grid)",
-            field="starts_at",
-        )
-    raise Conflict("this slot has just been taken; please choose another", field="starts_at")
 
 
 def _resolve_patient(*, actor: Actor, patient_id: int | None) -> int:
@@ -171,11 +55,15 @@ def _ensure_patient(*, session: Session, actor: Actor, patient_id: int) -> None:
         raise NotFound("no such patient", field="patient_id")
 
 
-def _flush_or_conflict(session: Session) -> None:
+@contextmanager
+def _claiming() -> Iterator[None]:
+    """Writes that claim time: losing a race for it is a 409 naming what was taken."""
     try:
-        session.flush()
-    except IntegrityError as error:
-        raise Conflict("this slot has just been taken; please choose another") from error
+        yield
+    except DBAPIError as error:
+        if not reservations.lost_race(error):
+            raise
+        raise reservations.conflict_for(error) from error
 
 
 def place_hold(
@@ -190,33 +78,49 @@ def place_hold(
     purpose: policy.HoldPurpose = policy.HoldPurpose.CHECKOUT,
     waitlist_entry_id: int | None = None,
 ) -> SlotHold:
-    """Keep a slot for one patient for a few minutes; it lapses on its own."""
+    """Keep a slot for one patient for a few minutes; it lapses on its own.
+
+    The hold reserves the clinician's time in the table appointments reserve it in, so a
+    booking of the same time by anyone else fails, however close together they arrive.
+    """
     patient = _resolve_patient(actor=actor, patient_id=patient_id)
     _ensure_patient(session=session, actor=actor, patient_id=patient)
-    target = load_target(
+    target = openings.load_target(
         session=session, clinician_id=clinician_id, appointment_type_id=appointment_type_id
     )
+    # The patient's holds replace each other: two placed at once must not both survive.
+    reservations.lock_patient(session=session, patient_id=patient)
     scheduling_repository.delete_replaced_holds(
         session=session, clinician_id=target.clinician.id, patient_id=patient, now=now
     )
     # Every hold left counts as busy, the patient's own waitlist offers included: a slot is
     # held once.
-    slot = _opening(
+    opening = openings.find_opening(
         session=session, target=target, starts_at=starts_at, now=now, patient_id=None
-    ).slot
-    hold = SlotHold(
-        patient_id=patient,
-        clinician_id=target.clinician.id,
-        appointment_type_id=target.appointment_type.id,
-        starts_at=slot.start,
-        blocked_until=slot.occupied_until,
-        expires_at=policy.hold_expires_at(
-            placed_at=now, policy=HOLD_POLICY, purpose=purpose, slot_start=slot.start
-        ),
-        waitlist_entry_id=waitlist_entry_id,
     )
-    session.add(hold)
-    _flush_or_conflict(session)
+    slot = opening.slot
+    _clear_lapsed_holds(session=session, opening=opening, now=now)
+    with _claiming():
+        reservation_id = reservations.reserve(
+            session=session,
+            clinician_id=target.clinician.id,
+            starts_at=slot.start,
+            blocked_until=slot.occupied_until,
+        )
+        hold = SlotHold(
+            reservation_id=reservation_id,
+            patient_id=patient,
+            clinician_id=target.clinician.id,
+            appointment_type_id=target.appointment_type.id,
+            starts_at=slot.start,
+            blocked_until=slot.occupied_until,
+            expires_at=policy.hold_expires_at(
+                placed_at=now, policy=HOLD_POLICY, purpose=purpose, slot_start=slot.start
+            ),
+            waitlist_entry_id=waitlist_entry_id,
+        )
+        session.add(hold)
+        session.flush()
     audit.record_access_now(
         session=session,
         actor=actor,
@@ -230,7 +134,7 @@ def place_hold(
 
 
 def release_hold(*, session: Session, actor: Actor, hold_id: int, now: datetime) -> None:
-    hold = scheduling_repository.hold(session=session, hold_id=hold_id)
+    hold = scheduling_repository.hold(session=session, hold_id=hold_id, for_update=True)
     if hold is None:
         raise NotFound("no such hold")
     actor.ensure_may_see_patient(hold.patient_id)
@@ -243,8 +147,10 @@ def release_hold(*, session: Session, actor: Actor, hold_id: int, now: datetime)
         patient_user_id=hold.patient_id,
         now=now,
     )
+    reservation_id = hold.reservation_id
     session.delete(hold)
     session.flush()
+    reservations.release(session=session, reservation_ids=[reservation_id])
 
 
 def book(
@@ -257,18 +163,24 @@ def book(
     now: datetime,
     patient_id: int | None = None,
 ) -> Appointment:
-    """Book the slot; a hold the patient has on it is turned into the appointment."""
+    """Book the slot; a hold the patient has on it is turned into the appointment.
+
+    The patient's bookings queue behind each other from here to the commit, so the pause
+    after missed appointments and the limit on open appointments see every booking before
+    this one.
+    """
     patient = _resolve_patient(actor=actor, patient_id=patient_id)
     _ensure_patient(session=session, actor=actor, patient_id=patient)
+    strikes = scheduling_repository.lock_patient_reading_strikes(
+        session=session, patient_id=patient
+    )
     if actor.is_patient and policy.is_booking_restricted(
-        strikes=scheduling_repository.strikes_of_patient(session=session, patient_id=patient),
-        now=now,
-        policy=NO_SHOW_POLICY,
+        strikes=strikes, now=now, policy=NO_SHOW_POLICY
     ):
         raise Forbidden(
             "online booking is paused after several missed appointments; please call the front desk"
         )
-    target = load_target(
+    target = openings.load_target(
         session=session, clinician_id=clinician_id, appointment_type_id=appointment_type_id
     )
     appointment = _create_appointment(
@@ -292,54 +204,105 @@ def book(
     return appointment
 
 
+def open_limit_for(actor: Actor) -> int | None:
+    """Patients booking for themselves are limited (`PLEXCARE_MAX_OPEN_APPOINTMENTS`, checked by
+    `BookingLimits`); the front desk is not."""
+    if not actor.is_patient:
+        return None
+    return policy.BookingLimits(get_settings().max_open_appointments).open_appointments
+
+
+def _clear_lapsed_holds(*, session: Session, opening: openings.Opening, now: datetime) -> None:
+    """Lapsed holds are free time to the slot search but still reserve it until cleared."""
+    entries = reservations.clear_lapsed_holds(
+        session=session, hold_ids=[lapsed.hold_id for lapsed in opening.lapsed_holds], now=now
+    )
+    waitlist.return_to_waiting(session=session, entry_ids=entries)
+
+
 def _create_appointment(
     *,
     session: Session,
     actor: Actor,
-    target: BookingTarget,
+    target: openings.BookingTarget,
     patient_id: int,
     starts_at: datetime,
     now: datetime,
     uid: str,
     sequence: int,
 ) -> Appointment:
-    opening = _opening(
+    """Claim the slot and write the appointment: the caller has locked the patient.
+
+    Order matters under concurrency: the clinician's time is claimed before the appointment
+    row is written (a loser stops there, having written nothing anyone else waits on), and
+    the patient's own hold on the slot hands its reservation over instead of freeing it.
+    """
+    opening = openings.find_opening(
         session=session, target=target, starts_at=starts_at, now=now, patient_id=patient_id
     )
     slot = opening.slot
-    if opening.own_holds:
-        for own in opening.own_holds:
-            _settle_waitlist_entry(session=session, waitlist_entry_id=own.waitlist_entry_id)
-        scheduling_repository.delete_holds(
-            session=session, hold_ids=[own.hold_id for own in opening.own_holds]
-        )
-    appointment = Appointment(
-        uid=uid,
-        patient_id=patient_id,
-        clinician_id=target.clinician.id,
-        appointment_type_id=target.appointment_type.id,
-        starts_at=slot.start,
-        ends_at=slot.end,
-        blocked_until=slot.occupied_until,
-        status=policy.AppointmentStatus.BOOKED.value,
-        sequence=sequence,
-        created_at=now,
-        updated_at=now,
-        booked_by_user_id=actor.user_id,
-        strike=False,
+    waitlist.settle_offers(
+        session=session,
+        entry_ids=[own.waitlist_entry_id for own in opening.own_holds if own.waitlist_entry_id],
     )
-    session.add(appointment)
-    _flush_or_conflict(session)
-    for resource_id in slot.resource_ids:
-        session.add(
-            AppointmentResource(
-                appointment_id=appointment.id,
-                resource_id=int(resource_id),
+    own_holds = reservations.lock_live_holds(
+        session=session, hold_ids=[own.hold_id for own in opening.own_holds], now=now
+    )
+    reservation_id = reservations.take_over_hold(
+        session=session,
+        holds=own_holds,
+        starts_at=slot.start,
+        blocked_until=slot.occupied_until,
+    )
+    _clear_lapsed_holds(session=session, opening=opening, now=now)
+    limit = open_limit_for(actor)
+    with _claiming():
+        if reservation_id is None:
+            reservation_id = reservations.reserve(
+                session=session,
+                clinician_id=target.clinician.id,
                 starts_at=slot.start,
                 blocked_until=slot.occupied_until,
             )
+        appointment = reservations.insert_appointment(
+            session=session,
+            values={
+                "uid": uid,
+                "patient_id": patient_id,
+                "clinician_id": target.clinician.id,
+                "appointment_type_id": target.appointment_type.id,
+                "starts_at": slot.start,
+                "ends_at": slot.end,
+                "blocked_until": slot.occupied_until,
+                "status": policy.AppointmentStatus.BOOKED.value,
+                "sequence": sequence,
+                "created_at": now,
+                "updated_at": now,
+                "booked_by_user_id": actor.user_id,
+                "strike": False,
+                "reservation_id": reservation_id,
+            },
+            open_limit=limit,
+            now=now,
         )
-    _flush_or_conflict(session)
+        if appointment is None:
+            raise reservations.refusal(
+                session=session,
+                patient_id=patient_id,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                open_limit=limit,
+            )
+        for resource_id in slot.resource_ids:
+            session.add(
+                AppointmentResource(
+                    appointment_id=appointment.id,
+                    resource_id=int(resource_id),
+                    starts_at=slot.start,
+                    blocked_until=slot.occupied_until,
+                )
+            )
+        session.flush()
     audit.record_access_now(
         session=session,
         actor=actor,
@@ -350,12 +313,3 @@ def _create_appointment(
         now=now,
     )
     return appointment
-
-
-def _settle_waitlist_entry(*, session: Session, waitlist_entry_id: int | None) -> None:
-    """A held slot offered from the waitlist has been booked: the entry is done."""
-    if waitlist_entry_id is None:
-        return
-    entry = session.get(WaitlistEntry, waitlist_entry_id)
-    if entry is not None:
-        entry.status = "booked"

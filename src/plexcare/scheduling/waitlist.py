@@ -3,7 +3,8 @@
 When an appointment is cancelled or moved, its slot is offered at once to the best-ranked
 waiting patient it fits (urgency, then waiting time; `waitlist_order`), as a hold that lasts
 `HoldPolicy.waitlist_offer`. An offer that lapses goes to the next patient (`expire_offers`,
-run by the worker). Never commits.
+run by the worker). Every change of an entry is a locked read or one conditional UPDATE, so
+two requests never both act on one entry. Never commits.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor, system_actor
@@ -22,7 +23,7 @@ from plexcare.clinic import repository as clinic_repository
 from plexcare.config import get_settings
 from plexcare.errors import Conflict, InvalidInput, NotFound
 from plexcare.notifications import outbox
-from plexcare.scheduling import policy, waitlist_order
+from plexcare.scheduling import policy, reservations, waitlist_order
 from plexcare.scheduling.models import Appointment, SlotHold, WaitlistEntry
 
 WAITING = "waiting"
@@ -82,15 +83,19 @@ def join(
 
 
 def leave(*, session: Session, actor: Actor, entry_id: int, now: datetime) -> WaitlistEntry:
-    entry = session.get(WaitlistEntry, entry_id)
+    entry = session.get(WaitlistEntry, entry_id, with_for_update=True, populate_existing=True)
     if entry is None:
         raise NotFound("no such waitlist entry")
     actor.ensure_may_see_patient(entry.patient_id)
     if entry.status not in (WAITING, OFFERED):
         raise Conflict(f"the entry is already {entry.status}")
     entry.status = "withdrawn"
-    for hold in session.scalars(select(SlotHold).where(SlotHold.waitlist_entry_id == entry.id)):
-        session.delete(hold)
+    offered = session.scalars(
+        select(SlotHold.reservation_id)
+        .where(SlotHold.waitlist_entry_id == entry.id)
+        .with_for_update()
+    ).all()
+    reservations.release(session=session, reservation_ids=offered)
     audit.record_access(
         session=session,
         actor=actor,
@@ -102,6 +107,27 @@ def leave(*, session: Session, actor: Actor, entry_id: int, now: datetime) -> Wa
     )
     session.flush()
     return entry
+
+
+def return_to_waiting(*, session: Session, entry_ids: Sequence[int]) -> None:
+    """Offers that lapsed without being taken: those patients wait again."""
+    if entry_ids:
+        session.execute(
+            update(WaitlistEntry)
+            .where(WaitlistEntry.id.in_(list(entry_ids)), WaitlistEntry.status == OFFERED)
+            .values(status=WAITING)
+        )
+
+
+def settle_offers(*, session: Session, entry_ids: Sequence[int]) -> None:
+    """A slot offered from the waitlist has been booked by its patient: the entry is done
+    (unless the patient left the waitlist a moment before)."""
+    if entry_ids:
+        session.execute(
+            update(WaitlistEntry)
+            .where(WaitlistEntry.id.in_(list(entry_ids)), WaitlistEntry.status == OFFERED)
+            .values(status="booked")
+        )
 
 
 def entries(
@@ -125,9 +151,15 @@ def _domain_entry(entry: WaitlistEntry, type_code: str) -> waitlist_order.Waitli
     )
 
 
-def offer_freed_slot(*, session: Session, freed: Appointment, now: datetime) -> SlotHold | None:
-    """Offer the slot a cancelled or moved appointment has just freed."""
-    return offer_slot(
+def offer_freed_slot(
+    *, session: Session, freed: Appointment, reservation_id: int | None, now: datetime
+) -> SlotHold | None:
+    """Offer the slot a cancelled or moved appointment has just freed.
+
+    `reservation_id` is the clinician time the appointment has let go of: the offer takes it
+    over as it is, so nobody can book the slot in between; with no taker it is released.
+    """
+    hold = offer_slot(
         session=session,
         clinician_id=freed.clinician_id,
         appointment_type_id=freed.appointment_type_id,
@@ -135,7 +167,11 @@ def offer_freed_slot(*, session: Session, freed: Appointment, now: datetime) -> 
         blocked_until=freed.blocked_until,
         previous_patient_id=freed.patient_id,
         now=now,
+        reservation_id=reservation_id,
     )
+    if hold is None and reservation_id is not None:
+        reservations.release(session=session, reservation_ids=[reservation_id])
+    return hold
 
 
 def offer_slot(
@@ -148,8 +184,15 @@ def offer_slot(
     previous_patient_id: int | None,
     now: datetime,
     skip_entry_ids: frozenset[int] = frozenset(),
+    reservation_id: int | None = None,
 ) -> SlotHold | None:
-    """Hold the slot for the first waiting patient it fits, and tell them."""
+    """Hold the slot for the first waiting patient it fits, and tell them.
+
+    Each candidate is claimed with one conditional UPDATE (still waiting → offered), so an
+    entry withdrawn or offered another slot a moment ago is passed over. The hold takes over
+    `reservation_id` when given, else reserves the time anew; if that time has been taken,
+    nobody is offered it.
+    """
     clinician = clinic_repository.clinician(session=session, clinician_id=clinician_id)
     kind = clinic_repository.appointment_type(
         session=session, appointment_type_id=appointment_type_id
@@ -177,29 +220,47 @@ def offer_slot(
     )
     for candidate in ranked:
         entry = by_key[candidate.entry_id]
-        hold = SlotHold(
-            patient_id=entry.patient_id,
-            clinician_id=clinician.id,
-            appointment_type_id=kind.id,
-            starts_at=starts_at,
-            blocked_until=blocked_until,
-            expires_at=policy.hold_expires_at(
-                placed_at=now,
-                policy=policy.HoldPolicy(),
-                purpose=policy.HoldPurpose.WAITLIST_OFFER,
-                slot_start=starts_at,
-            ),
-            waitlist_entry_id=entry.id,
-        )
         nested = session.begin_nested()
-        session.add(hold)
         try:
+            claimed = session.execute(
+                update(WaitlistEntry)
+                .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == WAITING)
+                .values(status=OFFERED)
+                .returning(WaitlistEntry.id)
+            ).first()
+            if claimed is None:
+                nested.rollback()
+                continue
+            hold = SlotHold(
+                reservation_id=reservation_id
+                if reservation_id is not None
+                else reservations.reserve(
+                    session=session,
+                    clinician_id=clinician.id,
+                    starts_at=starts_at,
+                    blocked_until=blocked_until,
+                ),
+                patient_id=entry.patient_id,
+                clinician_id=clinician.id,
+                appointment_type_id=kind.id,
+                starts_at=starts_at,
+                blocked_until=blocked_until,
+                expires_at=policy.hold_expires_at(
+                    placed_at=now,
+                    policy=policy.HoldPolicy(),
+                    purpose=policy.HoldPurpose.WAITLIST_OFFER,
+                    slot_start=starts_at,
+                ),
+                waitlist_entry_id=entry.id,
+            )
+            session.add(hold)
             session.flush()
-        except IntegrityError:
+        except DBAPIError as error:
             nested.rollback()
+            if not reservations.lost_race(error):
+                raise
             return None
         nested.commit()
-        entry.status = OFFERED
         outbox.enqueue(
             session=session,
             kind="waitlist_offer",
@@ -221,19 +282,27 @@ def offer_slot(
 
 
 def expire_offers(*, session: Session, now: datetime) -> int:
-    """Lapsed waitlist offers: the patient goes back to waiting, the slot to the next one."""
+    """Lapsed waitlist offers: the patient goes back to waiting, the slot to the next one.
+
+    Each lapsed hold is locked together with its entry, skipping any another transaction
+    holds (a booking clearing it, or the patient leaving): that one decides. The reservation
+    passes to the next patient's offer untouched, or is released when nobody fits.
+    """
     lapsed = session.scalars(
-        select(SlotHold).where(SlotHold.waitlist_entry_id.is_not(None), SlotHold.expires_at <= now)
+        select(SlotHold)
+        .join(WaitlistEntry, WaitlistEntry.id == SlotHold.waitlist_entry_id)
+        .where(SlotHold.expires_at <= now)
+        .with_for_update(skip_locked=True)
     ).all()
     for hold in lapsed:
         entry_id = hold.waitlist_entry_id
-        entry = session.get(WaitlistEntry, entry_id) if entry_id is not None else None
-        if entry is not None and entry.status == OFFERED:
-            entry.status = WAITING
+        assert entry_id is not None
+        return_to_waiting(session=session, entry_ids=[entry_id])
         slot = (hold.clinician_id, hold.appointment_type_id, hold.starts_at, hold.blocked_until)
+        reservation_id = hold.reservation_id
         session.delete(hold)
         session.flush()
-        offer_slot(
+        offered = offer_slot(
             session=session,
             clinician_id=slot[0],
             appointment_type_id=slot[1],
@@ -241,6 +310,9 @@ def expire_offers(*, session: Session, now: datetime) -> int:
             blocked_until=slot[3],
             previous_patient_id=None,
             now=now,
-            skip_entry_ids=frozenset({entry_id}) if entry_id is not None else frozenset(),
+            skip_entry_ids=frozenset({entry_id}),
+            reservation_id=reservation_id,
         )
+        if offered is None:
+            reservations.release(session=session, reservation_ids=[reservation_id])
     return len(lapsed)

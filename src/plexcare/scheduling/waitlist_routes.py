@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from plexcare.audit import service as audit
 from plexcare.scheduling import waitlist
-from plexcare.scheduling.routes import Booker
+from plexcare.scheduling.routes import Booker, rolled_back_if_refused
 from plexcare.scheduling.schemas import WaitlistEntryOut, WaitlistPage, WaitlistRequest
 from plexcare.web.dependencies import DbSession, Now, Paging, SignedIn
 
@@ -64,7 +64,8 @@ def list_waitlist(actor: SignedIn, session: DbSession, page: Paging, now: Now) -
 
 @router.delete("/waitlist/{entry_id}", response_model=WaitlistEntryOut)
 def leave_waitlist(entry_id: int, actor: Booker, session: DbSession, now: Now) -> WaitlistEntryOut:
-    entry = waitlist.leave(session=session, actor=actor, entry_id=entry_id, now=now)
+    with rolled_back_if_refused(session):
+        entry = waitlist.leave(session=session, actor=actor, entry_id=entry_id, now=now)
     answer = WaitlistEntryOut.model_validate(entry)
     session.commit()
     return answer

@@ -36,6 +36,18 @@ def opinion_file(*, session: Session, request_id: int, file_id: int) -> SecondOp
     )
 
 
+def file_position(*, session: Session, request_id: int, file_id: int) -> int:
+    """1 for a request's first file, 2 for its second: the order they were stored in."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(SecondOpinionFile)
+            .where(SecondOpinionFile.request_id == request_id, SecondOpinionFile.id <= file_id)
+        )
+        or 1
+    )
+
+
 def queue(
     *, session: Session, patient_id: int | None, status: str | None, limit: int, offset: int
 ) -> tuple[Sequence[SecondOpinionRequest], int]:

@@ -3,19 +3,19 @@ the front desk and clinicians work the queue; files download only for their pati
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Annotated
-from urllib.parse import quote
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor
 from plexcare.accounts.roles import Role
 from plexcare.config import get_settings
-from plexcare.second_opinions import repository, service
+from plexcare.second_opinions import intake, repository, service
 from plexcare.second_opinions.models import SecondOpinionRequest
 from plexcare.second_opinions.schemas import (
     OpinionRequest,
@@ -65,29 +65,79 @@ def _out(session: Session, requests: Sequence[SecondOpinionRequest]) -> list[Sec
     ]
 
 
+async def submission_form(
+    request: Request, actor: Patient, session: DbSession, max_bytes: UploadLimit
+) -> AsyncIterator[intake.Submission]:
+    """The submission's question and files, read only once the caller is known to be a patient.
+
+    Depending on `Patient` makes the role check run first, so an anonymous or wrong-role caller
+    is refused before one byte of the body is read. The sign-in check's transaction is ended
+    before the (possibly slow) body is read, so no pooled database connection waits on it.
+    """
+    if session.in_transaction():
+        await run_in_threadpool(session.commit)
+    async with intake.read_submission(request, max_bytes=max_bytes) as submission:
+        yield submission
+
+
+SubmissionForm = Annotated[intake.Submission, Depends(submission_form)]
+_SUBMISSION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["question"],
+                    "properties": {
+                        "question": {
+                            "type": "string",
+                            "description": "what you would like a specialist to answer",
+                        },
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "PDF, JPEG, PNG or DICOM reports and images",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
-    "/second-opinions", response_model=SecondOpinionOut, status_code=status.HTTP_201_CREATED
+    "/second-opinions",
+    response_model=SecondOpinionOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=_SUBMISSION_BODY,
+    responses={
+        400: {"description": "The body is not a readable form."},
+        413: {"description": "The files are larger than the upload limit."},
+        415: {"description": "Not a form, or a file that is not a PDF, JPEG, PNG or DICOM."},
+        422: {"description": "A damaged or disguised file, or an invalid question or file list."},
+    },
 )
 def submit_second_opinion(
     actor: Patient,
+    form: SubmissionForm,
     session: DbSession,
     now: Now,
     directory: UploadDirectory,
     max_bytes: UploadLimit,
-    question: Annotated[str, Form(description="what you would like a specialist to answer")],
-    files: Annotated[
-        list[UploadFile] | None, File(description="PDF, JPEG, PNG or DICOM reports and images")
-    ] = None,
 ) -> SecondOpinionOut:
-    """Patient: ask for a second opinion, with reports and images (checked by content)."""
+    """Patient: ask for a second opinion, with reports and images (checked by content).
+
+    The body is at most `upload_max_bytes` for all files together (plus 64 KB for the
+    question); a longer declared Content-Length is refused before it is read, and a longer
+    stream as soon as it passes the limit.
+    """
     request, stored = service.submit(
         session=session,
         actor=actor,
-        question=question,
-        files=[
-            service.IncomingFile(stream=upload.file, file_name=upload.filename)
-            for upload in files or []
-        ],
+        question=form.question,
+        files=form.files,
         directory=directory,
         max_bytes=max_bytes,
         now=now,
@@ -161,11 +211,6 @@ def answer_second_opinion(
     return answer
 
 
-def _content_disposition(name: str) -> str:
-    fallback = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
-
-
 @router.get("/second-opinions/{request_id}/files/{file_id}")
 def download_file(
     request_id: int,
@@ -175,7 +220,12 @@ def download_file(
     now: Now,
     directory: UploadDirectory,
 ) -> Response:
-    """The file exactly as uploaded (checksum verified), for its patient or staff; audited."""
+    """The file exactly as uploaded (checksum verified), for its patient or staff; audited.
+
+    Always an attachment under a name made here from the request, the file's place in it and
+    its detected type (``second-opinion-12-1.pdf``), never the uploader's name, with the
+    detected content type and ``nosniff``, so no browser runs or renders it as something else.
+    """
     found = service.download(
         session=session,
         actor=actor,
@@ -187,10 +237,11 @@ def download_file(
     session.commit()
     return Response(
         content=found.data,
-        media_type=found.file.content_type,
+        media_type=found.content_type,
         headers={
-            "Content-Disposition": _content_disposition(found.file.original_name),
+            "Content-Disposition": f'attachment; filename="{found.download_name}"',
             "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cache-Control": "private, no-store",
         },
     )

@@ -4,8 +4,10 @@ Never commits.
 Files are checked by content and stored by `uploads.store_upload` before their rows are
 flushed; if any file of a submission is refused, the files already stored for it are removed
 and the caller's transaction is never committed, so a refused submission leaves neither rows
-nor files. Patients see only their own requests (another patient's gets NotFound); every read,
-download and write is audited; an answer queues a notification in the same transaction.
+nor files (a crash between storing and committing leaves files that `orphans` sweeps away at
+start-up). Downloads carry a name made here, never the uploader's. Patients see only their
+own requests (another patient's gets NotFound); every read, download and write is audited; an
+answer queues a notification in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from plexcare.second_opinions.schemas import SecondOpinionStatus
 from plexcare.second_opinions.uploads import (
     StoredUpload,
     UploadCorrupted,
+    UploadKind,
     read_upload,
     store_upload,
 )
@@ -52,8 +55,19 @@ class IncomingFile:
 
 @dataclass(frozen=True)
 class Download:
+    """A file to send: its bytes, the type found at upload, and a name made here."""
+
     file: SecondOpinionFile
     data: bytes
+    content_type: str
+    download_name: str
+
+
+def download_name(*, request_id: int, position: int, content_type: str) -> str:
+    """``second-opinion-12-1.pdf``: never the uploader's name, and the extension is the one
+    of the type found in the content (``.bin`` for a type no longer accepted)."""
+    kind = UploadKind.of_content_type(content_type)
+    return f"second-opinion-{request_id}-{position}{kind.extension if kind else '.bin'}"
 
 
 def discard_stored(*, directory: Path, stored: Sequence[StoredUpload]) -> None:
@@ -265,4 +279,13 @@ def download(
         patient_user_id=request.patient_id,
         now=now,
     )
-    return Download(file=row, data=data)
+    kind = UploadKind.of_content_type(row.content_type)
+    position = repository.file_position(session=session, request_id=request_id, file_id=row.id)
+    return Download(
+        file=row,
+        data=data,
+        content_type=kind.content_type if kind else "application/octet-stream",
+        download_name=download_name(
+            request_id=request_id, position=position, content_type=row.content_type
+        ),
+    )

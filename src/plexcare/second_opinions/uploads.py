@@ -1,17 +1,18 @@
-"""Accept a patient's report or image for a second opinion, safely.
+"""Store a patient's report or image for a second opinion, safely.
 
 A file name and a declared content type are whatever the sender says they are, so neither
-decides anything here: the bytes do. A file is accepted only if its content has the structure
-of a PDF, JPEG, PNG or DICOM file, and the detected type (never the name) picks the stored
-extension. A Windows program or a Linux binary renamed to ``report.pdf`` is refused.
+decides anything here: the bytes do (`formats` says how). The detected type, never the name,
+picks the stored extension, the content type served back and the download name.
 
-The upload is streamed in chunks into a temporary file next to its final place, hashed as it
-goes, and refused as soon as it passes the size limit, so an endless or huge stream never sits
-in memory and a refused upload leaves nothing behind. A finished upload is flushed to disk and
-then renamed into place in one step (``os.replace``), so a crash leaves either no file or the
-whole file, never half of one. Stored names are random, so a patient's file name never becomes
-a path and one patient cannot guess another's file; the original name is kept for display only,
-after sanitising.
+The upload is streamed in chunks into a private temporary file (``.incoming-*.part``, mode
+0600) next to its final place, hashed as it goes, and refused as soon as it passes the size
+limit or its first bytes rule out every accepted type, so an endless or huge stream never sits
+in memory. Only when the whole file has passed its content check is it flushed and renamed into
+place in one step (``os.replace``): a refused upload leaves nothing behind, and a crash leaves
+at most a ``.part`` file or a stored file whose row was never committed, both of which
+`orphans.sweep_orphan_uploads` removes at start-up. Stored names are random, so a patient's
+file name never becomes a path and one patient cannot guess another's file; the original name
+is kept for display only, after sanitising. Directories are created 0700.
 
 Usage::
 
@@ -32,26 +33,38 @@ import re
 import secrets
 import tempfile
 import unicodedata
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
 
-from plexcare.errors import InvalidInput, NotFound
+from plexcare.db import make_private_directory
+from plexcare.errors import NotFound
+from plexcare.second_opinions.formats import (
+    ACCEPTED_KINDS_TEXT,
+    UploadKind,
+    UploadRefused,
+    UploadUnsupported,
+    could_become_accepted,
+    identify,
+    verify_content,
+    why_unsupported,
+)
 
 __all__ = [
     "ACCEPTED_KINDS_TEXT",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_UPLOAD_DIR",
+    "PARTIAL_PREFIX",
+    "PARTIAL_SUFFIX",
     "StoredUpload",
     "UploadCorrupted",
     "UploadKind",
     "UploadRefused",
     "UploadTooLarge",
+    "UploadUnsupported",
     "describe_size",
-    "detect_kind",
+    "is_stored_name",
     "read_upload",
     "sanitize_file_name",
     "store_upload",
@@ -62,64 +75,15 @@ MEGABYTE = 1024 * 1024
 DEFAULT_MAX_BYTES = 20 * MEGABYTE
 DEFAULT_UPLOAD_DIR = Path("var/uploads")
 """Relative to the working directory, outside the package and its served static folder."""
+PARTIAL_PREFIX = ".incoming-"
+PARTIAL_SUFFIX = ".part"
 
 _CHUNK = 64 * 1024
-_HEAD = 512  # enough for every signature checked below (DICOM needs 132 + 4 bytes)
-_TAIL = 1024  # PDF readers look for %%EOF within the last kilobyte; we do the same
+_HEAD = 512  # enough for every signature (DICOM: 128-byte preamble, then DICM)
 _PACKAGE_STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 _STORED_NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(pdf|jpg|png|dcm)$")
 _DISPLAY_NAME_LIMIT = 120
-
-ACCEPTED_KINDS_TEXT = "PDF, JPEG, PNG or DICOM"
-
-
-class UploadKind(StrEnum):
-    """The file types a second opinion accepts, as found in the content."""
-
-    PDF = "pdf"
-    JPEG = "jpeg"
-    PNG = "png"
-    DICOM = "dicom"
-
-    @property
-    def content_type(self) -> str:
-        return _CONTENT_TYPES[self]
-
-    @property
-    def extension(self) -> str:
-        return _EXTENSIONS[self]
-
-
-_CONTENT_TYPES = {
-    UploadKind.PDF: "application/pdf",
-    UploadKind.JPEG: "image/jpeg",
-    UploadKind.PNG: "image/png",
-    UploadKind.DICOM: "application/dicom",
-}
-_EXTENSIONS = {
-    UploadKind.PDF: ".pdf",
-    UploadKind.JPEG: ".jpg",
-    UploadKind.PNG: ".png",
-    UploadKind.DICOM: ".dcm",
-}
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-_EXECUTABLES: tuple[tuple[bytes, str], ...] = (
-    (b"MZ", "a Windows program"),
-    (b"\x7fELF", "a Linux program (ELF)"),
-    (b"\xcf\xfa\xed\xfe", "a macOS program"),
-    (b"\xfe\xed\xfa\xcf", "a macOS program"),
-    (b"#!", "a script"),
-    (b"PK\x03\x04", "a ZIP archive"),
-)
-
-
-class UploadRefused(InvalidInput):
-    """The uploaded file is not one we accept; the message names the file and says why."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, field="file")
+_PRIVATE_FILE = 0o600
 
 
 class UploadTooLarge(UploadRefused):
@@ -149,7 +113,14 @@ class StoredUpload:
 
     @property
     def kind(self) -> UploadKind:
-        return next(k for k in UploadKind if k.content_type == self.content_type)
+        kind = UploadKind.of_content_type(self.content_type)
+        assert kind is not None
+        return kind
+
+
+def is_stored_name(name: str) -> bool:
+    """Whether `name` is one this module generates for a stored file."""
+    return _STORED_NAME.fullmatch(name) is not None
 
 
 def describe_size(size: int) -> str:
@@ -180,68 +151,6 @@ def sanitize_file_name(name: str | None) -> str:
         else:
             text = text[:_DISPLAY_NAME_LIMIT]
     return text or "upload"
-
-
-def _png_header_is_valid(head: bytes) -> bool:
-    """Signature, then an IHDR chunk of length 13 with a matching CRC and a non-empty image."""
-    if len(head) < 33 or not head.startswith(_PNG_SIGNATURE):
-        return False
-    length = int.from_bytes(head[8:12], "big")
-    if length != 13 or head[12:16] != b"IHDR":
-        return False
-    body = head[16:29]
-    crc = int.from_bytes(head[29:33], "big")
-    width, height = int.from_bytes(body[0:4], "big"), int.from_bytes(body[4:8], "big")
-    return zlib.crc32(b"IHDR" + body) == crc and width > 0 and height > 0
-
-
-def _dicom_header_is_valid(head: bytes) -> bool:
-    """A Part 10 file: 128-byte preamble, ``DICM``, then the file meta group (0002) begins."""
-    return len(head) >= 136 and head[128:132] == b"DICM" and head[132:134] == b"\x02\x00"
-
-
-def detect_kind(head: bytes, tail: bytes) -> UploadKind | None:
-    """The accepted type whose structure `head` (first bytes) and `tail` (last bytes) show.
-
-    Pure and cheap: the caller keeps the first 512 and last 1,024 bytes of the stream. For a
-    file shorter than that, `head` and `tail` may overlap.
-    """
-    if head.startswith(b"%PDF-") and b"%%EOF" in tail:
-        return UploadKind.PDF
-    if head.startswith(b"\xff\xd8\xff") and b"\xff\xd9" in tail:
-        return UploadKind.JPEG
-    if _png_header_is_valid(head) and _PNG_IEND in tail:
-        return UploadKind.PNG
-    if _dicom_header_is_valid(head):
-        return UploadKind.DICOM
-    return None
-
-
-def _could_become_accepted(head: bytes) -> bool:
-    """False as soon as the first bytes rule out every accepted type, so we can stop early."""
-    for signature in (b"%PDF-", b"\xff\xd8\xff", _PNG_SIGNATURE):
-        if head[: len(signature)] == signature[: len(head)]:
-            return True
-    return len(head) < 132 or head[128:132] == b"DICM"
-
-
-def _why_refused(name: str, head: bytes, tail: bytes) -> str:
-    for signature, what in _EXECUTABLES:
-        if head.startswith(signature):
-            return (
-                f"file '{name}' was refused: its content is {what}, not a "
-                f"{ACCEPTED_KINDS_TEXT} file, whatever its name says"
-            )
-    if head.startswith(b"%PDF-"):
-        return f"file '{name}' was refused: it starts like a PDF but is incomplete (no %%EOF)"
-    if head.startswith(b"\xff\xd8\xff"):
-        return f"file '{name}' was refused: it starts like a JPEG but is incomplete"
-    if head.startswith(_PNG_SIGNATURE):
-        return f"file '{name}' was refused: it starts like a PNG but is damaged or incomplete"
-    return (
-        f"file '{name}' was refused: its content is not a {ACCEPTED_KINDS_TEXT} file "
-        "(checked by content, not by name)"
-    )
 
 
 def _check_outside_served(directory: Path, served_directories: Iterable[Path]) -> Path:
@@ -276,23 +185,26 @@ def store_upload(
     max_bytes: int = DEFAULT_MAX_BYTES,
     served_directories: Iterable[Path] = (),
 ) -> StoredUpload:
-    """Check `stream` by content and store it under `directory` with a random name.
+    """Check `stream` by its whole content and store it under `directory` with a random name.
 
-    Raises `UploadRefused` (empty, not an accepted type) or `UploadTooLarge` (over
-    `max_bytes`), leaving nothing on disk. Raises `ValueError` if `directory` lies inside the
-    package's static folder or any of `served_directories`: a configuration mistake.
+    Raises `UploadTooLarge` (over `max_bytes`, as soon as it passes), `UploadUnsupported` (not
+    an accepted type) or `UploadRefused` (empty, damaged or disguised), leaving nothing on
+    disk. Raises `ValueError` if `directory` lies inside the package's static folder or any of
+    `served_directories`: a configuration mistake.
     """
     if max_bytes < 1:
         raise ValueError("max_bytes must be positive")
     name = sanitize_file_name(original_name)
     target_directory = _check_outside_served(directory, served_directories)
-    target_directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(prefix=".incoming-", suffix=".part", dir=target_directory)
+    make_private_directory(target_directory)
+    handle, temporary = tempfile.mkstemp(
+        prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX, dir=target_directory
+    )
     temporary_path = Path(temporary)
     try:
+        os.fchmod(handle, _PRIVATE_FILE)
         digest = hashlib.sha256()
         head = b""
-        tail = b""
         size = 0
         with os.fdopen(handle, "wb") as output:
             while chunk := stream.read(_CHUNK):
@@ -303,18 +215,18 @@ def store_upload(
                     )
                 if len(head) < _HEAD:
                     head = (head + chunk)[:_HEAD]
-                    if not _could_become_accepted(head):
-                        raise UploadRefused(_why_refused(name, head, tail))
-                tail = (tail + chunk)[-_TAIL:]
+                    if not could_become_accepted(head):
+                        raise UploadUnsupported(why_unsupported(name, head))
                 digest.update(chunk)
                 output.write(chunk)
             if size == 0:
                 raise UploadRefused(f"file '{name}' is empty")
-            kind = detect_kind(head, tail)
+            kind = identify(head)
             if kind is None:
-                raise UploadRefused(_why_refused(name, head, tail))
+                raise UploadUnsupported(why_unsupported(name, head))
             output.flush()
             os.fsync(output.fileno())
+        verify_content(kind, temporary_path, name=name)
         stored_name = f"{secrets.token_urlsafe(24)}{kind.extension}"
         os.replace(temporary_path, target_directory / stored_name)
     except BaseException:
@@ -331,7 +243,7 @@ def store_upload(
 
 
 def _stored_path(directory: Path, stored_name: str) -> Path:
-    if not _STORED_NAME.fullmatch(stored_name):
+    if not is_stored_name(stored_name):
         raise NotFound("no such uploaded file", field="stored_name")
     path = directory / stored_name
     if not path.is_file():

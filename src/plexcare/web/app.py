@@ -1,12 +1,18 @@
 """Build the FastAPI application.
 
 Each clinic area contributes its own routers; this module only wires them together, so adding
-an area is one import and one `include_router` line below.
+an area is one import and one `include_router` line below. The protections every request
+passes through, whatever its route, are wired here too (`_protect`).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from sqlalchemy.exc import TimeoutError as ConnectionWaitTimeout
+from starlette.types import ASGIApp
 
 from plexcare import __version__
 from plexcare.accounts.routes import router as accounts_router
@@ -14,6 +20,7 @@ from plexcare.audit.routes import router as audit_router
 from plexcare.callbacks.routes import router as callbacks_router
 from plexcare.cases.routes import router as cases_router
 from plexcare.clinic.routes import router as clinic_router
+from plexcare.config import Settings, get_settings
 from plexcare.education import router as education_router
 from plexcare.followup.routes import router as followup_router
 from plexcare.notifications.routes import router as notifications_router
@@ -23,17 +30,62 @@ from plexcare.scheduling.routes import router as scheduling_router
 from plexcare.scheduling.waitlist_routes import router as waitlist_router
 from plexcare.second_opinions.routes import router as second_opinions_router
 from plexcare.triage.routes import router as triage_router
+from plexcare.web.body_limits import MULTIPART_ALLOWANCE_BYTES, BodyLimitMiddleware, BodyLimits
 from plexcare.web.health import router as health_router
+from plexcare.web.openapi import install_openapi
 from plexcare.web.problems import install_problem_handlers
+from plexcare.web.request_queue import RequestQueue, connection_wait_timed_out
+from plexcare.web.security_headers import SecurityHeadersMiddleware, TrustedProxies
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(
+class PlexcareApp(FastAPI):
+    """FastAPI with the security headers outside every other layer.
+
+    Middleware added with `add_middleware` runs inside Starlette's last-resort error handler,
+    so the 500 answer to a crash would leave without the headers; this wraps that too.
+    """
+
+    settings: Settings
+    proxies: TrustedProxies
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(
+            super().build_middleware_stack(),
+            proxies=self.proxies,
+            secure_cookies=self.settings.secure_cookies,
+            docs_paths=[
+                path
+                for path in (self.docs_url, self.swagger_ui_oauth2_redirect_url, self.redoc_url)
+                if path
+            ],
+        )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Once per process, around serving. Start-up work (such as sweeping orphaned uploads) goes
+    before the `yield`, in the threadpool if it touches the disk or the database; shut-down
+    work after it. Tests run it by entering `with TestClient(app)`."""
+    yield
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application. `settings` (default: the process's, `PLEXCARE_*`) sets what the
+    protections around every route use: body limits, trusted proxies, the cookie rule; the
+    routes themselves read the process's settings."""
+    settings = settings or get_settings()
+    app = PlexcareApp(
         title="plexcare",
         version=__version__,
         description="Care platform for lumbosacral plexopathy: patient services, clinical "
         "decision support and clinic operations.",
+        lifespan=lifespan,
     )
+    app.settings = settings
+    app.proxies = TrustedProxies(settings.trusted_proxies)  # a bad entry fails here, at start-up
+    # `plexcare serve` sets it when the database holds the demo logins; every page then says
+    # so (templates/base.html).
+    app.state.demo_clinic = False
     app.include_router(health_router)
     install_problem_handlers(app)
     app.include_router(accounts_router)
@@ -51,4 +103,21 @@ def create_app() -> FastAPI:
     app.include_router(packages_router)
     app.include_router(followup_router)
     app.include_router(portal_router)
+    install_openapi(app)
+    _protect(app, settings)
     return app
+
+
+def _protect(app: FastAPI, settings: Settings) -> None:
+    """What every request passes, outermost first: security headers (`PlexcareApp`), then the
+    body-size limits (before authentication reads anything), then the SQLite request queue."""
+    app.add_middleware(RequestQueue)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limits=BodyLimits(
+            json_bytes=settings.max_json_bytes,
+            form_bytes=settings.max_form_bytes,
+            multipart_bytes=settings.upload_max_bytes + MULTIPART_ALLOWANCE_BYTES,
+        ),
+    )
+    app.add_exception_handler(ConnectionWaitTimeout, connection_wait_timed_out)

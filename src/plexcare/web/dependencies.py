@@ -6,8 +6,10 @@ Routes are closed by default: a route gets an `Actor` only through `require_role
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+import ipaddress
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -17,9 +19,10 @@ from sqlalchemy.orm import Session
 from plexcare.accounts import service as accounts
 from plexcare.accounts.actor import ANONYMOUS, Actor
 from plexcare.accounts.roles import Role
-from plexcare.config import get_settings
+from plexcare.config import Settings, get_settings
 from plexcare.db import session_factory, utc_now
 from plexcare.errors import Forbidden, NotAuthenticated
+from plexcare.web.security_headers import TrustedProxies
 
 SESSION_COOKIE = "plexcare_session"
 
@@ -62,8 +65,60 @@ DbSession = Annotated[Session, Depends(get_session)]
 Now = Annotated[datetime, Depends(get_now)]
 
 
+@lru_cache(maxsize=4)
+def _trusted(entries: tuple[str, ...]) -> TrustedProxies:
+    return TrustedProxies(entries)
+
+
+def forwarded_client(
+    peer: str | None, forwarded_for: Sequence[str], *, proxies: TrustedProxies
+) -> str | None:
+    """The client's address: the socket peer, unless that peer is a trusted proxy.
+
+    Behind trusted proxies, X-Forwarded-For is read from the right (each proxy appends the
+    address it saw), skipping the trusted hops; the first address not in `proxies` is the
+    client. Everything to the left of it was written by the client and proves nothing. An
+    entry that is not an IP address stops the walk at the last trusted hop, so a garbled
+    header can only make clients share one limit, never let one choose its own address.
+    """
+    if peer is None or peer not in proxies:
+        return peer
+    client = peer
+    hops = [hop for header in forwarded_for for hop in header.split(",")]
+    for hop in reversed(hops):
+        try:
+            client = str(ipaddress.ip_address(hop.strip()))
+        except ValueError:
+            return client
+        if client not in proxies:
+            return client
+    return client
+
+
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The one place the caller's address is worked out (rate limits, sign-in throttling and
+    the audit log all use it); X-Forwarded-For counts only from the app's `trusted_proxies`.
+
+    The server must hand over the socket peer untouched: uvicorn rewrites it from the header
+    for 127.0.0.1 unless run with `proxy_headers=False`, as `plexcare serve` does.
+    """
+    settings: Settings = getattr(request.app, "settings", None) or get_settings()
+    return forwarded_client(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        proxies=_trusted(tuple(settings.trusted_proxies)),
+    )
+
+
+async def client_address(request: Request) -> str | None:
+    """`client_ip` as a dependency for public routes that have no actor (sign-in).
+
+    `async` because it does no I/O: a plain `def` would cost a threadpool hop per request.
+    """
+    return client_ip(request)
+
+
+ClientAddress = Annotated[str | None, Depends(client_address)]
 
 
 def current_actor(request: Request, session: DbSession, now: Now) -> Actor:

@@ -14,13 +14,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plexcare.errors import ServiceError
 
 PROBLEM_JSON = "application/problem+json"
-_TITLES = {
+TITLES = {
     400: "Bad request",
     401: "Not authenticated",
     403: "Forbidden",
@@ -37,6 +38,38 @@ LARGEST_ID = 2**31 - 1
 """Ids live in PostgreSQL `integer` columns; a larger number can name no record."""
 
 
+class FieldProblem(BaseModel):
+    """One input at fault and what is wrong with it."""
+
+    field: str = Field(
+        description="the input by its dotted path in the body, or its query, path or header "
+        "name; `body` when the body as a whole is unreadable",
+        examples=["hours.0.ends"],
+    )
+    message: str = Field(examples=["must be after starts"])
+
+
+class Problem(BaseModel):
+    """An error as RFC 9457 problem details (`application/problem+json`): the shape of every
+    error this API answers. The OpenAPI document takes its schema from here, and `problem()`
+    builds every body through it, so the two cannot drift apart."""
+
+    type: str = Field(default="about:blank", description="always `about:blank`: see `status`")
+    title: str = Field(description="the status in words", examples=["Invalid input"])
+    status: int = Field(ge=400, le=599, description="the HTTP status code, repeated")
+    detail: str | None = Field(
+        default=None,
+        description="what went wrong, for a person (absent on a 500)",
+        examples=["invalid value for: starts_at"],
+    )
+    instance: str | None = Field(
+        default=None, description="the path that was asked for", examples=["/api/v1/holds"]
+    )
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="each input at fault, when the problem is with the input"
+    )
+
+
 def problem(
     status: int,
     detail: str,
@@ -45,17 +78,19 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": _TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-    }
-    if instance is not None:
-        body["instance"] = instance
-    if errors:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    body = Problem(
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=[FieldProblem(**error) for error in errors] if errors else None,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
 
 
 def _field_name(location: tuple[Any, ...], kind: str = "") -> str:
@@ -180,7 +215,7 @@ async def _out_of_range(request: Request, error: Exception) -> JSONResponse:
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     _log.exception("unexpected error on %s", request.url.path)
     return JSONResponse(
-        {"type": "about:blank", "title": "Internal error", "status": 500},
+        Problem(title="Internal error", status=500).model_dump(exclude_none=True),
         status_code=500,
         media_type=PROBLEM_JSON,
     )
