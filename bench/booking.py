@@ -14,6 +14,17 @@ with bearer tokens), the app under uvicorn with two workers, then
    appointment on every contested half-hour and no overlap anywhere;
 4. pgbench TPC-B-like for as long, with 8 and 32 clients, on the same server.
 Everything it created (server, databases) is removed at the end, also on failure.
+
+The booking rules hold for every request, so only the contention phase may see a 409:
+- a patient booking for themselves may hold `PLEXCARE_MAX_OPEN_APPOINTMENTS` upcoming
+  appointments. The server is started with that set above any patient's share of the free
+  slots, so the limit is checked on every booking (its count query is measured) but never
+  refuses one; production's small limit keeps that count smaller than it gets here;
+- no patient may have two overlapping appointments: the free slots are dealt out so that no
+  patient is given two at the same time (30 clinicians' slots start on a shared grid), and a
+  contention rival asks for one slot per contested hour, and those never overlap.
+Any other 409, a client running out of slots before the time is up, and any overlap in the
+database are reported as problems.
 """
 
 from __future__ import annotations
@@ -33,13 +44,17 @@ from bench.booking_server import WORKERS, RunningApp, running_app
 from bench.booking_setup import (
     BenchClinic,
     Patient,
+    PatientCalendar,
     SlotToBook,
     admin_dsn,
     build_clinic,
+    deal_without_overlap,
     run_admin,
     scratch_database,
     server_problem,
 )
+
+from plexcare.scheduling.reservations import PATIENT_BUSY, SLOT_TAKEN
 
 CLIENTS = 32
 PATIENTS = 64
@@ -49,6 +64,11 @@ WARM_UP_SECONDS = 3
 TARGET_SHARE = 0.40
 TARGET_P99_MS = 100.0
 ACTIVE = "('booked', 'completed', 'no_show')"
+OPEN_APPOINTMENTS_LIMIT = 100_000
+"""`PLEXCARE_MAX_OPEN_APPOINTMENTS` for the bench server: above any patient's share of the
+free slots (about 1,100), so the per-patient limit is checked but never reached."""
+EXPECTED_CONFLICT = "409 slot taken"
+"""The only refusal the contention phase expects: another rival won the time first."""
 
 
 @dataclass
@@ -61,6 +81,8 @@ class Phase:
     booked: int = 0
     seconds: float = 0.0
     cpu: booking_cpu.CpuSplit | None = None
+    ran_dry: int = 0
+    """Clients that ran out of slots before the time was up (the rate would be too low)."""
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -79,27 +101,44 @@ class Client:
     patient: Patient
 
 
+def _conflict_kind(response: httpx.Response) -> str:
+    """Which rule a 409 names, so the phases can tell a lost race from a refused patient."""
+    try:
+        detail = str(response.json().get("detail", ""))
+    except ValueError:
+        detail = ""
+    if detail == SLOT_TAKEN:
+        return EXPECTED_CONFLICT
+    if detail == PATIENT_BUSY:
+        return "409 patient busy"
+    if "the most that can be booked online" in detail:
+        return "409 open limit"
+    return f"409 other ({detail[:60]})"
+
+
 async def _send(client: Client, phase: Phase, path: str, body: dict[str, object]) -> int:
     headers = {"Authorization": f"Bearer {client.patient.token}"}
     if path == "/api/v1/appointments":
         headers["Idempotency-Key"] = uuid.uuid4().hex
     started = time.perf_counter()
+    response: httpx.Response | None = None
     try:
         response = await client.http.post(path, json=body, headers=headers)
-        status = response.status_code
     except httpx.TransportError as error:
-        status = 0
         phase.statuses[type(error).__name__] += 1
     phase.latencies_ms.append((time.perf_counter() - started) * 1000)
-    if status:
-        phase.statuses[str(status)] += 1
+    if response is None:
+        return 0
+    status = response.status_code
+    phase.statuses[_conflict_kind(response) if status == 409 else str(status)] += 1
     return status
 
 
 async def _keep_booking(
     *, client: Client, phase: Phase, slots: Iterator[SlotToBook], deadline: float, with_hold: bool
 ) -> None:
-    """One patient booking one free slot after another until the time is up."""
+    """One patient booking one free slot after another (their own, none overlapping) until
+    the time is up."""
     for slot in slots:
         if time.perf_counter() >= deadline:
             return
@@ -108,6 +147,7 @@ async def _keep_booking(
             continue
         if await _send(client, phase, "/api/v1/appointments", body) == 201:
             phase.booked += 1
+    phase.ran_dry += 1
 
 
 async def _uncontended(
@@ -115,7 +155,7 @@ async def _uncontended(
     app: RunningApp,
     clients: list[Client],
     name: str,
-    slots: Iterator[SlotToBook],
+    hands: list[Iterator[SlotToBook]],
     seconds: float,
     with_hold: bool,
 ) -> Phase:
@@ -132,7 +172,7 @@ async def _uncontended(
                 deadline=started + seconds,
                 with_hold=with_hold,
             )
-            for client in clients
+            for client, slots in zip(clients, hands, strict=True)
         )
     )
     phase.seconds = time.perf_counter() - started
@@ -184,10 +224,11 @@ class Phases:
     connections: list[int]
 
 
-async def _drive(app: RunningApp, bench: BenchClinic) -> Phases:
+async def _drive(app: RunningApp, bench: BenchClinic, dealt: list[list[SlotToBook]]) -> Phases:
     """Warm-up (not reported: first requests open pools and fill caches), book, hold+book,
-    then contention with other patients; each free slot is offered to one client only."""
-    slots = iter(bench.free_slots)
+    then contention with other patients; each free slot is offered to one client only, and
+    each client works through its own hand (`dealt`) across the three uncontended phases."""
+    hands = [iter(hand) for hand in dealt]
     clients = await _connect(app.base_url, bench.patients[:CLIENTS])
     rivals = [
         Client(http=client.http, patient=patient)
@@ -199,19 +240,19 @@ async def _drive(app: RunningApp, bench: BenchClinic) -> Phases:
             app=app,
             clients=clients,
             name="warm-up",
-            slots=slots,
+            hands=hands,
             seconds=WARM_UP_SECONDS,
             with_hold=False,
         )
         await asyncio.to_thread(run_admin, "CHECKPOINT")
         book = await _uncontended(
-            app=app, clients=clients, name="book", slots=slots, seconds=SECONDS, with_hold=False
+            app=app, clients=clients, name="book", hands=hands, seconds=SECONDS, with_hold=False
         )
         flow = await _uncontended(
             app=app,
             clients=clients,
             name="hold+book",
-            slots=slots,
+            hands=hands,
             seconds=FLOW_SECONDS,
             with_hold=True,
         )
@@ -234,6 +275,14 @@ def _double_booking_problems(bench: BenchClinic, contention: Phase, uncontended:
         ).fetchone()
         if overlaps is None or overlaps[0] != 0:
             problems.append(f"{overlaps} pairs of overlapping appointments of one clinician")
+        patient_overlaps = connection.execute(
+            "SELECT count(*) FROM appointments a JOIN appointments b "
+            "ON a.patient_id = b.patient_id AND a.id < b.id "
+            f"AND a.status IN {ACTIVE} AND b.status IN {ACTIVE} "
+            "AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at"
+        ).fetchone()
+        if patient_overlaps is None or patient_overlaps[0] != 0:
+            problems.append(f"{patient_overlaps} pairs of overlapping appointments of one patient")
         for hour in bench.contested_hours:
             for half in (hour.contenders[1], hour.contenders[2]):
                 row = connection.execute(
@@ -256,6 +305,34 @@ def _double_booking_problems(bench: BenchClinic, contention: Phase, uncontended:
         problems.append(f"{contention.booked} contested bookings confirmed, {contested} stored")
     if others is None or others[0] != uncontended:
         problems.append(f"{uncontended} uncontended bookings confirmed, {others} stored")
+    return problems
+
+
+def _refusal_problems(phases: Phases) -> list[str]:
+    """409s the rules should never have given: any outside contention, and in contention any
+    but a lost race; and clients that ran out of slots, whose rate would read too low."""
+    problems = []
+    for phase in (phases.warm_up, phases.book, phases.flow, phases.contention):
+        allowed = {EXPECTED_CONFLICT} if phase is phases.contention else set()
+        for status, count in sorted(phase.statuses.items()):
+            if status.startswith("409") and status not in allowed:
+                problems.append(f"{phase.name}: {count} x {status}")
+        if phase.ran_dry:
+            problems.append(f"{phase.name}: {phase.ran_dry} clients ran out of slots")
+    return problems
+
+
+def _rival_overlaps(bench: BenchClinic) -> list[str]:
+    """Each contention rival asks for the same contender in every contested hour: those must
+    not overlap each other, or the patient rule, not the race, would refuse some."""
+    problems = []
+    for number in range(len(bench.patients) - CLIENTS):
+        calendar = PatientCalendar()
+        for hour in bench.contested_hours:
+            slot = hour.contenders[number % len(hour.contenders)]
+            if not calendar.fits(slot):
+                problems.append(f"rival {number} would ask for overlapping slots")
+            calendar.add(slot)
     return problems
 
 
@@ -285,14 +362,25 @@ def main() -> None:
     with scratch_database(f"plexcare_bench_{os.getpid()}") as database:
         started = time.perf_counter()
         bench = build_clinic(database=database, patient_count=PATIENTS)
+        dealt = deal_without_overlap(bench.free_slots, CLIENTS)
+        sizes = [len(hand) for hand in dealt]
         print(
-            f"setup: {len(bench.free_slots):,} free slots, {len(bench.patients)} patients with "
-            f"bearer tokens, in {time.perf_counter() - started:.1f} s; uvicorn, {WORKERS} workers"
+            f"setup: {len(bench.free_slots):,} free slots dealt to {CLIENTS} patients "
+            f"({min(sizes):,}-{max(sizes):,} each, none overlapping; {sum(sizes):,} dealt), "
+            f"{len(bench.patients)} patients with bearer tokens, "
+            f"in {time.perf_counter() - started:.1f} s; uvicorn, {WORKERS} workers, "
+            f"PLEXCARE_MAX_OPEN_APPOINTMENTS={OPEN_APPOINTMENTS_LIMIT:,}"
         )
-        with running_app(bench.database_url) as app:
-            phases = asyncio.run(_drive(app, bench))
+        setup_problems = _rival_overlaps(bench)
+        if max(sizes) >= OPEN_APPOINTMENTS_LIMIT:
+            setup_problems.append(f"a patient was dealt {max(sizes):,} slots, over the limit")
+        if setup_problems:
+            raise RuntimeError("booking benchmark set-up: " + "; ".join(setup_problems))
+        settings = {"PLEXCARE_MAX_OPEN_APPOINTMENTS": str(OPEN_APPOINTMENTS_LIMIT)}
+        with running_app(bench.database_url, settings) as app:
+            phases = asyncio.run(_drive(app, bench, dealt))
         book, flow, contention = phases.book, phases.flow, phases.contention
-        problems = _double_booking_problems(
+        problems = _refusal_problems(phases) + _double_booking_problems(
             bench, contention, phases.warm_up.booked + book.booked + flow.booked
         )
     print(f"  client connections per uvicorn worker: {phases.connections or 'unknown'}")

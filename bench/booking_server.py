@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,10 +106,13 @@ def _is_worker(pid: int) -> bool:
 
 
 @contextmanager
-def running_app(database_url: str) -> Iterator[RunningApp]:
-    """`plexcare.web.app:create_app` on a free local port, stopped on leaving."""
+def running_app(
+    database_url: str, settings: Mapping[str, str] | None = None
+) -> Iterator[RunningApp]:
+    """`plexcare.web.app:create_app` on a free local port, stopped on leaving. `settings` are
+    extra `PLEXCARE_*` environment variables for the server process only."""
     port = _free_port()
-    env = {**os.environ, "PLEXCARE_DATABASE_URL": database_url}
+    env = {**os.environ, **(settings or {}), "PLEXCARE_DATABASE_URL": database_url}
     with tempfile.TemporaryDirectory(prefix="plexcare-bench-") as folder:
         log = Path(folder) / "uvicorn.log"
         with log.open("wb") as output:

@@ -8,9 +8,10 @@ than over HTTP because only the booking requests are being measured.
 
 from __future__ import annotations
 
+import bisect
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -90,6 +91,8 @@ class SlotToBook:
     clinician_id: int
     appointment_type_id: int
     starts_at: datetime
+    ends_at: datetime
+    """End of the patient's time (no buffer): one patient's appointments may not overlap."""
 
     def body(self) -> dict[str, object]:
         return {
@@ -189,7 +192,9 @@ def _follow_up_slots(
             appointment_type_id=follow_up.id,
             limit=100_000,
         )
-        slots.extend(SlotToBook(clinician.id, follow_up.id, item.slot.start) for item in found)
+        slots.extend(
+            SlotToBook(clinician.id, follow_up.id, item.slot.start, item.slot.end) for item in found
+        )
         first += timedelta(days=SEARCH_DAYS)
     return slots
 
@@ -215,17 +220,67 @@ def _contested_hours(
         limit=CONTESTED_HOURS,
     )
     half_hour = timedelta(minutes=30)
-    return [
-        ContestedHour(
-            starts_at=item.slot.start,
-            contenders=(
-                SlotToBook(clinician.id, consultation.id, item.slot.start),
-                SlotToBook(clinician.id, follow_up.id, item.slot.start),
-                SlotToBook(clinician.id, follow_up.id, item.slot.start + half_hour),
-            ),
+    follow_up_length = timedelta(minutes=follow_up.duration_minutes)
+    hours = []
+    for item in found:
+        half_past = item.slot.start + half_hour
+        hours.append(
+            ContestedHour(
+                starts_at=item.slot.start,
+                contenders=(
+                    SlotToBook(clinician.id, consultation.id, item.slot.start, item.slot.end),
+                    SlotToBook(
+                        clinician.id,
+                        follow_up.id,
+                        item.slot.start,
+                        item.slot.start + follow_up_length,
+                    ),
+                    SlotToBook(clinician.id, follow_up.id, half_past, half_past + follow_up_length),
+                ),
+            )
         )
-        for item in found
-    ]
+    return hours
+
+
+class PatientCalendar:
+    """The times one patient has been dealt, to keep any two of them from overlapping (the
+    app refuses a patient two appointments at once, front desk included)."""
+
+    def __init__(self) -> None:
+        self._starts: list[datetime] = []
+        self._ends: list[datetime] = []
+
+    def fits(self, slot: SlotToBook) -> bool:
+        """Sorted, non-overlapping intervals: only the neighbours around `slot` can clash."""
+        at = bisect.bisect_left(self._starts, slot.starts_at)
+        if at < len(self._starts) and self._starts[at] < slot.ends_at:
+            return False
+        return at == 0 or self._ends[at - 1] <= slot.starts_at
+
+    def add(self, slot: SlotToBook) -> None:
+        at = bisect.bisect_left(self._starts, slot.starts_at)
+        self._starts.insert(at, slot.starts_at)
+        self._ends.insert(at, slot.ends_at)
+
+
+def deal_without_overlap(slots: Sequence[SlotToBook], hands: int) -> list[list[SlotToBook]]:
+    """Deal the slots in order, round-robin, into `hands` lists (one per patient) so that no
+    hand holds two slots whose times overlap; a slot goes to the next patient free at that
+    time. Each hand keeps the shuffled order, so every client still books all over the
+    calendar. A slot no patient is free for is left out (not with 30 clinicians and 32
+    patients: at most one free slot per clinician starts at any time)."""
+    calendars = [PatientCalendar() for _ in range(hands)]
+    dealt: list[list[SlotToBook]] = [[] for _ in range(hands)]
+    turn = 0
+    for slot in slots:
+        for step in range(hands):
+            hand = (turn + step) % hands
+            if calendars[hand].fits(slot):
+                calendars[hand].add(slot)
+                dealt[hand].append(slot)
+                turn = hand + 1
+                break
+    return dealt
 
 
 def build_clinic(*, database: str, patient_count: int, seed: int = 20261126) -> BenchClinic:

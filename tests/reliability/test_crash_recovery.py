@@ -174,15 +174,23 @@ def test_bookings_survive_a_kill_9_and_retries_book_once(server: Server) -> None
         )
         for index, slot in enumerate(slots[:60])
     ]
-    threads = [threading.Thread(target=_book, args=(server.base, told)) for told in plan]
-    for index, thread in enumerate(threads):
+    answered = threading.Semaphore(0)
+
+    def book_and_count(told: Told) -> None:
+        _book(server.base, told)
+        answered.release()
+
+    threads = [threading.Thread(target=book_and_count, args=(told,)) for told in plan]
+    for thread in threads:
         thread.start()
-        if index == len(threads) // 2:
-            server.kill()
+    for _ in range(len(plan) // 4):  # kill with a quarter answered and the rest in flight
+        assert answered.acquire(timeout=30)
+    server.kill()
     for thread in threads:
         thread.join()
     interrupted = [told for told in plan if told.lost]
     assert interrupted, "the kill interrupted no request; the test proved nothing"
+    assert len(interrupted) < len(plan), "nothing was answered before the kill"
     server.start()
     for told in interrupted:
         _book(server.base, told)
