@@ -14,8 +14,14 @@ from plexcare.callbacks.models import CallbackRateKey, CallbackRequest
 OPEN_STATUSES = ("new", "in_progress")
 
 
-def callback_request(*, session: Session, callback_id: int) -> CallbackRequest | None:
-    return session.get(CallbackRequest, callback_id)
+def callback_request(
+    *, session: Session, callback_id: int, for_update: bool = False
+) -> CallbackRequest | None:
+    """The request; `for_update` locks its row (PostgreSQL) and re-reads it, so two desks
+    changing one request at once act one after the other on what the first left."""
+    if not for_update:
+        return session.get(CallbackRequest, callback_id)
+    return session.get(CallbackRequest, callback_id, with_for_update=True, populate_existing=True)
 
 
 def requested_since(

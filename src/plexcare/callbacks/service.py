@@ -36,7 +36,7 @@ from plexcare.callbacks.queue_rules import (
 from plexcare.callbacks.rate_limit import CallbackRateLimiter, RateDecision, client_key, decide
 from plexcare.callbacks.schemas import CallbackStatus
 from plexcare.config import get_settings
-from plexcare.errors import InvalidInput, NotFound, ServiceError
+from plexcare.errors import Conflict, InvalidInput, NotFound, ServiceError
 
 LIMITS = CallbackRateLimiter()
 LONGEST_WINDOW = max(LIMITS.per_client.window, LIMITS.per_phone.window)
@@ -209,9 +209,18 @@ def update_callback(
 ) -> CallbackView:
     """Take a request, hand it to a colleague, record the outcome or a note."""
     actor.require_role(Role.front_desk, Role.admin)
-    request = repository.callback_request(session=session, callback_id=callback_id)
+    request = repository.callback_request(session=session, callback_id=callback_id, for_update=True)
     if request is None:
         raise NotFound("no such callback request")
+    taken_by_colleague = request.status == CallbackStatus.in_progress.value and (
+        request.owner_user_id not in (None, actor.user_id)
+    )
+    if (
+        status is CallbackStatus.in_progress
+        and taken_by_colleague
+        and "owner_user_id" not in (fields_set)
+    ):
+        raise Conflict("a colleague has already taken this request", field="status")
     if "owner_user_id" in fields_set:
         if owner_user_id is not None:
             owner = accounts_repository.user_by_id(session=session, user_id=owner_user_id)
