@@ -123,7 +123,7 @@ def _tempo(case: Case, out: _Facts) -> None:
         )
 
 
-def _pain(case: Case, out: _Facts) -> None:
+def _pain(case: Case, kb: KnowledgeBase, out: _Facts) -> None:
     pain, symptoms = case.pain, case.symptoms
     none = pain.score == 0 or None
     back = _mentions(pain.sites, BACK_WORDS)
@@ -141,7 +141,8 @@ def _pain(case: Case, out: _Facts) -> None:
         for fact in ("back_pain", "groin_or_hip_pain", "radicular_pain"):
             out.state(fact, False, "pain sites recorded" if pain.sites else "no pain")
     if pain.score is not None:
-        out.state("severe_pain", pain.score >= 7, f"pain {pain.score}/10")
+        severe = kb.thresholds.severe_pain.reached(pain.score)
+        out.state("severe_pain", severe, f"pain {pain.score}/10")
     painful = back + groin + [site for site in leg if "thigh" in site.lower()]
     if case.tempo is not None and (painful or none):
         sudden = case.tempo == "acute" and bool(painful)
@@ -235,6 +236,6 @@ def warning_facts_from_case(
     _strength(case, kb, out)
     _sensation_and_sides(case, out)
     _tempo(case, out)
-    _pain(case, out)
+    _pain(case, kb, out)
     _imaging_and_weight(found or derive_etiology_findings(case, kb), out)
     return out.result()
