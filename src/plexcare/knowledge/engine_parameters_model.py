@@ -115,8 +115,9 @@ class FindingKindParameters(_Record):
 class AgedAbsence(_Record):
     """How often a response that may be absent in healthy older people is absent without disease.
 
-    Applies to the studies whose `age_limits` say `may_be_absent` (sural, medial plantar SNAPs,
-    H-reflex over 60): their absence at that age is scored with this false-positive rate.
+    Applies to the studies whose `age_limits` say `may_be_absent` (sural SNAP from 75, medial
+    plantar SNAP and H-reflex over 60): their absence at that age is scored with this
+    false-positive rate.
     """
 
     false_positive: Share
