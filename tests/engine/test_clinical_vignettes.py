@@ -281,13 +281,15 @@ def test_known_limitation_is_flagged_to_the_clinician(name: str, kb: KnowledgeBa
 def test_paraspinal_fibrillations_are_a_weaker_test_than_limb_fibrillations(
     kb: KnowledgeBase,
 ) -> None:
-    """Missed in many root lesions, found in some healthy backs (Date 1996: 14.5 %)."""
+    """Missed in many root lesions, found in some healthy backs (Date 1996: 14.5 % of people,
+    somewhere; the engine scores each level, so the figure is per level)."""
     fibrillations = finding_model_for(kb).kinds[FindingKind.FIBRILLATIONS]
     limb_sensitivity, limb_false_positive = fibrillations.rates_in(paraspinal=False)
     sensitivity, false_positive = fibrillations.rates_in(paraspinal=True)
     assert sensitivity < limb_sensitivity
-    assert 0.1 <= false_positive < sensitivity
-    assert false_positive > limb_false_positive
+    assert limb_false_positive < false_positive < sensitivity
+    # Per level: over three sampled levels a healthy person shows about Date's 14.5 %.
+    assert 0.1 <= 1 - (1 - false_positive) ** 3 <= 0.2
 
 
 def test_paraspinal_rates_come_in_pairs(kb: KnowledgeBase) -> None:
