@@ -20,6 +20,9 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, sync_playwright
 
+from plexcare.db import session_factory
+from tests.conftest_db import SmallClinic, empty_tables, make_app
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -55,6 +58,18 @@ def served(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def small_clinic_served(sqlite_url: str) -> Iterator[str]:
+    """The small clinic (two neurologists and a pain specialist, on Monday 2 March 2026,
+    08:00) in a fresh SQLite database, served for the duration of the block."""
+    empty_tables(sqlite_url)
+    with session_factory(sqlite_url)() as session:
+        SmallClinic(session)
+        session.commit()
+    with served(make_app(sqlite_url)) as url:
+        yield url
 
 
 @contextmanager

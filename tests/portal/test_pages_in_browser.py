@@ -7,9 +7,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator
 
-from plexcare.db import session_factory
-from tests.browser import chromium, served
-from tests.conftest_db import SmallClinic, empty_tables, make_app
+from tests.browser import chromium, small_clinic_served
 
 pytestmark = pytest.mark.browser
 
@@ -17,11 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server_url(sqlite_url: str) -> Iterator[str]:
     """A clinic with two neurologists and a pain specialist, on Monday 2 March 2026, 08:00."""
-    empty_tables(sqlite_url)
-    with session_factory(sqlite_url)() as session:
-        SmallClinic(session)
-        session.commit()
-    with served(make_app(sqlite_url)) as url:
+    with small_clinic_served(sqlite_url) as url:
         yield url
 
 

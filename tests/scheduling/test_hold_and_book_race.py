@@ -8,19 +8,14 @@ succeeded (20 rounds of 20), and the holder then got 409 on the slot they held.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plexcare.scheduling.models import Appointment, ClinicianReservation, SlotHold
 from tests.conftest_db import Personas, SmallClinic
 from tests.scheduling.crowd import CROWD, Call, all_at_once, new_patients, statuses
 from tests.scheduling.test_booking import TUESDAY_10, booking_body
-
-
-def count(session: Session, model: Any) -> int:
-    return session.scalar(select(func.count()).select_from(model)) or 0
+from tests.scheduling.test_concurrent_changes import count
 
 
 def test_holds_and_bookings_of_one_slot_by_different_patients_leave_exactly_one_winner(

@@ -63,6 +63,17 @@ def join_waitlist(session: Session, clinic_people: SmallClinic) -> WaitlistEntry
     )
 
 
+def cancel_at_desk(session: Session, clinic_people: SmallClinic, appointment: Appointment) -> None:
+    changes.cancel(
+        session=session,
+        actor=desk(clinic_people),
+        appointment_id=appointment.id,
+        now=TEST_NOW,
+        reason=None,
+    )
+    session.commit()
+
+
 def test_a_booked_hold_hands_its_reservation_to_the_appointment(
     session: Session, small_clinic: SmallClinic
 ) -> None:
@@ -105,14 +116,7 @@ def test_a_cancelled_slot_offered_from_the_waitlist_stays_reserved_throughout(
     reserved = appointment.reservation_id
     join_waitlist(session, small_clinic)
     session.commit()
-    changes.cancel(
-        session=session,
-        actor=desk(small_clinic),
-        appointment_id=appointment.id,
-        now=TEST_NOW,
-        reason=None,
-    )
-    session.commit()
+    cancel_at_desk(session, small_clinic, appointment)
     offer = session.scalars(select(SlotHold)).one()
     assert offer.reservation_id == reserved
     assert appointment.reservation_id is None
@@ -125,14 +129,7 @@ def test_a_lapsed_waitlist_offer_hands_its_reservation_on_or_frees_it(
     appointment = book_tuesday(session, small_clinic)
     join_waitlist(session, small_clinic)
     session.commit()
-    changes.cancel(
-        session=session,
-        actor=desk(small_clinic),
-        appointment_id=appointment.id,
-        now=TEST_NOW,
-        reason=None,
-    )
-    session.commit()
+    cancel_at_desk(session, small_clinic, appointment)
     waitlist.expire_offers(session=session, now=TEST_NOW + timedelta(hours=3))
     session.commit()
     assert count(session, SlotHold) == 0
@@ -145,14 +142,7 @@ def test_booking_over_a_lapsed_waitlist_offer_puts_that_patient_back_to_waiting(
     appointment = book_tuesday(session, small_clinic)
     entry = join_waitlist(session, small_clinic)
     session.commit()
-    changes.cancel(
-        session=session,
-        actor=desk(small_clinic),
-        appointment_id=appointment.id,
-        now=TEST_NOW,
-        reason=None,
-    )
-    session.commit()
+    cancel_at_desk(session, small_clinic, appointment)
     taken = book(session, small_clinic, "a", 3 * 60)
     session.commit()
     assert taken.patient_id == small_clinic.patient_a.id

@@ -35,6 +35,19 @@ DRUG_INJECTION_BACK_PAIN = {**CANCER_WITH_BACK_PAIN, "cancer": False, "injects_d
 FRIDAY_EVENING = datetime(2026, 3, 6, 19, 0, tzinfo=UTC)
 
 
+def neurologists_away(session: Session, small_clinic: SmallClinic, *, until: date) -> None:
+    """Both neurologists on leave from Monday 2 March 2026 to `until`."""
+    for neurologist in (small_clinic.neurologist, small_clinic.second_neurologist):
+        clinic.add_exception(
+            session=session,
+            clinician_id=neurologist.id,
+            kind=ExceptionKind.LEAVE,
+            first_day=date(2026, 3, 2),
+            last_day=until,
+        )
+    session.commit()
+
+
 def self_check(
     client: TestClient, answers: dict[str, Any], headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -77,15 +90,7 @@ def test_a_same_day_answer_with_no_slot_today_offers_a_call_not_a_later_slot(
     client: TestClient, small_clinic: SmallClinic, session: Session
 ) -> None:
     """Monday is fully away; Tuesday 09:00 is 25 hours after Monday 08:00, so no slot."""
-    for neurologist in (small_clinic.neurologist, small_clinic.second_neurologist):
-        clinic.add_exception(
-            session=session,
-            clinician_id=neurologist.id,
-            kind=ExceptionKind.LEAVE,
-            first_day=date(2026, 3, 2),
-            last_day=date(2026, 3, 2),
-        )
-    session.commit()
+    neurologists_away(session, small_clinic, until=date(2026, 3, 2))
     body = self_check(client, CANCER_WITH_BACK_PAIN)
     assert body["next_step"] == "call_today"
     assert body["slots"] == []
@@ -140,15 +145,7 @@ def test_an_urgent_answer_is_offered_the_earliest_neurology_slots_within_days(
 def test_an_urgent_answer_with_no_slot_in_time_is_offered_an_urgent_call(
     client: TestClient, small_clinic: SmallClinic, session: Session
 ) -> None:
-    for neurologist in (small_clinic.neurologist, small_clinic.second_neurologist):
-        clinic.add_exception(
-            session=session,
-            clinician_id=neurologist.id,
-            kind=ExceptionKind.LEAVE,
-            first_day=date(2026, 3, 2),
-            last_day=date(2026, 3, 13),
-        )
-    session.commit()
+    neurologists_away(session, small_clinic, until=date(2026, 3, 13))
     body = self_check(client, WORSENING_WEAKNESS)
     assert body["next_step"] == "call_us"
     assert body["slots"] == []

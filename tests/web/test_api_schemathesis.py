@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor
 from plexcare.accounts.roles import Role
-from plexcare.callbacks import service as callbacks
 from plexcare.cases import service as cases
 from plexcare.clinic import service as clinic
 from plexcare.engine import Case
@@ -42,6 +41,7 @@ from plexcare.scheduling import waitlist
 from plexcare.scheduling.availability import ExceptionKind
 from plexcare.scheduling.waitlist_order import Urgency
 from tests.conftest_db import TEST_NOW, Personas, SmallClinic, empty_tables
+from tests.web.records import anonymous_callback
 
 TUESDAY_10 = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 ROLES = ("anonymous", "patient_a", "clinician", "front_desk", "admin")
@@ -113,18 +113,7 @@ def known_ids(session: Session, small_clinic: SmallClinic, kb: KnowledgeBase) ->
         first_day=date(2026, 4, 6),
         last_day=date(2026, 4, 10),
     )
-    callback = callbacks.request_callback(
-        session=session,
-        actor=Actor(user_id=None, role="anonymous"),
-        full_name="Sam Caller",
-        phone="020 7946 0018",
-        region="GB",
-        preferred_start=None,
-        preferred_end=None,
-        reason="Please call me about a nerve test.",
-        urgency="routine",
-        now=TEST_NOW,
-    )
+    callback = anonymous_callback(session)
     session.commit()
     return {
         **slot,

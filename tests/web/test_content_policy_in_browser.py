@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
-from plexcare.db import session_factory
-from tests.browser import chromium, served
-from tests.conftest_db import PASSWORD, SmallClinic, empty_tables, make_app
+from tests.browser import chromium, small_clinic_served
+from tests.conftest_db import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +20,7 @@ MOST_PAGES = 25
 
 @pytest.fixture(scope="module")
 def server_url(sqlite_url: str) -> Iterator[str]:
-    empty_tables(sqlite_url)
-    with session_factory(sqlite_url)() as session:
-        SmallClinic(session)
-        session.commit()
-    with served(make_app(sqlite_url)) as url:
+    with small_clinic_served(sqlite_url) as url:
         yield url
 
 

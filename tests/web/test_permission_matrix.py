@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor
-from plexcare.callbacks import service as callbacks
 from plexcare.cases import service as cases
 from plexcare.clinic import service as clinic
 from plexcare.engine import Case
@@ -40,6 +39,7 @@ from plexcare.second_opinions.models import SecondOpinionFile
 from plexcare.web.app import create_app
 from tests.conftest_db import PASSWORD, TEST_NOW, Personas, SmallClinic
 from tests.second_opinions.samples import PDF as SAMPLE_PDF
+from tests.web.records import anonymous_callback
 
 ALLOW = "allow"
 PERSONAS = ("anonymous", "patient_b", "clinician", "front_desk", "admin", "patient_a")
@@ -215,18 +215,7 @@ def patient_service_records(
         price_minor_units=50_000,
     )
     packages.add_package(session=session, package=workup)
-    callback = callbacks.request_callback(
-        session=session,
-        actor=Actor(user_id=None, role="anonymous"),
-        full_name="Sam Caller",
-        phone="020 7946 0018",
-        region="GB",
-        preferred_start=None,
-        preferred_end=None,
-        reason="Please call me about a nerve test.",
-        urgency="routine",
-        now=TEST_NOW,
-    )
+    callback = anonymous_callback(session)
     return {
         "case_id": record.id,
         "number": version.number,

@@ -23,7 +23,6 @@ from plexcare.knowledge.red_flag_model import AnticoagulantAdvice
 
 Urgency = Literal["emergency", "same_day", "urgent", "routine"]
 URGENCY_RANK: dict[str, int] = {"emergency": 0, "same_day": 1, "urgent": 2, "routine": 3}
-BLEEDING_FACTS = frozenset({"bleeding_risk", "inr_supratherapeutic", "imaging_haematoma"})
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def _alert(fired: FiredRule, facts: WarningFacts, case: Case, kb: KnowledgeBase)
     rule = fired.rule
     evidence = [facts.evidence.get(fact, fact.replace("_", " ")) for fact in fired.because]
     reason, sources = " ".join(rule.clinician.split()), rule.sources
-    if BLEEDING_FACTS & set(fired.because):
+    if rule.names_anticoagulant:
         note, drug_sources = _coagulation_note(case, kb)
         reason += note
         sources = (*sources, *(s for s in drug_sources if s not in sources))

@@ -6,10 +6,11 @@ applies decides whether this is an emergency, a same-day or a within-days matter
 self-check's own cited rules add the ordinary advice (about two weeks, or routine).
 
 The most urgent rule that fires sets the urgency; every rule at that level adds its reason
-and whom to see. Lower-level advice is kept as further advice, except under an emergency,
-where nothing may distract from going now. A question left unanswered fires no rule, but a
-blank warning-sign question is never taken as a no: it is named back to the person, and the
-advice never says "nothing urgent" while one is open. The advice never names a diagnosis.
+and whom to see. Ordinary (soon or routine) advice is kept as further advice, except under an
+emergency, where nothing may distract from going now; a less urgent red flag is not repeated
+under a more urgent one, whose timing it would contradict. A question left unanswered fires no
+rule, but a blank warning-sign question is never taken as a no: it is named back to the person,
+and the advice never says "nothing urgent" while one is open. The advice never names a diagnosis.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from plexcare.engine.red_flag_rules import (
     evaluate_red_flags,
 )
 from plexcare.knowledge.model import (
+    ADVICE_ONLY_URGENCIES,
     TRIAGE_URGENCY_ORDER,
     AnswerSignal,
     KnowledgeBase,
@@ -232,7 +234,11 @@ def triage(answers: Mapping[str, object], kb: KnowledgeBase) -> TriageAdvice:
     further = (
         []
         if top == "emergency"
-        else [reason for reason in fired if reason.urgency != top and reason.rule != BASELINE_RULE]
+        else [
+            reason
+            for reason in fired
+            if reason.urgency in ADVICE_ONLY_URGENCIES and reason.rule != BASELINE_RULE
+        ]
     )
     return TriageAdvice(
         urgency=top,

@@ -72,6 +72,8 @@ class RedFlagRule(_Record):
     patient: str = Field(min_length=20)
     clinician: str = Field(min_length=20)
     concerns: tuple[FactId, ...] = ()
+    names_anticoagulant: bool = False
+    """A bleeding rule: the clinician's alert names the drug, its level test and reversal."""
     sources: tuple[FactId, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -287,7 +287,9 @@ def result_page(
         reasons=tuple(_plain(reason.reason) for reason in advice.reasons),
         further_advice=() if emergency else tuple(_plain(r.reason) for r in advice.further_advice),
         notice=advice.notice,
-        booking_href=None if emergency or specialty is None else f"/book?specialty={specialty}",
+        booking_href=None
+        if emergency or specialty is None or outcome.next_step == "call_today"
+        else f"/book?specialty={specialty}",
         booking_label="Find the earliest appointment with "
         + SPECIALTY_NAMES.get(specialty or "", specialty or ""),
         what_to_do="" if emergency else outcome.what_to_do,

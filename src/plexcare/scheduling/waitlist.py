@@ -109,25 +109,25 @@ def leave(*, session: Session, actor: Actor, entry_id: int, now: datetime) -> Wa
     return entry
 
 
-def return_to_waiting(*, session: Session, entry_ids: Sequence[int]) -> None:
-    """Offers that lapsed without being taken: those patients wait again."""
+def _end_offers(*, session: Session, entry_ids: Sequence[int], status: str) -> None:
+    """Entries still holding an offer move on to `status`, in one conditional UPDATE."""
     if entry_ids:
         session.execute(
             update(WaitlistEntry)
             .where(WaitlistEntry.id.in_(list(entry_ids)), WaitlistEntry.status == OFFERED)
-            .values(status=WAITING)
+            .values(status=status)
         )
+
+
+def return_to_waiting(*, session: Session, entry_ids: Sequence[int]) -> None:
+    """Offers that lapsed without being taken: those patients wait again."""
+    _end_offers(session=session, entry_ids=entry_ids, status=WAITING)
 
 
 def settle_offers(*, session: Session, entry_ids: Sequence[int]) -> None:
     """A slot offered from the waitlist has been booked by its patient: the entry is done
     (unless the patient left the waitlist a moment before)."""
-    if entry_ids:
-        session.execute(
-            update(WaitlistEntry)
-            .where(WaitlistEntry.id.in_(list(entry_ids)), WaitlistEntry.status == OFFERED)
-            .values(status="booked")
-        )
+    _end_offers(session=session, entry_ids=entry_ids, status="booked")
 
 
 def entries(

@@ -30,9 +30,11 @@ from starlette.requests import ClientDisconnect, Request
 from plexcare.errors import InvalidInput, ServiceError
 from plexcare.second_opinions.service import MAX_FILES, IncomingFile
 from plexcare.second_opinions.uploads import UploadTooLarge, UploadUnsupported, describe_size
+from plexcare.web.body_limits import MULTIPART_ALLOWANCE_BYTES
 
-FORM_ALLOWANCE = 64 * 1024
-"""Room beyond the files' limit for the question (at most 5,000 characters) and the framing."""
+FORM_ALLOWANCE = MULTIPART_ALLOWANCE_BYTES
+"""Room beyond the files' limit for the question (at most 5,000 characters) and the framing:
+the same room the body-limit middleware in front of every route allows."""
 _MAX_FIELDS = 5
 _MAX_FIELD_BYTES = 32 * 1024
 

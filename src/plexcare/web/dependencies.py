@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from plexcare.accounts import service as accounts
 from plexcare.accounts.actor import ANONYMOUS, Actor
 from plexcare.accounts.roles import Role
-from plexcare.config import Settings, get_settings
+from plexcare.config import get_settings
 from plexcare.db import session_factory, utc_now
 from plexcare.errors import Forbidden, NotAuthenticated
 from plexcare.web.security_headers import TrustedProxies
@@ -102,11 +102,14 @@ def client_ip(request: Request) -> str | None:
     The server must hand over the socket peer untouched: uvicorn rewrites it from the header
     for 127.0.0.1 unless run with `proxy_headers=False`, as `plexcare serve` does.
     """
-    settings: Settings = getattr(request.app, "settings", None) or get_settings()
+    # The app's own, parsed once in `create_app`; a bare FastAPI app (a test's) uses settings.
+    proxies: TrustedProxies | None = getattr(request.app, "proxies", None)
+    if proxies is None:
+        proxies = _trusted(tuple(get_settings().trusted_proxies))
     return forwarded_client(
         request.client.host if request.client else None,
         request.headers.getlist("x-forwarded-for"),
-        proxies=_trusted(tuple(settings.trusted_proxies)),
+        proxies=proxies,
     )
 
 

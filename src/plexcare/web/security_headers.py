@@ -117,12 +117,14 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [
-                    (name, _with_secure_flag(value))
-                    if (https or self.secure_cookies) and name.lower() == b"set-cookie"
-                    else (name, value)
-                    for name, value in message.get("headers", ())
-                ]
+                if https or self.secure_cookies:
+                    message["headers"] = [
+                        (name, _with_secure_flag(value))
+                        if name.lower() == b"set-cookie"
+                        else (name, value)
+                        for name, value in message.get("headers", ())
+                    ]
+                message.setdefault("headers", [])
                 headers = MutableHeaders(scope=message)
                 if "content-security-policy" not in headers:
                     # A route's own stricter policy (a downloaded file's sandbox) stands.

@@ -1,0 +1,26 @@
+"""Records the API tests of this area (the permission matrix, Schemathesis) both set up."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from plexcare.accounts.actor import Actor
+from plexcare.callbacks import service as callbacks
+from plexcare.callbacks.models import CallbackRequest
+from tests.conftest_db import TEST_NOW
+
+
+def anonymous_callback(session: Session) -> CallbackRequest:
+    """A routine call-back request from a visitor who is not signed in."""
+    return callbacks.request_callback(
+        session=session,
+        actor=Actor(user_id=None, role="anonymous"),
+        full_name="Sam Caller",
+        phone="020 7946 0018",
+        region="GB",
+        preferred_start=None,
+        preferred_end=None,
+        reason="Please call me about a nerve test.",
+        urgency="routine",
+        now=TEST_NOW,
+    )
