@@ -119,6 +119,30 @@ def test_a_half_stated_red_flag_asks_for_the_answer_that_completes_it() -> None:
     assert "anything urgent" not in " ".join(r.reason for r in advice.reasons)
 
 
+@given(_answers_strategy())
+def test_no_reason_is_given_twice(answers: dict[str, Any]) -> None:
+    advice = triage(answers, KB)
+    rules = [r.rule for r in (*advice.reasons, *advice.further_advice)]
+    assert len(rules) == len(set(rules))
+
+
+def test_a_less_urgent_red_flag_is_not_repeated_under_a_more_urgent_one() -> None:
+    """Cancer with back pain is same-day; its within-days rule would contradict the timing."""
+    advice = triage(
+        {
+            **NO_WARNINGS,
+            "cancer": True,
+            "back_pain": True,
+            "leg_weakness": "none",
+            "numbness": False,
+            "leg_pain": False,
+        },
+        KB,
+    )
+    assert advice.urgency == "same_day"
+    assert all(r.urgency in ("soon", "routine") for r in advice.further_advice)
+
+
 def test_lower_level_advice_is_kept_as_further_advice_below_an_emergency_only() -> None:
     urgent = triage({**NO_WARNINGS, "weakness_getting_worse": "over_weeks", "pain_score": 9}, KB)
     assert urgent.urgency == "urgent"

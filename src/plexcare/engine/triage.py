@@ -237,7 +237,9 @@ def triage(answers: Mapping[str, object], kb: KnowledgeBase) -> TriageAdvice:
         else [
             reason
             for reason in fired
-            if reason.urgency in ADVICE_ONLY_URGENCIES and reason.rule != BASELINE_RULE
+            if reason.urgency != top
+            and reason.urgency in ADVICE_ONLY_URGENCIES
+            and reason.rule != BASELINE_RULE
         ]
     )
     return TriageAdvice(

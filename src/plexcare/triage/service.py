@@ -57,8 +57,8 @@ WHAT_TO_DO = {
         "call you today."
     ),
     "call_today": (
-        "No appointment is free online within 24 hours. Ask us to call you today, or contact "
-        "your GP practice now."
+        "No appointment is free online within 24 hours. Contact your GP practice now, or ask "
+        "us to call you."
     ),
     "gp_today": (
         "Contact your GP practice today and say your symptoms need a same-day appointment. If "
