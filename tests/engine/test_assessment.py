@@ -10,6 +10,7 @@ import yaml
 
 from plexcare.engine import Assessment, assess, assess_batch
 from plexcare.engine.case import Case
+from plexcare.engine.plan import PlanItem
 from plexcare.knowledge.loader import load_knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
 
@@ -50,11 +51,30 @@ def test_the_json_form_round_trips_through_json(kb: KnowledgeBase) -> None:
     )
 
 
+def _on_anticoagulant(case: Case, drug: str) -> Case:
+    data = case.model_dump(mode="json", exclude_none=True)
+    data["history"] = {**data.get("history", {}), "anticoagulant": drug}
+    return Case.model_validate(data)
+
+
+def _nsaid(result: Assessment) -> PlanItem:
+    offered = [item for item in result.plan.items if item.treatment == "nsaid"]
+    assert len(offered) == 1, [item.treatment for item in result.plan.items]
+    return offered[0]
+
+
 def test_an_anticoagulated_patient_sees_nsaids_marked_not_dropped(kb: KnowledgeBase) -> None:
-    result = assess(_example("pan_plexus_haematoma_anticoagulated.yaml"), kb)
+    """An L5 radiculopathy's plan offers an NSAID for pain; on apixaban the NSAID stays in the
+    plan, marked contraindicated because of the apixaban, so the clinician sees it was weighed."""
+    radiculopathy = _example("l5_radiculopathy.yaml")
+    assert not _nsaid(assess(radiculopathy, kb)).contraindicated
+    result = assess(_on_anticoagulant(radiculopathy, "apixaban"), kb)
     marked = [item for item in result.plan.items if item.contraindicated]
-    for item in marked:
-        assert any(c.severity == "contraindicated" for c in item.cautions)
+    nsaid = _nsaid(result)
+    assert nsaid in marked
+    reasons = [c for c in nsaid.cautions if c.severity == "contraindicated"]
+    assert [c.condition for c in reasons] == ["anticoagulated"]
+    assert "apixaban" in reasons[0].because
 
 
 def test_renal_cautions_use_this_patients_egfr(kb: KnowledgeBase) -> None:

@@ -262,6 +262,8 @@ def test_every_lumbosacral_root_from_l2_to_s1_has_a_paraspinal_muscle(
 
 
 def test_each_muscles_plexus_part_agrees_with_the_graph(anatomy: KnowledgeBase) -> None:
+    parts = {muscle.plexus_part for muscle in anatomy.muscles.values()}
+    assert {"upper_lumbar_plexus", "lumbosacral_trunk", "sacral_plexus", "pudendal"} <= parts
     for muscle in anatomy.muscles.values():
         upstream = _upstream(anatomy, muscle.nerves)
         majors = {c.root for c in muscle.roots if c.share == "major"}
@@ -280,6 +282,7 @@ def test_each_muscles_plexus_part_agrees_with_the_graph(anatomy: KnowledgeBase) 
 def test_within_each_kind_nothing_further_down_the_graph_is_more_proximal(
     anatomy: KnowledgeBase,
 ) -> None:
+    compared = 0
     for placed in _end_organ_groups(anatomy):
         for upper_key, upper_nerve, upper_distality in placed:
             for lower_key, lower_nerve, lower_distality in placed:
@@ -287,15 +290,21 @@ def test_within_each_kind_nothing_further_down_the_graph_is_more_proximal(
                     anatomy.structures, lower_nerve
                 ):
                     assert upper_distality <= lower_distality, (upper_key, lower_key)
+                    compared += 1
+    assert compared
 
 
 def test_intrinsic_foot_muscles_are_the_most_distal(anatomy: KnowledgeBase) -> None:
+    foot, leg = [], []
     for muscle in anatomy.muscles.values():
         upstream = _upstream(anatomy, muscle.nerves)
         if "tibial_at_ankle" in upstream or muscle.id == "extensor_digitorum_brevis":
             assert muscle.distality >= 0.9, muscle.id
+            foot.append(muscle.id)
         elif "tibial_in_popliteal_fossa" in upstream or "deep_fibular_nerve" in upstream:
             assert 0.55 <= muscle.distality <= 0.75, muscle.id
+            leg.append(muscle.id)
+    assert foot and leg
 
 
 # --- Skin
@@ -333,12 +342,10 @@ def test_each_skin_area_is_carried_by_its_textbook_nerve(
 # --- Nerve-conduction studies
 
 
-def test_every_study_cites_a_source_and_uses_the_right_amplitude_unit(
-    anatomy: KnowledgeBase,
-) -> None:
+def test_every_study_uses_the_right_amplitude_unit(anatomy: KnowledgeBase) -> None:
+    modalities = {study.modality for study in anatomy.studies.values()}
+    assert {"snap", "cmap"} <= modalities
     for study in anatomy.studies.values():
-        assert study.sources, study.id
-        assert all(source in anatomy.references for source in study.sources), study.id
         if study.modality == "snap":
             assert study.amplitude_unit == "uV", study.id
             assert study.amplitude_lower is not None, study.id

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
 from plexcare.knowledge.integrity import ancestors
-from plexcare.knowledge.loader import DATA_DIR
 from plexcare.knowledge.model import KnowledgeBase, RootContribution
-
-REVIEW_REFERENCES = DATA_DIR / "references" / "anatomy_review.yaml"
 
 
 def _roots(contributions: tuple[RootContribution, ...]) -> dict[str, str]:
     return {contribution.root: contribution.share for contribution in contributions}
-
-
-def test_the_review_references_are_new_and_unique(kb: KnowledgeBase) -> None:
-    ids = [entry["id"] for entry in yaml.safe_load(Path(REVIEW_REFERENCES).read_text())]
-    assert len(ids) == len(set(ids))
-    others = [
-        entry["id"]
-        for path in sorted((DATA_DIR / "references").glob("*.yaml"))
-        if path != REVIEW_REFERENCES
-        for entry in yaml.safe_load(path.read_text())
-    ]
-    assert not set(ids) & set(others)
-    assert set(ids) <= set(kb.references)
 
 
 def test_the_sural_nerve_does_not_pass_the_fibular_head(kb: KnowledgeBase) -> None:

@@ -17,8 +17,6 @@ from plexcare.knowledge.model import (
     GENERALIZED_PATTERNS,
     Disorder,
     EtiologyFeature,
-    Reference,
-    Sourced,
     Structure,
     Treatment,
 )
@@ -111,16 +109,6 @@ MIMICS: dict[str, Disorder] = _collect(
 MIMIC_TREATMENTS: dict[str, Treatment] = _collect(
     Treatment, [DATA_DIR / "treatments" / "mimics.yaml"], DATA_DIR, {}
 )
-REFERENCES: dict[str, Reference] = _collect(
-    Reference,
-    [
-        DATA_DIR / "references" / "core.yaml",
-        DATA_DIR / "references" / "mimics.yaml",
-        DATA_DIR / "references" / "treatment_safety.yaml",
-    ],
-    DATA_DIR,
-    {},
-)
 FEATURES: dict[str, EtiologyFeature] = _collect(
     EtiologyFeature, [DATA_DIR / "etiology_features.yaml"], DATA_DIR, {}
 )
@@ -137,17 +125,6 @@ LESION_CANDIDATES: frozenset[str] = frozenset(
 
 def _frequency(disorder: Disorder, feature: str) -> float | None:
     return next((f.frequency for f in disorder.features if f.feature == feature), None)
-
-
-def _all_sources(record: Sourced) -> set[str]:
-    found = set(record.sources)
-    for name in type(record).model_fields:
-        value = getattr(record, name)
-        if isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, Sourced):
-                    found |= _all_sources(item)
-    return found
 
 
 @pytest.mark.parametrize("mimic_id", sorted(REQUIRED_MIMICS))
@@ -188,12 +165,8 @@ def test_onset_frequencies_of_a_mimic_are_exclusive_and_add_up_to_at_most_one(
 
 
 @pytest.mark.parametrize("mimic_id", MIMIC_IDS)
-def test_every_mimic_is_cited_and_every_citation_resolves(mimic_id: str) -> None:
-    disorder = MIMICS[mimic_id]
-    assert disorder.sources
-    assert "icd10cm_2025" in disorder.sources
-    unknown = _all_sources(disorder) - set(REFERENCES)
-    assert not unknown, unknown
+def test_every_mimic_cites_the_code_set_its_icd10_codes_come_from(mimic_id: str) -> None:
+    assert "icd10cm_2025" in MIMICS[mimic_id].sources
 
 
 @pytest.mark.parametrize("mimic_id", MIMIC_IDS)
@@ -216,12 +189,6 @@ def test_every_treatment_a_mimic_uses_is_defined(mimic_id: str) -> None:
 
 def test_mimic_treatments_do_not_redefine_shared_ones() -> None:
     assert not set(MIMIC_TREATMENTS) & SHARED_TREATMENTS
-
-
-def test_every_mimic_treatment_and_its_cautions_are_cited() -> None:
-    for treatment in MIMIC_TREATMENTS.values():
-        unknown = _all_sources(treatment) - set(REFERENCES)
-        assert not unknown, (treatment.id, unknown)
 
 
 def test_cauda_equina_workup_starts_with_an_emergency_mri() -> None:

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 from typing import get_args
 
+import pytest
+import yaml
+
 from plexcare.education.views import RESERVED_SECTION_IDS, URGENT_SECTION_ID
+from plexcare.knowledge.errors import KnowledgeBaseError
+from plexcare.knowledge.loader import DATA_DIR, load_knowledge_base
 from plexcare.knowledge.model import FaqEntry, KnowledgeBase
 
 
@@ -16,12 +23,22 @@ def test_every_faq_topic_has_at_least_one_question(kb: KnowledgeBase) -> None:
     assert len(kb.education.faq) >= 10
 
 
-def test_every_education_source_resolves_to_a_reference(kb: KnowledgeBase) -> None:
-    cited = [(s.id, s.sources) for s in kb.education.sections]
-    cited += [(entry.id, entry.sources) for entry in kb.education.faq]
-    for record_id, sources in cited:
-        for source in sources:
-            assert source in kb.references, f"{record_id} cites unknown '{source}'"
+@pytest.mark.parametrize("part", ["sections", "faq"])
+def test_education_citing_an_unknown_reference_fails_the_load_naming_the_entry(
+    tmp_path: Path, part: str
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    path = data / "education.yaml"
+    content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry = content[part][-1]
+    entry["sources"] = ["nobody_1999"]
+    path.write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_knowledge_base(data)
+    assert raised.value.file == "data/education.yaml"
+    assert (raised.value.entry, raised.value.field) == (entry["id"], "sources")
+    assert "nobody_1999" in raised.value.problem
 
 
 def test_section_ids_are_unique_and_free_of_the_reserved_page_addresses(kb: KnowledgeBase) -> None:

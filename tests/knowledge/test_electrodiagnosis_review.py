@@ -2,27 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
-from plexcare.knowledge.loader import DATA_DIR
 from plexcare.knowledge.model import KnowledgeBase
-
-REVIEW_REFERENCES = DATA_DIR / "references" / "electrodiagnosis_review.yaml"
-
-
-def test_the_review_references_are_new_and_unique(kb: KnowledgeBase) -> None:
-    ids = [entry["id"] for entry in yaml.safe_load(Path(REVIEW_REFERENCES).read_text())]
-    assert len(ids) == len(set(ids))
-    others = [
-        entry["id"]
-        for path in sorted((DATA_DIR / "references").glob("*.yaml"))
-        if path != REVIEW_REFERENCES
-        for entry in yaml.safe_load(path.read_text())
-    ]
-    assert not set(ids) & set(others)
-    assert set(ids) <= set(kb.references)
 
 
 def test_demyelinating_slowing_is_the_ean_pns_2021_thirty_percent_below_the_limit(

@@ -42,9 +42,20 @@ def test_every_rule_is_listed_under_its_urgency_with_its_sources(rule: RedFlagRu
         assert KB.references[source].citation in DOC
 
 
+def test_the_page_lists_every_rule_once_and_no_other() -> None:
+    rows = [line for line in RULES_PART.splitlines() if line.startswith("| `")]
+    listed = [row.split("`", 2)[1] for row in rows]
+    assert KB.red_flags.rules
+    assert sorted(listed) == sorted(rule.id for rule in KB.red_flags.rules)
+
+
 def test_every_test_the_page_names_exists() -> None:
     tests = "\n".join(path.read_text() for path in (ROOT / "tests").rglob("test_*.py"))
-    for row in (line for line in RULES_PART.splitlines() if line.startswith("| `")):
+    rows = [line for line in RULES_PART.splitlines() if line.startswith("| `")]
+    assert rows
+    for row in rows:
         covered = row.rstrip(" |").rsplit("|", 1)[1]
-        for name in re.findall(r"`([a-z0-9_]+)`", covered):
+        names = re.findall(r"`([a-z0-9_]+)`", covered)
+        assert names, f"the row names no test: {row}"
+        for name in names:
             assert f"def {name}(" in tests or f'"{name}"' in tests or f"{name}.yaml" in tests, name

@@ -8,7 +8,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from plexcare.scheduling.availability import (
@@ -452,6 +452,46 @@ def open_at(schedule: ClinicianSchedule, instant: datetime) -> bool:
     return in_session and not in_break and not closed
 
 
+def free_window(scenario: dict[str, object]) -> tuple[datetime, datetime] | None:
+    """Independent of the implementation: the first stretch two visits long in which the
+    clinician's session is open (`open_at`), nobody has booked the clinician (nor any room or
+    machine, when the visit needs them), and a visit may start (after the notice, before the
+    horizon) on one of the asked-for dates.
+
+    Wherever the slot grid of the open stretch around it falls, one grid slot fits inside such a
+    window (the first grid point in it is less than one visit from its start), so at least one
+    slot must be offered."""
+    schedule = scenario["schedule"]
+    kind = scenario["appointment_type"]
+    first_day, last_day = scenario["first_day"], scenario["last_day"]
+    now, window = scenario["now"], scenario["window"]
+    clinician_busy, resource_busy = scenario["clinician_busy"], scenario["resource_busy"]
+    assert isinstance(schedule, ClinicianSchedule) and isinstance(kind, AppointmentType)
+    assert isinstance(first_day, date) and isinstance(last_day, date)
+    assert isinstance(now, datetime) and isinstance(window, BookingWindow)
+    assert isinstance(clinician_busy, tuple) and isinstance(resource_busy, dict)
+    busy = [*clinician_busy]
+    if kind.resource_needs:
+        busy += [interval for intervals in resource_busy.values() for interval in intervals]
+    needed = 2 * kind.step
+    zone = ZoneInfo(schedule.time_zone)
+    instant, latest = now + window.minimum_notice, now + window.horizon
+    start: datetime | None = None
+    while instant < latest:
+        day = instant.astimezone(zone).date()
+        usable = (
+            first_day <= day <= last_day
+            and open_at(schedule, instant)
+            and not overlaps(instant, instant + FIVE_MINUTES, tuple(busy))
+        )
+        same_day = start is not None and start.astimezone(zone).date() == day
+        start = (start if same_day else instant) if usable else None
+        if start is not None and instant + FIVE_MINUTES - start >= needed:
+            return start, instant + FIVE_MINUTES
+        instant += FIVE_MINUTES
+    return None
+
+
 @settings(max_examples=150, deadline=None)
 @given(scenario=scenarios())
 def test_slots_respect_every_rule_whatever_the_schedule(scenario: dict[str, object]) -> None:
@@ -478,14 +518,17 @@ def test_slots_respect_every_rule_whatever_the_schedule(scenario: dict[str, obje
         assert open_at(schedule, slot.occupied_until - timedelta(seconds=1))
     for earlier, later in pairwise(slots):
         assert earlier.occupied_until <= later.start
+    window_free = free_window(scenario)
+    if window_free is not None:
+        assert slots, f"nothing offered although {window_free} is open and free"
 
 
 @settings(max_examples=100, deadline=None)
 @given(scenario=scenarios(), pick=st.integers(min_value=0))
 def test_booking_a_slot_removes_exactly_that_slot(scenario: dict[str, object], pick: int) -> None:
+    assume(free_window(scenario) is not None)
     slots = find_slots(**scenario)  # type: ignore[arg-type]
-    if not slots:
-        return
+    assert slots, "nothing offered although a window is open and free"
     chosen = slots[pick % len(slots)]
     busy = scenario["clinician_busy"]
     assert isinstance(busy, tuple)

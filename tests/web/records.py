@@ -10,13 +10,20 @@ from plexcare.callbacks.models import CallbackRequest
 from tests.conftest_db import TEST_NOW
 
 
-def anonymous_callback(session: Session) -> CallbackRequest:
-    """A routine call-back request from a visitor who is not signed in."""
+def anonymous_callback(
+    session: Session, *, phone: str = "020 7946 0018", client_ip: str | None = None
+) -> CallbackRequest:
+    """A routine call-back request from a visitor who is not signed in.
+
+    `phone` and `client_ip` tell callers apart: the clinic accepts only a few requests a day
+    for one number and an hour from one address, so a test that needs many requests gives each
+    its own.
+    """
     return callbacks.request_callback(
         session=session,
-        actor=Actor(user_id=None, role="anonymous"),
+        actor=Actor(user_id=None, role="anonymous", client_ip=client_ip),
         full_name="Sam Caller",
-        phone="020 7946 0018",
+        phone=phone,
         region="GB",
         preferred_start=None,
         preferred_end=None,

@@ -2,15 +2,27 @@
 
 The list of endpoints comes from the app's routes, so a new endpoint without a row here fails
 `test_every_api_endpoint_has_a_row_in_the_permission_matrix`. A row says, per persona, whether
-the call is let through (ALLOW: anything but 401/403/404 and never a 5xx), refused for lack of
-sign-in (401), refused for the role (403), or hidden (404: patient B asking for patient A's
-record must not learn it exists).
+the call succeeds (ALLOW: a 2xx answer to a valid request), is refused for lack of sign-in
+(401), refused for the role (403), or hidden (404: patient B asking for patient A's record must
+not learn it exists).
+
+Every persona calls with records and free slots of its own, from an address of its own, as
+different people would: one persona's success (an appointment cancelled, a slot taken, a
+call-back taken, the call-back limit of one address used up) never turns the next persona's
+valid request into a 404, 409 or 429 that would hide whether the rule let it through.
+
+A list is also read for what it holds (`test_each_list_holds_only_what_the_caller_may_see`):
+a patient's list holds their own records and none of the other patient's, even when they ask
+for the other patient's by id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -23,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor
+from plexcare.accounts.models import User
 from plexcare.cases import service as cases
 from plexcare.clinic import service as clinic
 from plexcare.engine import Case
@@ -33,9 +46,10 @@ from plexcare.packages.itinerary import PackageItem
 from plexcare.scheduling import service as booking
 from plexcare.scheduling import waitlist
 from plexcare.scheduling.availability import ExceptionKind
+from plexcare.scheduling.models import Appointment, SlotHold
 from plexcare.scheduling.waitlist_order import Urgency
 from plexcare.second_opinions import service as second_opinions
-from plexcare.second_opinions.models import SecondOpinionFile
+from plexcare.second_opinions.models import SecondOpinionFile, SecondOpinionRequest
 from plexcare.web.app import create_app
 from tests.conftest_db import PASSWORD, TEST_NOW, Personas, SmallClinic
 from tests.second_opinions.samples import PDF as SAMPLE_PDF
@@ -43,9 +57,6 @@ from tests.web.records import anonymous_callback
 
 ALLOW = "allow"
 PERSONAS = ("anonymous", "patient_b", "clinician", "front_desk", "admin", "patient_a")
-"""Order matters: those who must be refused go before those whose call may change the record."""
-
-TUESDAY_10 = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 
 
 def rule(
@@ -170,226 +181,503 @@ def test_the_route_walker_sees_plain_api_routes() -> None:
     assert api_endpoints(app) == {"GET /api/v1/probe"}
 
 
-MATRIX_PDF = SAMPLE_PDF
 MATRIX_CASE = {
     "age": 58,
     "sex": "female",
     "affected_side": "right",
     "exam": {"right": {"strength": {"tibialis_anterior": 2}}},
 }
+PATIENTS = ("patient_a", "patient_b")
+ADDRESSES = {persona: f"203.0.113.{10 + number}" for number, persona in enumerate(PERSONAS)}
+"""Each persona calls from an address of its own (TEST-NET-3), as different people would."""
+PHONES = {persona: f"020 7946 00{10 + number}" for number, persona in enumerate(PERSONAS)}
+"""…and asks for call-backs on a number of its own (Ofcom's range for drama)."""
+
+FIRST_DAY = date(2026, 3, 3)
+"""Tuesday 3 March 2026, the day after `TEST_NOW`. London keeps GMT until 29 March, so a
+wall-clock time in these weeks is the same instant in UTC."""
+STARTED_DAY = date(2026, 2, 27)
+"""The Friday before `TEST_NOW`: appointments on it have begun and can be marked attended."""
 
 
-def patient_service_records(
-    session: Session, clinic_people: SmallClinic, upload_dir: Path
-) -> dict[str, Any]:
-    """Patient A's case and the other patient-service records the object-level rows name."""
-    doctor = Actor(user_id=clinic_people.clinician_user.id, role="clinician")
-    record, version = cases.create_case(
-        session=session,
-        actor=doctor,
-        patient_id=clinic_people.patient_a.id,
-        title="Right foot drop",
-        case=Case.model_validate(MATRIX_CASE),
-        note_for_patient="",
-        kb=knowledge_base(),
-        now=TEST_NOW,
+def working_day(number: int) -> date:
+    """The `number`-th weekday from Tuesday 3 March (0 is that Tuesday)."""
+    day, left = FIRST_DAY, number
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def slot_at(day: date, persona: str) -> datetime:
+    """The morning half-hour on `day` that belongs to `persona` alone (the last ends at noon,
+    before the clinicians' lunch break)."""
+    return datetime.combine(day, time(9), tzinfo=UTC) + timedelta(
+        minutes=30 * PERSONAS.index(persona)
     )
-    opinion, _stored = second_opinions.submit(
-        session=session,
-        actor=Actor(user_id=clinic_people.patient_a.id, role="patient"),
-        question="Do I need surgery for this foot drop?",
-        files=[second_opinions.IncomingFile(stream=BytesIO(MATRIX_PDF), file_name="report.pdf")],
-        directory=upload_dir,
-        max_bytes=1024 * 1024,
-        now=TEST_NOW,
-    )
-    file_id = session.scalars(select(SecondOpinionFile.id)).one()
-    workup = HealthPackage(
-        code="plexus_workup",
-        name="Plexus work-up",
-        description="A consultation, then nerve conduction studies and EMG.",
-        items=(
-            PackageItem("neuro_consult", "Consultation", timedelta(minutes=30)),
-            PackageItem("emg_ncs", "Nerve conduction studies and EMG", timedelta(minutes=60)),
-        ),
-        price_minor_units=50_000,
-    )
-    packages.add_package(session=session, package=workup)
-    callback = anonymous_callback(session)
-    return {
-        "case_id": record.id,
-        "number": version.number,
-        "request_id": opinion.id,
-        "file_id": file_id,
-        "callback_id": callback.id,
-        "code": workup.code,
-        "patient_id": clinic_people.patient_a.id,
-    }
 
 
-def body_for(endpoint: str, clinic_people: SmallClinic, persona: str) -> dict[str, Any] | None:
-    neurologist, consultation = clinic_people.neurologist.id, clinic_people.consultation.id
-    bodies: dict[str, dict[str, Any]] = {
-        "POST /api/v1/auth/register": {
-            "email": f"new-{persona}@example.org",
-            "password": "a long password",
-            "full_name": "New Patient",
-        },
-        "POST /api/v1/auth/token": {"email": "ann@example.org", "password": PASSWORD},
-        "POST /api/v1/auth/session": {"email": "ann@example.org", "password": PASSWORD},
-        "PATCH /api/v1/me": {"consent_sms": True},
-        "POST /api/v1/users": {
-            "email": f"staff-{persona}@clinic.example",
-            "password": "a long password",
-            "full_name": "New Staff",
-            "role": "front_desk",
-        },
-        "PUT /api/v1/clinicians/{clinician_id}/availability": {
-            "hours": [{"weekday": day, "starts": "09:00", "ends": "17:00"} for day in range(5)],
-        },
-        "POST /api/v1/clinicians/{clinician_id}/exceptions": {
-            "kind": "leave",
-            "first_day": "2026-04-06",
-            "last_day": "2026-04-10",
-        },
-        "POST /api/v1/holds": {
-            "clinician_id": neurologist,
-            "appointment_type_id": consultation,
-            "starts_at": (TUESDAY_10 + timedelta(hours=4)).isoformat(),
-            **(
-                {"patient_id": clinic_people.patient_a.id}
-                if persona in ("front_desk", "admin")
-                else {}
+APPOINTMENT_DAY = working_day(0)
+"""Patient A's appointments that the calls read, cancel, reschedule."""
+MOVE_DAY = working_day(1)
+"""Where a reschedule moves them."""
+HOLD_DAY = working_day(2)
+"""Patient A's held slots that the calls release."""
+NEW_HOLD_DAY = working_day(3)
+"""The slots the calls hold."""
+NEW_BOOKING_DAY = working_day(4)
+"""The slots the calls book."""
+
+
+def package_day(persona: str) -> date:
+    """A day of its own for each persona's package (a consultation, then nerve studies)."""
+    return working_day(5 + PERSONAS.index(persona))
+
+
+def other_patient(persona: str) -> str:
+    return "patient_b" if persona == "patient_a" else "patient_a"
+
+
+class MatrixWorld:
+    """The small clinic and the records the calls name, each made when a call needs it.
+
+    Records a call changes (appointments, holds, waitlist entries, call-backs, leave) are made
+    afresh for every persona; records only read or changed by one persona are made once.
+    Appointments, holds and waitlist entries are made by the front desk, whom no patient's
+    limit of open appointments binds.
+    """
+
+    def __init__(self, session: Session, people: SmallClinic, upload_dir: Path) -> None:
+        self.session = session
+        self.people = people
+        self.upload_dir = upload_dir
+        self.desk = Actor(user_id=people.front_desk.id, role="front_desk")
+        self.doctor = Actor(user_id=people.clinician_user.id, role="clinician")
+
+    def patient(self, persona: str) -> User:
+        return self.people.patient_a if persona == "patient_a" else self.people.patient_b
+
+    def appointment(self, patient: User, starts_at: datetime) -> Appointment:
+        return booking.book(
+            session=self.session,
+            actor=self.desk,
+            clinician_id=self.people.neurologist.id,
+            appointment_type_id=self.people.consultation.id,
+            starts_at=starts_at,
+            now=TEST_NOW,
+            patient_id=patient.id,
+        )
+
+    def started_appointment(self, patient: User, starts_at: datetime) -> Appointment:
+        """Booked the day before it starts, so by `TEST_NOW` it has begun."""
+        return booking.book(
+            session=self.session,
+            actor=self.desk,
+            clinician_id=self.people.neurologist.id,
+            appointment_type_id=self.people.consultation.id,
+            starts_at=starts_at,
+            now=starts_at - timedelta(days=1),
+            patient_id=patient.id,
+        )
+
+    def hold(self, patient: User, starts_at: datetime) -> SlotHold:
+        return booking.place_hold(
+            session=self.session,
+            actor=self.desk,
+            clinician_id=self.people.neurologist.id,
+            appointment_type_id=self.people.consultation.id,
+            starts_at=starts_at,
+            now=TEST_NOW,
+            patient_id=patient.id,
+        )
+
+    def waitlist_entry(self, patient: User) -> int:
+        entry = waitlist.join(
+            session=self.session,
+            actor=self.desk,
+            specialty="neurology",
+            appointment_type_id=self.people.consultation.id,
+            urgency=Urgency.SOON,
+            now=TEST_NOW,
+            patient_id=patient.id,
+        )
+        return entry.id
+
+    def leave(self, persona: str) -> int:
+        """A week of the neurologist's leave in April, a different week for each persona."""
+        first_day = date(2026, 4, 6) + timedelta(weeks=PERSONAS.index(persona))
+        leave = clinic.add_exception(
+            session=self.session,
+            clinician_id=self.people.neurologist.id,
+            kind=ExceptionKind.LEAVE,
+            first_day=first_day,
+            last_day=first_day + timedelta(days=4),
+        )
+        return leave.id
+
+    def case(self, patient: User) -> tuple[int, int]:
+        """A clinician's case for the patient: its id and its version's number."""
+        record, version = cases.create_case(
+            session=self.session,
+            actor=self.doctor,
+            patient_id=patient.id,
+            title="Right foot drop",
+            case=Case.model_validate(MATRIX_CASE),
+            note_for_patient="",
+            kb=knowledge_base(),
+            now=TEST_NOW,
+        )
+        return record.id, version.number
+
+    def opinion(self, patient: User) -> SecondOpinionRequest:
+        """The patient's own request for a second opinion, with one PDF report."""
+        request, _stored = second_opinions.submit(
+            session=self.session,
+            actor=Actor(user_id=patient.id, role="patient"),
+            question="Do I need surgery for this foot drop?",
+            files=[
+                second_opinions.IncomingFile(stream=BytesIO(SAMPLE_PDF), file_name="report.pdf")
+            ],
+            directory=self.upload_dir,
+            max_bytes=1024 * 1024,
+            now=TEST_NOW,
+        )
+        return request
+
+    @cached_property
+    def package(self) -> str:
+        """The plexus work-up in the catalogue; its code."""
+        workup = HealthPackage(
+            code="plexus_workup",
+            name="Plexus work-up",
+            description="A consultation, then nerve conduction studies and EMG.",
+            items=(
+                PackageItem("neuro_consult", "Consultation", timedelta(minutes=30)),
+                PackageItem("emg_ncs", "Nerve conduction studies and EMG", timedelta(minutes=60)),
             ),
-        },
-        "POST /api/v1/appointments": {
-            "clinician_id": neurologist,
-            "appointment_type_id": consultation,
-            "starts_at": (TUESDAY_10 + timedelta(hours=5)).isoformat(),
-            **(
-                {"patient_id": clinic_people.patient_a.id}
-                if persona in ("front_desk", "admin")
-                else {}
-            ),
-        },
-        "POST /api/v1/appointments/{appointment_id}/cancel": {"reason": "feeling better"},
-        "POST /api/v1/appointments/{appointment_id}/reschedule": {
-            "starts_at": (TUESDAY_10 + timedelta(hours=1)).isoformat(),
-        },
-        "POST /api/v1/waitlist": {
-            "specialty": "neurology",
-            "appointment_type_id": consultation,
-            **(
-                {"patient_id": clinic_people.patient_a.id}
-                if persona in ("front_desk", "admin")
-                else {}
-            ),
-        },
-        "POST /api/v1/cases": {
-            "patient_id": clinic_people.patient_a.id,
-            "title": "Right foot drop",
-            "case": MATRIX_CASE,
-        },
-        "POST /api/v1/cases/{case_id}/versions": {"case": MATRIX_CASE},
-        "POST /api/v1/triage": {"answers": {"numbness": True}},
-        "POST /api/v1/callbacks": {
-            "full_name": "Sam Caller",
-            "phone": "020 7946 0018",
-            "reason": "Please call me about a nerve test.",
-        },
-        "PATCH /api/v1/callbacks/{callback_id}": {"status": "in_progress"},
-        "POST /api/v1/follow-up-visits": {
-            "patient_id": clinic_people.patient_a.id,
-            "seen_at": TEST_NOW.isoformat(),
-            "scores": [{"scale": "pain_numeric_rating", "value": 4}],
-        },
-        "POST /api/v1/packages/{code}/bookings": (
-            {"patient_id": clinic_people.patient_a.id} if persona in ("front_desk", "admin") else {}
-        ),
-        "POST /api/v1/second-opinions/{request_id}/answer": {
-            "opinion": "No surgery is needed; continue physiotherapy."
-        },
-    }
-    return bodies.get(endpoint)
+            price_minor_units=50_000,
+        )
+        packages.add_package(session=self.session, package=workup)
+        return workup.code
+
+    def package_slots(self, persona: str) -> list[dict[str, Any]]:
+        """The consultation at 09:00 and the nerve studies at 10:15 (their 75-minute grid) on
+        the persona's own day."""
+        day = package_day(persona)
+        return [
+            {
+                "clinician_id": self.people.neurologist.id,
+                "appointment_type_id": kind.id,
+                "starts_at": datetime.combine(day, starts, tzinfo=UTC),
+            }
+            for kind, starts in (
+                (self.people.consultation, time(9)),
+                (self.people.emg, time(10, 15)),
+            )
+        ]
+
+    def package_booking(self, patient: User, persona: str) -> int:
+        record, _appointments = packages.book_package(
+            session=self.session,
+            actor=self.desk,
+            code=self.package,
+            chosen=[packages.Chosen(**slot) for slot in self.package_slots(persona)],
+            now=TEST_NOW,
+            patient_id=patient.id,
+        )
+        return record.id
+
+    def appointment_of_patient_a(self, endpoint: str, persona: str) -> int:
+        """Patient A's appointment for the call; one that has begun when staff mark it."""
+        ann = self.people.patient_a
+        if endpoint.endswith(("/completed", "/no-show")):
+            return self.started_appointment(ann, slot_at(STARTED_DAY, persona)).id
+        return self.appointment(ann, slot_at(APPOINTMENT_DAY, persona)).id
+
+    @cached_property
+    def case_of_patient_a(self) -> tuple[int, int]:
+        return self.case(self.people.patient_a)
+
+    @cached_property
+    def opinion_of_patient_a(self) -> tuple[int, int]:
+        """Patient A's request and the id of its one file."""
+        request = self.opinion(self.people.patient_a)
+        file_id = self.session.scalars(
+            select(SecondOpinionFile.id).where(SecondOpinionFile.request_id == request.id)
+        ).one()
+        return request.id, file_id
+
+    def path_values(self, endpoint: str, persona: str) -> dict[str, Any]:
+        """The values of the endpoint's path for `persona`'s call: patient A's records."""
+        ann = self.people.patient_a
+        makers: dict[str, Callable[[], int | str]] = {
+            "clinician_id": lambda: self.people.neurologist.id,
+            "exception_id": lambda: self.leave(persona),
+            "hold_id": lambda: self.hold(ann, slot_at(HOLD_DAY, persona)).id,
+            "appointment_id": lambda: self.appointment_of_patient_a(endpoint, persona),
+            "entry_id": lambda: self.waitlist_entry(ann),
+            "callback_id": lambda: anonymous_callback(
+                self.session, phone=PHONES[persona], client_ip=ADDRESSES[persona]
+            ).id,
+            "case_id": lambda: self.case_of_patient_a[0],
+            "number": lambda: self.case_of_patient_a[1],
+            "request_id": lambda: self.opinion_of_patient_a[0],
+            "file_id": lambda: self.opinion_of_patient_a[1],
+            "code": lambda: self.package,
+            "patient_id": lambda: ann.id,
+        }
+        values = {name: makers[name]() for name in re.findall(r"\{(\w+)\}", endpoint)}
+        self.session.commit()
+        return values
+
+    def request_for(self, endpoint: str, persona: str) -> dict[str, Any]:
+        """The rest of `persona`'s valid request: a JSON body, a form, or nothing."""
+        if endpoint == "POST /api/v1/second-opinions":
+            return {
+                "data": {"question": "Do I need surgery for this foot drop?"},
+                "files": [("files", ("report.pdf", SAMPLE_PDF, "application/pdf"))],
+            }
+        body = self.body(endpoint, persona)
+        return {} if body is None else {"json": body}
+
+    def body(self, endpoint: str, persona: str) -> dict[str, Any] | None:
+        people = self.people
+        neurologist, consultation = people.neurologist.id, people.consultation.id
+        for_patient_a = (
+            {"patient_id": people.patient_a.id} if persona in ("front_desk", "admin") else {}
+        )
+        bodies: dict[str, dict[str, Any]] = {
+            "POST /api/v1/auth/register": {
+                "email": f"new-{persona}@example.org",
+                "password": "a long password",
+                "full_name": "New Patient",
+            },
+            "POST /api/v1/auth/token": {"email": "ann@example.org", "password": PASSWORD},
+            "POST /api/v1/auth/session": {"email": "ann@example.org", "password": PASSWORD},
+            "PATCH /api/v1/me": {"consent_sms": True},
+            "POST /api/v1/users": {
+                "email": f"staff-{persona}@clinic.example",
+                "password": "a long password",
+                "full_name": "New Staff",
+                "role": "front_desk",
+            },
+            "PUT /api/v1/clinicians/{clinician_id}/availability": {
+                "hours": [{"weekday": day, "starts": "09:00", "ends": "17:00"} for day in range(5)],
+            },
+            "POST /api/v1/clinicians/{clinician_id}/exceptions": {
+                "kind": "leave",
+                "first_day": "2026-04-06",
+                "last_day": "2026-04-10",
+            },
+            "POST /api/v1/holds": {
+                "clinician_id": neurologist,
+                "appointment_type_id": consultation,
+                "starts_at": slot_at(NEW_HOLD_DAY, persona).isoformat(),
+                **for_patient_a,
+            },
+            "POST /api/v1/appointments": {
+                "clinician_id": neurologist,
+                "appointment_type_id": consultation,
+                "starts_at": slot_at(NEW_BOOKING_DAY, persona).isoformat(),
+                **for_patient_a,
+            },
+            "POST /api/v1/appointments/{appointment_id}/cancel": {"reason": "feeling better"},
+            "POST /api/v1/appointments/{appointment_id}/reschedule": {
+                "starts_at": slot_at(MOVE_DAY, persona).isoformat(),
+            },
+            "POST /api/v1/waitlist": {
+                "specialty": "neurology",
+                "appointment_type_id": consultation,
+                **for_patient_a,
+            },
+            "POST /api/v1/cases": {
+                "patient_id": people.patient_a.id,
+                "title": "Right foot drop",
+                "case": MATRIX_CASE,
+            },
+            "POST /api/v1/cases/{case_id}/versions": {"case": MATRIX_CASE},
+            "POST /api/v1/triage": {"answers": {"numbness": True}},
+            "POST /api/v1/callbacks": {
+                "full_name": "Sam Caller",
+                "phone": PHONES[persona],
+                "reason": "Please call me about a nerve test.",
+            },
+            "PATCH /api/v1/callbacks/{callback_id}": {"status": "in_progress"},
+            "POST /api/v1/follow-up-visits": {
+                "patient_id": people.patient_a.id,
+                "seen_at": TEST_NOW.isoformat(),
+                "scores": [{"scale": "pain_numeric_rating", "value": 4}],
+            },
+            "POST /api/v1/packages/{code}/bookings": {
+                "items": [
+                    {**slot, "starts_at": slot["starts_at"].isoformat()}
+                    for slot in self.package_slots(persona)
+                ],
+                **for_patient_a,
+            },
+            "POST /api/v1/second-opinions/{request_id}/answer": {
+                "opinion": "No surgery is needed; continue physiotherapy."
+            },
+        }
+        return bodies.get(endpoint)
 
 
 @pytest.fixture
-def records_of_patient_a(
+def world(
     session: Session, small_clinic: SmallClinic, client: TestClient, tmp_path: Path
-) -> dict[str, Any]:
-    """Patient A's appointment, hold and waitlist entry, for the object-level rows."""
+) -> MatrixWorld:
     client.app.state.upload_dir = tmp_path  # type: ignore[attr-defined]
-    ann = Actor(user_id=small_clinic.patient_a.id, role="patient")
-    appointment = booking.book(
-        session=session,
-        actor=ann,
-        clinician_id=small_clinic.neurologist.id,
-        appointment_type_id=small_clinic.consultation.id,
-        starts_at=TUESDAY_10,
-        now=TEST_NOW,
-    )
-    hold = booking.place_hold(
-        session=session,
-        actor=ann,
-        clinician_id=small_clinic.pain.id,
-        appointment_type_id=small_clinic.consultation.id,
-        starts_at=TUESDAY_10,
-        now=TEST_NOW,
-    )
-    entry = waitlist.join(
-        session=session,
-        actor=ann,
-        specialty="neurology",
-        appointment_type_id=small_clinic.consultation.id,
-        urgency=Urgency.SOON,
-        now=TEST_NOW,
-    )
-    others = patient_service_records(session, small_clinic, tmp_path)
-    leave = clinic.add_exception(
-        session=session,
-        clinician_id=small_clinic.neurologist.id,
-        kind=ExceptionKind.LEAVE,
-        first_day=date(2026, 4, 6),
-        last_day=date(2026, 4, 10),
-    )
-    session.commit()
-    return {
-        "appointment_id": appointment.id,
-        "hold_id": hold.id,
-        "entry_id": entry.id,
-        "clinician_id": small_clinic.neurologist.id,
-        "exception_id": leave.id,
-        **others,
-    }
+    return MatrixWorld(session, small_clinic, tmp_path)
+
+
+def caller(client: TestClient, persona: str) -> TestClient:
+    """The app as `persona` reaches it: from their own address, with no one else's cookies."""
+    return TestClient(client.app, client=(ADDRESSES[persona], 5000))
 
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_each_persona_gets_what_the_matrix_says(
-    endpoint: str,
-    client: TestClient,
-    personas: Personas,
-    small_clinic: SmallClinic,
-    records_of_patient_a: dict[str, Any],
+    endpoint: str, client: TestClient, personas: Personas, world: MatrixWorld
 ) -> None:
     method, path = endpoint.split(" ", 1)
-    url = path.format(**records_of_patient_a)
-    seen = {}
-    for persona in PERSONAS:
-        client.cookies.clear()
-        answer = client.request(
-            method,
-            url,
-            headers=personas.headers[persona],
-            json=body_for(endpoint, small_clinic, persona),
-        )
-        seen[persona] = answer.status_code
-        assert answer.status_code < 500, f"{persona}: {answer.text}"
-    deleted_by = [who for who in PERSONAS if method == "DELETE" and 200 <= seen[who] < 300]
+    wrong: dict[str, str] = {}
     for persona, expected in MATRIX[endpoint].items():
-        if expected == ALLOW:
-            # Once an earlier persona deleted the record, a later one rightly finds nothing.
-            gone = bool(deleted_by) and PERSONAS.index(persona) > PERSONAS.index(deleted_by[0])
-            refused = (401, 403) if gone else (401, 403, 404)
-            assert seen[persona] not in refused, f"{persona} refused: {seen}"
+        answer = caller(client, persona).request(
+            method,
+            path.format(**world.path_values(endpoint, persona)),
+            headers=personas.headers[persona],
+            **world.request_for(endpoint, persona),
+        )
+        allowed = expected == ALLOW and 200 <= answer.status_code < 300
+        if not allowed and answer.status_code != expected:
+            wrong[persona] = f"expected {expected}, got {answer.status_code}: {answer.text[:300]}"
+    assert wrong == {}
+
+
+OWN, EVERYONE, NOBODY = "own", "everyone", "nobody"
+PATIENTS_OWN_STAFF_ALL = {
+    "patient_a": OWN,
+    "patient_b": OWN,
+    "clinician": EVERYONE,
+    "front_desk": EVERYONE,
+    "admin": EVERYONE,
+}
+
+
+def items_of(body: Any) -> list[dict[str, Any]]:
+    """The rows of a list answer, whether a page (`items`) or a bare list."""
+    rows: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
+    return rows
+
+
+def ids_listed(body: Any) -> set[int]:
+    return {row["id"] for row in items_of(body)}
+
+
+def patients_listed(field: str) -> Callable[[Any], set[int]]:
+    """The patients a list's rows are about, read from `field`."""
+    return lambda body: {row[field] for row in items_of(body)}
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """How a list shows a patient's records, and what each persona allowed to read it sees.
+
+    `made_for` makes a patient's records and answers the marks that find them in a list;
+    `marks` reads those marks from an answer; `shown` is OWN (exactly the caller's own),
+    EVERYONE (both patients') or NOBODY (neither) for each persona the matrix lets through.
+    """
+
+    made_for: Callable[[MatrixWorld, str], set[int]]
+    marks: Callable[[Any], set[int]]
+    shown: dict[str, str]
+
+
+def booked_for(world: MatrixWorld, persona: str) -> set[int]:
+    """An appointment for the patient (audited, and confirmed through the outbox): the
+    patient's own id marks the rows it leaves."""
+    patient = world.patient(persona)
+    world.appointment(patient, slot_at(APPOINTMENT_DAY, persona))
+    return {patient.id}
+
+
+LISTS: dict[str, ListRule] = {
+    "GET /api/v1/appointments": ListRule(
+        lambda world, persona: {
+            world.appointment(world.patient(persona), slot_at(APPOINTMENT_DAY, persona)).id
+        },
+        ids_listed,
+        PATIENTS_OWN_STAFF_ALL,
+    ),
+    "GET /api/v1/holds": ListRule(
+        lambda world, persona: {world.hold(world.patient(persona), slot_at(HOLD_DAY, persona)).id},
+        ids_listed,
+        # Staff list the holds they keep for themselves, not the patients'.
+        {
+            "patient_a": OWN,
+            "patient_b": OWN,
+            "clinician": NOBODY,
+            "front_desk": NOBODY,
+            "admin": NOBODY,
+        },
+    ),
+    "GET /api/v1/waitlist": ListRule(
+        lambda world, persona: {world.waitlist_entry(world.patient(persona))},
+        ids_listed,
+        PATIENTS_OWN_STAFF_ALL,
+    ),
+    "GET /api/v1/cases": ListRule(
+        lambda world, persona: {world.case(world.patient(persona))[0]},
+        ids_listed,
+        {"patient_a": OWN, "patient_b": OWN, "clinician": EVERYONE, "admin": EVERYONE},
+    ),
+    "GET /api/v1/second-opinions": ListRule(
+        lambda world, persona: {world.opinion(world.patient(persona)).id},
+        ids_listed,
+        PATIENTS_OWN_STAFF_ALL,
+    ),
+    "GET /api/v1/package-bookings": ListRule(
+        lambda world, persona: {world.package_booking(world.patient(persona), persona)},
+        ids_listed,
+        PATIENTS_OWN_STAFF_ALL,
+    ),
+    "GET /api/v1/users": ListRule(
+        lambda world, persona: {world.patient(persona).id}, ids_listed, {"admin": EVERYONE}
+    ),
+    "GET /api/v1/audit-events": ListRule(
+        booked_for, patients_listed("patient_user_id"), {"admin": EVERYONE}
+    ),
+    "GET /api/v1/outbox": ListRule(
+        booked_for, patients_listed("recipient_user_id"), {"admin": EVERYONE}
+    ),
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(LISTS))
+def test_each_list_holds_only_what_the_caller_may_see(
+    endpoint: str, client: TestClient, personas: Personas, world: MatrixWorld
+) -> None:
+    rule = LISTS[endpoint]
+    let_through = {persona for persona, expected in MATRIX[endpoint].items() if expected == ALLOW}
+    assert set(rule.shown) == let_through, "the list's rule names whom the matrix lets through"
+    made = {persona: rule.made_for(world, persona) for persona in PATIENTS}
+    world.session.commit()
+    assert made["patient_a"] and made["patient_b"]
+    assert made["patient_a"].isdisjoint(made["patient_b"])
+    everyone = made["patient_a"] | made["patient_b"]
+    path = endpoint.split(" ", 1)[1]
+    for persona, shown in rule.shown.items():
+        # A patient asks for the other patient's records by id, which must not help.
+        asked = (
+            {"patient_id": world.patient(other_patient(persona)).id} if persona in PATIENTS else {}
+        )
+        answer = caller(client, persona).get(path, params=asked, headers=personas.headers[persona])
+        assert answer.status_code == 200, f"{persona}: {answer.text}"
+        listed = rule.marks(answer.json())
+        if shown == OWN:
+            assert listed == made[persona], f"{persona} sees {listed}, owns {made[persona]}"
+        elif shown == EVERYONE:
+            assert everyone <= listed, f"{persona} sees {listed}, not all of {everyone}"
         else:
-            assert seen[persona] == expected, f"{persona}: {seen}"
+            assert listed.isdisjoint(everyone), f"{persona} sees patients' records {listed}"

@@ -161,6 +161,8 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     if raw_education is None:
         raise KnowledgeBaseError("education.yaml", "-", "-", "no data file found")
     education = _validated(Education, raw_education, _relative(education_path, root), "education")
+    for entry in (*education.sections, *education.faq):
+        origins[("Education", entry.id)] = _relative(education_path, root)
     triage = _load_triage(root)
     red_flags = _load_red_flags(root)
     outcome_scales = _load_outcome_scales(root, origins)
