@@ -42,6 +42,11 @@ Evidence = dict[str, int]
 
 
 def _case_fields(spec: FindingSpec, abnormal: bool) -> tuple[str, str, str, Any] | None:
+    """The case field that records one finding column as abnormal or normal.
+
+    Severe weakness (judged only in a weak muscle) and side differences (judged against the
+    other side) are left out: drawn alone they would make cases no clinician records.
+    """
     side, organ = spec.organ.side, spec.organ.id
     if spec.kind is FindingKind.FIBRILLATIONS:
         return ("emg", side, organ, {"fibrillations": 2 if abnormal else 0})
@@ -53,7 +58,23 @@ def _case_fields(spec: FindingSpec, abnormal: bool) -> tuple[str, str, str, Any]
         return ("sensation", side, organ, "reduced" if abnormal else "normal")
     if spec.kind in (FindingKind.SNAP_LOW, FindingKind.CMAP_LOW) and not spec.aged:
         return ("nerve_conduction", side, organ, {"grade": "reduced" if abnormal else "normal"})
+    if spec.kind is FindingKind.CONDUCTION_BLOCK:
+        if spec.segment:
+            block = {"segments": {spec.segment: {"conduction_block": abnormal}}}
+            return ("nerve_conduction", side, organ, block)
+        return ("nerve_conduction", side, organ, {"conduction_block": abnormal})
+    if spec.kind is FindingKind.TEMPORAL_DISPERSION:
+        return ("nerve_conduction", side, organ, {"temporal_dispersion": abnormal})
     return None
+
+
+def _merge(into: dict[str, Any], value: dict[str, Any]) -> None:
+    """Two findings drawn on one study (its amplitude and a block) go into one result."""
+    for key, item in value.items():
+        if isinstance(item, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], item)
+        else:
+            into[key] = item
 
 
 def sample_cases(model: LocalizationModel, count: int, seed: int = SEED) -> list[Case]:
@@ -77,7 +98,7 @@ def sample_cases(model: LocalizationModel, count: int, seed: int = SEED) -> list
             if part in ("strength", "reflexes", "sensation"):
                 data["exam"].setdefault(side, {}).setdefault(part, {})[organ] = value
             else:
-                data[part].setdefault(side, {})[organ] = value
+                _merge(data[part].setdefault(side, {}).setdefault(organ, {}), value)
         cases.append(Case.model_validate(data))
     return cases
 

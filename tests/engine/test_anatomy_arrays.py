@@ -51,10 +51,66 @@ def test_real_plexus_lesions_never_reach_the_paraspinals(kb: KnowledgeBase) -> N
 
 
 def test_real_root_lesions_never_reach_a_snap(kb: KnowledgeBase) -> None:
+    # Issue 10: only intraspinal (pre-ganglionic) root lesions spare the SNAPs; a foraminal
+    # spinal-nerve lesion is a root lesion too but holds the dorsal root ganglion, so it is
+    # left out here and checked below.
     arrays = compile_anatomy(kb)
     snap_rows = [row for row, organ in enumerate(arrays.organs) if organ.modality == "snap"]
-    root_columns = [col for col, c in enumerate(arrays.candidates) if c.kind == "root"]
+    root_columns = [
+        col
+        for col, c in enumerate(arrays.candidates)
+        if c.kind == "root" and not c.id.startswith("spinal_nerve_")
+    ]
     assert np.all(arrays.fraction[np.ix_(snap_rows, root_columns)] == 0.0)
+
+
+def test_a_foraminal_l5_lesion_reaches_the_snap_the_myotome_and_the_paraspinals(
+    kb: KnowledgeBase,
+) -> None:
+    arrays = compile_anatomy(kb)
+    snap = "left:study:superficial_fibular_snap"
+    assert arrays.fraction_of(snap, "spinal_nerve_l5@left") > 0.5
+    assert arrays.fraction_of(snap, "root_l5@left") == 0.0
+    for organ in ("left:muscle:lumbar_paraspinal_l5", "left:muscle:tibialis_posterior"):
+        assert arrays.fraction_of(organ, "spinal_nerve_l5@left") == pytest.approx(
+            arrays.fraction_of(organ, "root_l5@left")
+        )
+    assert arrays.fraction_of("left:muscle:lumbar_paraspinal_l5", "lumbosacral_trunk@left") == 0
+
+
+def test_a_radiculoplexus_lesion_reaches_both_paraspinals_and_snaps(kb: KnowledgeBase) -> None:
+    arrays = compile_anatomy(kb)
+    for candidate in ("radiculoplexus_upper@left", "radiculoplexus_whole@left"):
+        assert arrays.fraction_of("left:study:saphenous_snap", candidate) > 0.5
+        assert arrays.fraction_of("left:muscle:mid_lumbar_paraspinal", candidate) > 0.5
+    lower = "radiculoplexus_lower@left"
+    assert arrays.fraction_of("left:study:sural_snap", lower) == pytest.approx(1.0)
+    assert arrays.fraction_of("left:muscle:lower_lumbar_paraspinal", lower) > 0.5
+
+
+def test_no_lumbosacral_lesion_reaches_an_organ_outside_the_leg(kb: KnowledgeBase) -> None:
+    arrays = compile_anatomy(kb)
+    outside = [row for row, organ in enumerate(arrays.organs) if organ.region != "lumbosacral"]
+    focal = [
+        col for col, c in enumerate(arrays.candidates) if c.kind not in ("generalized", "none")
+    ]
+    assert {arrays.organs[row].id for row in outside} >= {
+        "thoracic_paraspinal",
+        "first_dorsal_interosseous",
+        "tongue",
+        "jaw_jerk",
+        "rectus_abdominis_lower",
+    }
+    assert np.all(arrays.fraction[np.ix_(outside, focal)] == 0.0)
+
+
+def test_piriformis_and_the_posterior_femoral_cutaneous_snap_part_plexus_from_sciatic(
+    kb: KnowledgeBase,
+) -> None:
+    arrays = compile_anatomy(kb)
+    for organ in ("right:muscle:piriformis", "right:study:posterior_femoral_cutaneous_snap"):
+        assert arrays.fraction_of(organ, "sacral_plexus@right") == pytest.approx(1.0)
+        assert arrays.fraction_of(organ, "sciatic_at_notch@right") == 0.0
 
 
 def test_cauda_equina_takes_out_the_anal_sphincter_on_both_sides(kb: KnowledgeBase) -> None:

@@ -14,7 +14,10 @@ from plexcare.engine.findings import ABNORMAL, NORMAL, observed_values
 from plexcare.engine.localization import localization_model
 from plexcare.knowledge.model import KnowledgeBase
 
-ROOT_LESIONS = {"root_l4", "roots_l2_l4"}
+ROOT_LESIONS = {"root_l4", "roots_l2_l4", "spinal_nerve_l4"}
+"""Root-level lesions; issue 10 added the foraminal (post-ganglionic) L4 spinal-nerve lesion,
+which an absent saphenous SNAP (weak evidence at 40) may bring level with the intraspinal root:
+both are root lesions, and neither is the plexus the absent SNAP alone would once suggest."""
 
 
 def _assess(raw: dict[str, Any], kb: KnowledgeBase) -> Assessment:

@@ -154,7 +154,9 @@ def test_probabilities_sum_to_one_and_plexopathy_is_the_sum_over_plexus_candidat
 ) -> None:
     result = localize(make_case(left=foot_drop(tibialis_posterior=FIBS)), kb)
     assert sum(c.probability for c in result.candidates) == pytest.approx(1.0)
-    assert result.plexopathy_probability == pytest.approx(kind_probability(result, "plexus"))
+    # Issue 10: a radiculoplexus lesion (roots with the plexus) involves the plexus too.
+    plexus = kind_probability(result, "plexus") + kind_probability(result, "radiculoplexus")
+    assert result.plexopathy_probability == pytest.approx(plexus)
 
 
 def test_the_leader_is_explained_by_findings_for_and_against(

@@ -10,7 +10,6 @@ import yaml
 
 from plexcare.knowledge.errors import KnowledgeBaseError
 from plexcare.knowledge.loader import DATA_DIR, knowledge_base, load_knowledge_base
-from plexcare.knowledge.model import KnowledgeBase
 
 
 @pytest.fixture
@@ -50,12 +49,35 @@ def test_the_version_changes_when_the_data_changes(data_copy: Path) -> None:
     assert load_knowledge_base(data_copy).version != before
 
 
-def test_every_disorder_has_a_code_features_and_sources(kb: KnowledgeBase) -> None:
-    for disorder in kb.disorders.values():
-        assert disorder.icd10, disorder.id
-        assert len(disorder.features) >= 3, disorder.id
-        assert disorder.sources, disorder.id
-        assert all(feature.sources for feature in disorder.features), disorder.id
+def _features_citing(path: Path, entry_id: str, sources: list[str]) -> None:
+    """The entry's first feature cites `sources` instead of its own."""
+    entries = yaml.safe_load(path.read_text())
+    entry = next(entry for entry in entries if entry.get("id") == entry_id)
+    entry["features"][0]["sources"] = sources
+    path.write_text(yaml.safe_dump(entries, sort_keys=False))
+
+
+def test_a_disorder_without_sources_names_the_file_the_entry_and_the_field(
+    data_copy: Path,
+) -> None:
+    path = data_copy / "disorders" / "femoral_neuropathy.yaml"
+    _edit(path, "femoral_neuropathy", "sources", [])
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_knowledge_base(data_copy)
+    assert raised.value.file.endswith("disorders/femoral_neuropathy.yaml")
+    assert (raised.value.entry, raised.value.field) == ("femoral_neuropathy", "sources")
+
+
+def test_a_citation_inside_a_disorder_feature_that_does_not_resolve_names_the_feature(
+    data_copy: Path,
+) -> None:
+    path = data_copy / "disorders" / "femoral_neuropathy.yaml"
+    _features_citing(path, "femoral_neuropathy", ["nobody_1999"])
+    with pytest.raises(KnowledgeBaseError) as raised:
+        load_knowledge_base(data_copy)
+    assert raised.value.file.endswith("disorders/femoral_neuropathy.yaml")
+    assert (raised.value.entry, raised.value.field) == ("femoral_neuropathy", "features.0.sources")
+    assert "nobody_1999" in raised.value.problem
 
 
 def test_a_wrong_value_names_the_file_the_entry_and_the_field(data_copy: Path) -> None:
@@ -73,12 +95,53 @@ def test_an_unknown_key_is_an_error_not_a_silently_dropped_fact(data_copy: Path)
         load_knowledge_base(data_copy)
 
 
-def test_a_citation_that_does_not_resolve_is_an_error(data_copy: Path) -> None:
-    _edit(data_copy / "anatomy" / "muscles.yaml", "tibialis_anterior", "sources", ["nobody_1999"])
+@pytest.mark.parametrize(
+    ("file", "entry_id"),
+    [
+        ("anatomy/muscles.yaml", "tibialis_anterior"),
+        ("anatomy/studies.yaml", "sural_snap"),
+        ("anatomy/structures.yaml", "lumbosacral_trunk"),
+    ],
+)
+def test_a_citation_that_does_not_resolve_names_the_file_the_entry_and_the_field(
+    data_copy: Path, file: str, entry_id: str
+) -> None:
+    _edit(data_copy / file, entry_id, "sources", ["nobody_1999"])
     with pytest.raises(KnowledgeBaseError) as raised:
         load_knowledge_base(data_copy)
-    assert raised.value.entry == "tibialis_anterior"
+    assert raised.value.file.endswith(file)
+    assert (raised.value.entry, raised.value.field) == (entry_id, "sources")
     assert "nobody_1999" in raised.value.problem
+
+
+def _reference(path: Path, position: int = 0) -> dict[str, object]:
+    entry: dict[str, object] = yaml.safe_load(path.read_text())[position]
+    return entry
+
+
+def _append_reference(path: Path, reference: dict[str, object]) -> None:
+    path.write_text(path.read_text() + yaml.safe_dump([reference], sort_keys=False))
+
+
+def test_a_reference_listed_twice_in_one_file_is_an_error(data_copy: Path) -> None:
+    path = data_copy / "references" / "anatomy_review.yaml"
+    again = _reference(path)
+    _append_reference(path, again)
+    with pytest.raises(KnowledgeBaseError, match="duplicate id") as raised:
+        load_knowledge_base(data_copy)
+    assert raised.value.file.endswith("references/anatomy_review.yaml")
+    assert (raised.value.entry, raised.value.field) == (again["id"], "id")
+
+
+def test_a_reference_listed_in_two_bibliography_files_is_an_error(data_copy: Path) -> None:
+    """A review's new references must be new: one already in the core bibliography is refused
+    where it is given the second time."""
+    core = _reference(data_copy / "references" / "core.yaml")
+    _append_reference(data_copy / "references" / "electrodiagnosis_review.yaml", core)
+    with pytest.raises(KnowledgeBaseError, match="duplicate id") as raised:
+        load_knowledge_base(data_copy)
+    assert raised.value.file.endswith("references/electrodiagnosis_review.yaml")
+    assert (raised.value.entry, raised.value.field) == (core["id"], "id")
 
 
 def test_a_root_that_cannot_reach_the_muscle_through_the_graph_is_an_error(

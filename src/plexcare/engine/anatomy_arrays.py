@@ -7,10 +7,17 @@ nerve's tibial and fibular contributions, adductor magnus's obturator and sciati
 out part of the supply. Root shares weigh major contributions 1.0 and minor 0.3, normalised.
 
 Two anatomical facts fall out of the graph plus one rule:
-- paraspinal muscles hang off the posterior rami, so only a cut at root level reaches them;
+- paraspinal muscles hang off the posterior rami, so only a cut at root or spinal-nerve level
+  reaches them; a level's multifidus also takes minor supply from the neighbouring rami, so a
+  root lesion reaches the adjacent levels' paraspinals in part;
 - SNAPs arise from post-ganglionic axons whose cell bodies sit in the dorsal root ganglion, so a
   cut at a `root_*` (pre-ganglionic) structure leaves them intact: for SNAP organs the root
-  structures are removed from the cut before counting.
+  structures are removed from the cut before counting. A cut at the spinal nerve (foraminal,
+  the ganglion itself) is post-ganglionic and counts in full.
+
+End organs outside the leg (thoracic paraspinals, arm muscles, the tongue) have no path from a
+lumbosacral root: every focal candidate reaches them with fraction 0, and only the generalized
+patterns (by their region reach) move their findings.
 """
 
 from __future__ import annotations
@@ -23,7 +30,13 @@ import numpy as np
 import numpy.typing as npt
 
 from plexcare.engine.lesion_candidates import LesionCandidate, lesion_candidates
-from plexcare.knowledge.model import KnowledgeBase, RootContribution, Structure, StructureKind
+from plexcare.knowledge.model import (
+    BodyRegion,
+    KnowledgeBase,
+    RootContribution,
+    Structure,
+    StructureKind,
+)
 
 OrganType = Literal["muscle", "movement", "area", "reflex", "study", "midline", "leg"]
 OrganSide = Literal["left", "right", "midline"]
@@ -46,6 +59,7 @@ class EndOrgan:
     distality: float
     paraspinal: bool = False
     modality: str = ""  # for studies: snap, cmap, f_wave, h_reflex
+    region: BodyRegion = "lumbosacral"
 
     @property
     def key(self) -> str:
@@ -63,6 +77,7 @@ class _Supply:
     paraspinal: bool = False
     modality: str = ""
     movement: str = ""
+    region: BodyRegion = "lumbosacral"
 
 
 @dataclass(frozen=True)
@@ -128,8 +143,10 @@ def _supplies(kb: KnowledgeBase) -> list[_Supply]:
             m.roots,
             m.nerves,
             m.distality,
-            paraspinal=m.plexus_part == "posterior_rami" or set(m.nerves) <= posterior,
+            paraspinal=m.plexus_part == "posterior_rami"
+            or (bool(m.nerves) and set(m.nerves) <= posterior),
             movement=m.movement,
+            region=m.body_region,
         )
         for m in kb.muscles.values()
     ]
@@ -138,7 +155,7 @@ def _supplies(kb: KnowledgeBase) -> list[_Supply]:
         for a in kb.sensory_areas.values()
     ]
     supplies += [
-        _Supply("reflex", r.id, r.name, r.roots, r.nerves, r.distality)
+        _Supply("reflex", r.id, r.name, r.roots, r.nerves, r.distality, region=r.body_region)
         for r in kb.reflexes.values()
     ]
     supplies += [
@@ -178,6 +195,8 @@ class _FractionCounter:
             counts = post_counts if supply.modality == "snap" else cut_counts
             weights = [SHARE_WEIGHT[c.share] for c in supply.roots]
             total = sum(weights)
+            if total <= 0:
+                continue  # outside the fibre graph: no lumbosacral cut reaches it
             lost = 0.0
             for contribution, weight in zip(supply.roots, weights, strict=True):
                 root = f"root_{contribution.root.lower()}"
@@ -202,15 +221,20 @@ def _sided_organs(supplies: list[_Supply]) -> list[tuple[EndOrgan, list[int], Or
             movements.setdefault(supply.movement, []).append(index)
     for side in ("left", "right"):
         for index, s in enumerate(supplies):
-            organ = EndOrgan(side, s.type, s.id, s.name, s.distality, s.paraspinal, s.modality)
+            organ = EndOrgan(
+                side, s.type, s.id, s.name, s.distality, s.paraspinal, s.modality, s.region
+            )
             organs.append((organ, [index], side))
         for movement, members in sorted(movements.items()):
             distality = float(np.mean([supplies[i].distality for i in members]))
             paraspinal = all(supplies[i].paraspinal for i in members)
+            region = supplies[members[0]].region
             name = movement.replace("_", " ")
             organs.append(
                 (
-                    EndOrgan(side, "movement", movement, name, distality, paraspinal),
+                    EndOrgan(
+                        side, "movement", movement, name, distality, paraspinal, region=region
+                    ),
                     members,
                     side,
                 )

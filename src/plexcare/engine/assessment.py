@@ -190,14 +190,36 @@ def _discordance(
     )
 
 
+def _give_way_note(case: Case, kb: KnowledgeBase) -> str | None:
+    """Plain words for the clinician when give-way (non-organic) weakness was recorded."""
+    named: list[str] = []
+    for side, exam in sorted(case.exam.items()):
+        for name in exam.give_way:
+            muscle = kb.muscles.get(name)
+            what = muscle.name if muscle is not None else name.replace("_", " ")
+            named.append(f"{side} {what}")
+    if not named:
+        return None
+    return (
+        f"Give-way weakness recorded ({'; '.join(named)}): strength there was not scored as "
+        "weakness, since weakness that collapses or varies with effort is a sign of a "
+        "non-organic (functional) component. It does not exclude a lesion: the ranking rests "
+        "on the other findings, and electrodiagnosis decides."
+    )
+
+
 def _uncertainty(
     localization: Localization,
     causes: Sequence[RankedCause],
     found: EtiologyFindings,
     engine: EtiologyModel,
     kb: KnowledgeBase,
+    case: Case | None = None,
 ) -> tuple[str, ...]:
     notes = list(localization.uncertainty)
+    give_way = _give_way_note(case, kb) if case is not None else None
+    if give_way is not None:
+        notes.append(give_way)
     discordance = _discordance(localization, causes, kb)
     if discordance is not None:
         notes.append(discordance)
@@ -239,7 +261,7 @@ def assess(case: Case, kb: KnowledgeBase) -> Assessment:
         plan=build_plan(case, found, causes, flags, kb),
         outcome=dict(mrc_sum_scores(case)),
         features=found,
-        uncertainty=_uncertainty(localization, causes, found, engine.etiology, kb),
+        uncertainty=_uncertainty(localization, causes, found, engine.etiology, kb, case),
     )
 
 

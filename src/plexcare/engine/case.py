@@ -93,9 +93,15 @@ class History(CaseModel):
 
 
 class SideExam(CaseModel):
-    """Bedside findings on one leg. Strength is keyed by muscle id or by movement name."""
+    """Bedside findings on one leg. Strength is keyed by muscle id or by movement name.
+
+    `give_way` names muscles or movements whose weakness gave way (effort that collapses
+    suddenly or varies, a sign of non-organic weakness): their strength is not scored as
+    weakness, and the assessment says so.
+    """
 
     strength: dict[str, Mrc] = Field(default_factory=dict)
+    give_way: tuple[str, ...] = Field(default=(), max_length=60)
     reflexes: dict[str, ReflexGrade] = Field(default_factory=dict)
     sensation: dict[str, SensoryGrade] = Field(default_factory=dict)
     straight_leg_raise: bool | None = None
@@ -103,8 +109,41 @@ class SideExam(CaseModel):
     trendelenburg: bool | None = None
 
 
+class SegmentResult(CaseModel):
+    """A motor nerve stimulated above one named segment (`fibular_head`, `thigh`, `leg`).
+
+    `amplitude` is the CMAP on stimulating at the segment's upper end, in the study's unit;
+    compared with the amplitude just below the segment it shows a conduction block.
+    `velocity` is the conduction velocity across the segment; `conduction_block` and
+    `temporal_dispersion` record the clinician's own judgment.
+    """
+
+    amplitude: float | None = Field(default=None, ge=0)
+    velocity: float | None = Field(default=None, ge=0, le=120)
+    conduction_block: bool | None = None
+    temporal_dispersion: bool | None = None
+
+    @model_validator(mode="after")
+    def _has_a_result(self) -> SegmentResult:
+        if (self.amplitude, self.velocity, self.conduction_block, self.temporal_dispersion) == (
+            None,
+            None,
+            None,
+            None,
+        ):
+            raise ValueError("give an amplitude, velocity, conduction_block or temporal_dispersion")
+        return self
+
+
 class StudyResult(CaseModel):
-    """A nerve-conduction result: a measured amplitude, or a clinician's grade, or both."""
+    """A nerve-conduction result: any of amplitude, grade, velocity and latency.
+
+    `latency` is the distal motor latency for a CMAP, the peak latency for a SNAP and the
+    minimal latency for an F wave or H reflex. `conduction_block` and `temporal_dispersion`
+    are the clinician's judgment somewhere along the studied nerve; `segments` gives the
+    results above named segments (a block across the fibular head). `persistence` is the
+    share of stimuli followed by an F wave (0 % means absent).
+    """
 
     amplitude: float | None = Field(default=None, ge=0)
     unit: Literal["uV", "mV"] | None = None
@@ -112,13 +151,31 @@ class StudyResult(CaseModel):
     latency: float | None = Field(default=None, ge=0, le=200)
     grade: StudyGrade | None = None
     conduction_block: bool | None = None
+    temporal_dispersion: bool | None = None
+    persistence: float | None = Field(default=None, ge=0, le=100, description="F-wave %")
+    segments: dict[str, SegmentResult] = Field(default_factory=dict, max_length=6)
 
     @model_validator(mode="after")
     def _has_a_result(self) -> StudyResult:
-        if self.amplitude is None and self.grade is None:
-            raise ValueError("give an amplitude (with its unit) or a grade")
+        recorded = (
+            self.amplitude,
+            self.grade,
+            self.velocity,
+            self.latency,
+            self.conduction_block,
+            self.temporal_dispersion,
+            self.persistence,
+        )
+        if all(value is None for value in recorded) and not self.segments:
+            raise ValueError(
+                "give at least one result: an amplitude (with its unit), a grade, a velocity, "
+                "a latency, a conduction block, temporal dispersion, F-wave persistence or "
+                "segments"
+            )
         if self.amplitude is not None and self.unit is None:
             raise ValueError("an amplitude needs its unit (uV or mV)")
+        if self.unit is None and any(s.amplitude is not None for s in self.segments.values()):
+            raise ValueError("segment amplitudes need the study's unit (uV or mV)")
         return self
 
 

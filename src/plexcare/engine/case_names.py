@@ -10,8 +10,8 @@ import difflib
 from collections.abc import Iterable
 from typing import get_args
 
-from plexcare.engine.case import Case
-from plexcare.knowledge.model import KnowledgeBase, Movement
+from plexcare.engine.case import Case, StudyResult
+from plexcare.knowledge.model import KnowledgeBase, Movement, NerveConductionStudy
 
 MOVEMENTS: frozenset[str] = frozenset(get_args(Movement))
 
@@ -31,6 +31,24 @@ def _unknown(field: str, name: str, what: str, known: Iterable[str]) -> CaseErro
     return CaseError(field, f"unknown {what} '{name}'{hint}")
 
 
+def _classifiable(study: NerveConductionStudy, result: StudyResult, side: str, case: Case) -> bool:
+    """Whether anything besides a grade lets the engine read this result: an amplitude
+    limit, a latency limit, a velocity, a block, dispersion, segments, or (for an amplitude)
+    the same study on the other side to compare with."""
+    has_limit = study.amplitude_lower is not None or any(
+        band.amplitude_lower is not None for band in study.age_limits
+    )
+    if has_limit or (result.latency is not None and study.latency_upper is not None):
+        return True
+    if result.amplitude is None or result.velocity is not None or result.segments:
+        return True
+    if result.conduction_block is not None or result.temporal_dispersion is not None:
+        return True
+    other = case.nerve_conduction.get("right" if side == "left" else "left", {})
+    mirrored = other.get(study.id)
+    return mirrored is not None and (mirrored.amplitude is not None or mirrored.grade == "absent")
+
+
 def check_case_names(case: Case, kb: KnowledgeBase) -> None:
     """Raise `CaseError` at the first name the knowledge base does not know."""
     for side, exam in case.exam.items():
@@ -38,6 +56,14 @@ def check_case_names(case: Case, kb: KnowledgeBase) -> None:
             if name not in kb.muscles and name not in MOVEMENTS:
                 raise _unknown(
                     f"exam.{side}.strength.{name}",
+                    name,
+                    "muscle or movement",
+                    [*kb.muscles, *MOVEMENTS],
+                )
+        for index, name in enumerate(exam.give_way):
+            if name not in kb.muscles and name not in MOVEMENTS:
+                raise _unknown(
+                    f"exam.{side}.give_way.{index}",
                     name,
                     "muscle or movement",
                     [*kb.muscles, *MOVEMENTS],
@@ -56,14 +82,19 @@ def check_case_names(case: Case, kb: KnowledgeBase) -> None:
             study = kb.studies.get(name)
             if study is None:
                 raise _unknown(field, name, "nerve conduction study", kb.studies)
-            has_limit = study.amplitude_lower is not None or any(
-                band.amplitude_lower is not None for band in study.age_limits
-            )
-            by_latency = result.latency is not None and study.latency_upper is not None
-            if result.grade is None and not has_limit and not by_latency:
+            for segment in result.segments:
+                if segment not in {known.id for known in study.segments}:
+                    raise _unknown(
+                        f"{field}.segments.{segment}",
+                        segment,
+                        f"segment of {study.name}",
+                        [known.id for known in study.segments],
+                    )
+            if result.grade is None and not _classifiable(study, result, side, case):
                 raise CaseError(
                     f"{field}.amplitude",
-                    f"{study.name} has no amplitude limit to classify against; give a grade",
+                    f"{study.name} has no amplitude limit to classify against; give a grade, "
+                    "or record the other side for comparison",
                 )
     for side, muscles in case.emg.items():
         for name in muscles:

@@ -117,7 +117,7 @@ class EtiologyModel:
     base_present: FloatArray  # (F,) log base rate
     base_absent: FloatArray  # (F,)
     sites: tuple[str, ...]
-    site_weights: FloatArray  # (D, S): 1/len(localizations) where the disorder names the site
+    site_weights: FloatArray  # (D, S): the disorder's share of cases at each site it names
 
     @cached_property
     def feature_index(self) -> dict[str, int]:
@@ -143,8 +143,8 @@ def compile_etiology(kb: KnowledgeBase) -> EtiologyModel:
         for item in disorder.features:
             if item.feature in index:
                 likelihood[row, index[item.feature]] = np.clip(item.frequency, low, high)
-        for site in disorder.localizations:
-            site_weights[row, site_index[site]] = 1.0 / len(disorder.localizations)
+        for site, weight in disorder.site_weights().items():
+            site_weights[row, site_index[site]] = weight
     prior /= prior.sum() if len(prior) else 1.0
     return EtiologyModel(
         disorders=tuple(disorders),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from plexcare.knowledge.engine_parameters_model import (
@@ -54,26 +54,44 @@ class FindingKind(StrEnum):
     LATE_RESPONSE = "late_response"
     SLOWING = "slowing"
     LEG_AFFECTED = "leg_affected"
+    SEVERE_WEAKNESS = "severe_weakness"
+    CONDUCTION_BLOCK = "conduction_block"
+    TEMPORAL_DISPERSION = "temporal_dispersion"
+    SIDE_DIFFERENCE = "side_difference"
+    SPHINCTER_FAILURE = "sphincter_failure"
 
 
 @dataclass(frozen=True)
 class Onset:
-    """When a finding can show after an axonal lesion: a logistic curve in days."""
+    """When a finding can show after an axonal lesion: a logistic curve in days.
+
+    With `distal_midpoint_days` the midpoint moves with the end organ's distality (0 hip
+    girdle ... 1 foot): a distal muscle fibrillates later than a proximal one.
+    """
 
     midpoint_days: float
     width_days: float
+    distal_midpoint_days: float | None = None
 
-    def factor(self, days: float) -> float:
+    def midpoint_at(self, distality: float) -> float:
+        if self.distal_midpoint_days is None:
+            return self.midpoint_days
+        return self.midpoint_days + (self.distal_midpoint_days - self.midpoint_days) * distality
+
+    def factor(self, days: float, distality: float = 0.0) -> float:
         if self.width_days <= 0:
             return 1.0
-        return 1.0 / (1.0 + math.exp(-(days - self.midpoint_days) / self.width_days))
+        midpoint = self.midpoint_at(distality)
+        return 1.0 / (1.0 + math.exp(-(days - midpoint) / self.width_days))
 
 
 IMMEDIATE = Onset(0.0, 0.0)
 
 
 def _onset(curve: OnsetCurve | None) -> Onset:
-    return IMMEDIATE if curve is None else Onset(curve.midpoint_days, curve.width_days)
+    if curve is None:
+        return IMMEDIATE
+    return Onset(curve.midpoint_days, curve.width_days, curve.distal_midpoint_days)
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,7 @@ class KindModel:
     paraspinal_rates: tuple[float, float] | None = None  # (sensitivity, false positive) there
     focal: bool = True  # whether a cut in the fibre graph produces it at all
     focal_scale: float = 1.0  # share of the sensitivity a focal cut reaches (myokymia is rare)
+    bilateral_scale: float = 1.0  # share a lesion of both sides reaches (side differences)
 
     def g(self, fraction: float) -> float:
         return 1.0 - float((1.0 - fraction) ** self.steepness)
@@ -107,6 +126,13 @@ class KindModel:
 
 WHOLE_LIMB_KINDS: frozenset[FindingKind] = frozenset({FindingKind.LEG_AFFECTED})
 """Findings about the limb as a whole: no end organ, so no place along the limb to reach."""
+CONDITIONAL_KINDS: dict[FindingKind, FindingKind] = {
+    FindingKind.SEVERE_WEAKNESS: FindingKind.WEAKNESS,
+}
+"""Kinds observed only when another kind on the same end organ is abnormal, so their
+probability is conditional on it: severe weakness is scored only in a weak muscle, as
+P(severe | weak), and weak-and-severe together multiply to P(severe) without counting the
+weakness twice."""
 
 
 def _sigmoid(x: float) -> float:
@@ -127,25 +153,36 @@ class PatternModel:
     paraspinal_reach: float
     effects: Mapping[FindingKind, float]
     paraspinal_effects: Mapping[FindingKind, float]
+    regions: Mapping[str, float] = field(default_factory=dict)  # outside the leg
+    follows_onset: bool = False  # findings develop after onset, as a focal lesion's (GBS)
 
-    def reach(self, distality: float, *, paraspinal: bool) -> float:
-        """How far the process reaches an end organ (0-1): feet first, hips first or alike."""
+    def reach(self, distality: float, *, paraspinal: bool, region: str = "lumbosacral") -> float:
+        """How far the process reaches an end organ (0-1): feet first, hips first or alike,
+        times its reach in the organ's body region when that is outside the leg."""
+        outside = self.regions.get(region, 1.0)
         if paraspinal:
-            return self.paraspinal_reach
+            return self.paraspinal_reach * outside
         if self.along_limb == "distal":
-            return _sigmoid((distality - self.midpoint_distality) / self.width)
+            return _sigmoid((distality - self.midpoint_distality) / self.width) * outside
         if self.along_limb == "proximal":
-            return _sigmoid((self.midpoint_distality - distality) / self.width)
-        return 1.0
+            return _sigmoid((self.midpoint_distality - distality) / self.width) * outside
+        return outside
 
-    def share(self, kind: FindingKind, distality: float, *, paraspinal: bool) -> float:
+    def share(
+        self,
+        kind: FindingKind,
+        distality: float,
+        *,
+        paraspinal: bool,
+        region: str = "lumbosacral",
+    ) -> float:
         """The share of a finding's full effect this pattern produces at one end organ."""
         if kind in WHOLE_LIMB_KINDS:
             return self.effects[kind]
         effect = self.effects[kind]
         if paraspinal:
             effect = self.paraspinal_effects.get(kind, effect)
-        return self.reach(distality, paraspinal=paraspinal) * effect
+        return self.reach(distality, paraspinal=paraspinal, region=region) * effect
 
 
 def build_pattern_model(pattern: GeneralizedPattern) -> PatternModel:
@@ -163,6 +200,8 @@ def build_pattern_model(pattern: GeneralizedPattern) -> PatternModel:
         paraspinal_effects={
             FindingKind(kind): effect for kind, effect in pattern.paraspinal_effects.items()
         },
+        regions={str(region): share for region, share in reach.regions.items()},
+        follows_onset=pattern.follows_onset,
     )
 
 
@@ -206,7 +245,12 @@ class FindingModel:
         return 1.0 - (1.0 - by_age) * (1.0 - self.background_diabetes)
 
     def generalized_reach(
-        self, pattern: str, kind: FindingKind, distality: float, paraspinal: bool
+        self,
+        pattern: str,
+        kind: FindingKind,
+        distality: float,
+        paraspinal: bool,
+        region: str = "lumbosacral",
     ) -> float:
         """The share of a finding's full effect that a generalized pattern produces (0-1).
 
@@ -214,7 +258,7 @@ class FindingModel:
         diffuse with slowing for CIDP, motor only for motor neuron disease, proximal and
         myopathic for a myopathy) is the knowledge base's `generalized_patterns.yaml`.
         """
-        return self.patterns[pattern].share(kind, distality, paraspinal=paraspinal)
+        return self.patterns[pattern].share(kind, distality, paraspinal=paraspinal, region=region)
 
 
 def build_finding_model(
@@ -242,6 +286,7 @@ def build_finding_model(
             else (entry.paraspinal_sensitivity, entry.paraspinal_false_positive),
             focal=entry.focal,
             focal_scale=entry.focal_scale,
+            bilateral_scale=entry.bilateral_scale,
         )
         for kind in FindingKind
         for entry in (electrodiagnosis.finding_kinds[kind.value],)

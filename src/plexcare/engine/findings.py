@@ -4,12 +4,22 @@ Every finding is one column of the likelihood tables: a kind (weakness, fibrilla
 ...) on one end organ on one side. A case fills a few of them; the rest stay unknown (-1).
 Studies with age-dependent limits get a second, "aged" column with a higher false-positive rate:
 a sural SNAP absent at 75 is scored there, so it counts for less than the same result at 30.
+
+Strength is graded: a weak muscle (MRC 4 or less) also fills a "severe weakness" column, scored
+as P(severe | weak): abnormal at MRC 2 or less, normal at 4, left open at 3. Motor studies have
+a conduction-block column per named segment (across the fibular head, in the thigh) whose
+probability follows from whether a candidate's lesion sits on that segment, plus one for a block
+whose site was not given. When a study is recorded on both sides, a side-difference column says
+whether each side's response is clearly smaller than the other's. Amplitudes just above their
+limit (the borderline band) are left unscored rather than counted as normal. All cut-offs are
+the knowledge base's `clinical_thresholds.yaml`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -17,18 +27,24 @@ import numpy.typing as npt
 from plexcare.engine.anatomy_arrays import AnatomyArrays, EndOrgan
 from plexcare.engine.case import Case, NeedleResult, SideExam, StudyResult
 from plexcare.engine.finding_model import FindingKind, FindingModel, finding_model_for
-from plexcare.knowledge.engine_parameters_model import ClinicalThreshold
+from plexcare.knowledge.engine_parameters_model import ClinicalThresholds
+from plexcare.knowledge.integrity import ancestors
 from plexcare.knowledge.model import AgeLimit, KnowledgeBase, NerveConductionStudy
 
 UNKNOWN, NORMAL, ABNORMAL = -1, 0, 1
 MUSCLE_KINDS = (
     FindingKind.WEAKNESS,
+    FindingKind.SEVERE_WEAKNESS,
     FindingKind.FIBRILLATIONS,
     FindingKind.NEUROGENIC_UNITS,
     FindingKind.MYOPATHIC_UNITS,
     FindingKind.FASCICULATIONS,
     FindingKind.MYOKYMIA,
 )
+AGED = "aged"
+ALONG_NERVE = ""
+"""The segment of a conduction block recorded without its site: anywhere along the studied
+stretch of the nerve (the union of the study's segments)."""
 STUDY_KIND = {
     "snap": FindingKind.SNAP_LOW,
     "cmap": FindingKind.CMAP_LOW,
@@ -50,21 +66,47 @@ FINDING_WORDS: dict[FindingKind, tuple[str, str]] = {
     FindingKind.LATE_RESPONSE: ("prolonged or absent", "normal"),
     FindingKind.SLOWING: ("slowed conduction in the", "normal conduction velocity in the"),
     FindingKind.LEG_AFFECTED: ("symptoms in the", "no symptoms in the"),
+    FindingKind.SEVERE_WEAKNESS: (
+        "severe weakness (MRC 2 or less) of",
+        "weakness short of severe (MRC 4) of",
+    ),
+    FindingKind.CONDUCTION_BLOCK: ("conduction block or focal slowing", "no conduction block"),
+    FindingKind.TEMPORAL_DISPERSION: (
+        "temporal dispersion in the",
+        "no temporal dispersion in the",
+    ),
+    FindingKind.SIDE_DIFFERENCE: (
+        "smaller than on the other side:",
+        "no smaller than on the other side:",
+    ),
+    FindingKind.SPHINCTER_FAILURE: ("loss of", "normal"),
 }
 """How each kind of finding reads when abnormal and when normal."""
 
 
 @dataclass(frozen=True)
 class FindingSpec:
-    """One column: a kind of finding on one end organ, optionally the age-adjusted variant."""
+    """One column: a kind of finding on one end organ, optionally the age-adjusted variant.
+
+    A conduction-block column names its `segment` (empty: site not given) and the graph
+    `structures` a lesion must sit on to block there.
+    """
 
     organ: EndOrgan
     kind: FindingKind
     aged: bool = False
+    segment: str = ALONG_NERVE
+    segment_name: str = ""
+    structures: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    @property
+    def variant(self) -> str:
+        """What tells columns of one kind on one organ apart: 'aged', a segment, or ''."""
+        return AGED if self.aged else self.segment
 
     @property
     def key(self) -> str:
-        suffix = "@aged" if self.aged else ""
+        suffix = f"@{self.variant}" if self.variant else ""
         return f"{self.organ.key}:{self.kind.value}{suffix}"
 
     @property
@@ -75,7 +117,11 @@ class FindingSpec:
         """The finding in a clinician's words, as found: 'weak left tibialis anterior'."""
         where = "" if self.organ.side == "midline" else f"{self.organ.side} "
         abnormal_text, normal_text = FINDING_WORDS[self.kind]
-        return f"{abnormal_text if abnormal else normal_text} {where}{self.organ.name}"
+        text = abnormal_text if abnormal else normal_text
+        if self.kind is FindingKind.CONDUCTION_BLOCK:
+            site = self.segment_name or "along the nerve"
+            return f"{text} {site} in the {where}{self.organ.name}"
+        return f"{text} {where}{self.organ.name}"
 
 
 @dataclass(frozen=True)
@@ -84,32 +130,56 @@ class FindingIndex:
     index: Mapping[str, int] = field(repr=False)
     organ_rows: npt.NDArray[np.int64] = field(repr=False)  # finding -> organ row
     keys: tuple[str, ...] = field(repr=False, default=())
-    by_name: Mapping[tuple[str, str, FindingKind, bool], int] = field(
+    by_name: Mapping[tuple[str, str, FindingKind, str], int] = field(
         repr=False, default_factory=dict
     )
-    """(side, organ id, kind, aged) -> column: the fast path from a case's names."""
+    """(side, organ id, kind, variant) -> column: the fast path from a case's names."""
 
 
-def _kinds_for(
-    organ: EndOrgan, study: NerveConductionStudy | None
-) -> list[tuple[FindingKind, bool]]:
+_SEVERE = FindingKind.SEVERE_WEAKNESS
+_BLOCK = FindingKind.CONDUCTION_BLOCK
+
+
+def _specs_for(organ: EndOrgan, study: NerveConductionStudy | None) -> list[FindingSpec]:
     if organ.type == "muscle":
-        return [(kind, False) for kind in MUSCLE_KINDS]
-    if organ.type in ("movement", "midline"):
-        return [(FindingKind.WEAKNESS, False)]
+        return [FindingSpec(organ, kind) for kind in MUSCLE_KINDS]
+    if organ.type == "movement":
+        return [FindingSpec(organ, FindingKind.WEAKNESS), FindingSpec(organ, kind=_SEVERE)]
+    if organ.type == "midline":
+        return [FindingSpec(organ, FindingKind.SPHINCTER_FAILURE)]
     if organ.type == "leg":
-        return [(FindingKind.LEG_AFFECTED, False)]
+        return [FindingSpec(organ, FindingKind.LEG_AFFECTED)]
     if organ.type == "area":
-        return [(FindingKind.SENSORY_LOSS, False)]
+        return [FindingSpec(organ, FindingKind.SENSORY_LOSS)]
     if organ.type == "reflex":
-        return [(FindingKind.HYPOREFLEXIA, False), (FindingKind.HYPERREFLEXIA, False)]
+        return [
+            FindingSpec(organ, FindingKind.HYPOREFLEXIA),
+            FindingSpec(organ, FindingKind.HYPERREFLEXIA),
+        ]
     kind = STUDY_KIND[organ.modality]
-    kinds = [(kind, False)]
+    specs = [FindingSpec(organ, kind)]
     if study is not None and any(limit.may_be_absent for limit in study.age_limits):
-        kinds.append((kind, True))
-    if organ.modality in ("snap", "cmap"):
-        kinds.append((FindingKind.SLOWING, False))
-    return kinds
+        specs.append(FindingSpec(organ, kind, aged=True))
+    if organ.modality in ("snap", "cmap", "f_wave"):
+        specs.append(FindingSpec(organ, FindingKind.SLOWING))
+    if organ.modality == "cmap":
+        specs.append(FindingSpec(organ, FindingKind.TEMPORAL_DISPERSION))
+        segments = study.segments if study is not None else ()
+        along = frozenset(s for segment in segments for s in segment.structures)
+        specs.append(FindingSpec(organ, _BLOCK, structures=along))
+        specs.extend(
+            FindingSpec(
+                organ,
+                _BLOCK,
+                segment=segment.id,
+                segment_name=segment.name,
+                structures=frozenset(segment.structures),
+            )
+            for segment in segments
+        )
+    if organ.modality in ("snap", "cmap", "h_reflex"):
+        specs.append(FindingSpec(organ, FindingKind.SIDE_DIFFERENCE))
+    return specs
 
 
 def build_finding_index(arrays: AnatomyArrays, kb: KnowledgeBase) -> FindingIndex:
@@ -117,8 +187,8 @@ def build_finding_index(arrays: AnatomyArrays, kb: KnowledgeBase) -> FindingInde
     rows: list[int] = []
     for row, organ in enumerate(arrays.organs):
         study = kb.studies.get(organ.id) if organ.type == "study" else None
-        for kind, aged in _kinds_for(organ, study):
-            specs.append(FindingSpec(organ, kind, aged))
+        for spec in _specs_for(organ, study):
+            specs.append(spec)
             rows.append(row)
     return FindingIndex(
         specs=tuple(specs),
@@ -129,12 +199,12 @@ def build_finding_index(arrays: AnatomyArrays, kb: KnowledgeBase) -> FindingInde
     )
 
 
-def _by_name(specs: Sequence[FindingSpec]) -> dict[tuple[str, str, FindingKind, bool], int]:
+def _by_name(specs: Sequence[FindingSpec]) -> dict[tuple[str, str, FindingKind, str], int]:
     """Kinds separate organ types (only muscles get fibrillations, only areas sensory loss), so
     side, organ id and kind name a column; a clash would be a knowledge-base naming error."""
-    lookup: dict[tuple[str, str, FindingKind, bool], int] = {}
+    lookup: dict[tuple[str, str, FindingKind, str], int] = {}
     for column, spec in enumerate(specs):
-        name = (spec.organ.side, spec.organ.id, spec.kind, spec.aged)
+        name = (spec.organ.side, spec.organ.id, spec.kind, spec.variant)
         if name in lookup:
             raise ValueError(f"two end organs share the name {spec.organ.id!r} for {spec.kind}")
         lookup[name] = column
@@ -168,15 +238,21 @@ class _Collector:
         self.values: dict[int, int] = {}
 
     def put(
-        self, side: str, name: str, kind: FindingKind, abnormal: bool | None, aged: bool = False
+        self, side: str, name: str, kind: FindingKind, abnormal: bool | None, variant: str = ""
     ) -> None:
         if abnormal is None:
             return
-        column = self.lookup.get((side, name, kind, aged))
-        if column is None and aged:
-            column = self.lookup.get((side, name, kind, False))
+        column = self.lookup.get((side, name, kind, variant))
+        if column is None and variant == AGED:
+            column = self.lookup.get((side, name, kind, ""))
         if column is not None:
             self.values[column] = ABNORMAL if abnormal else NORMAL
+
+    def withdraw_normal(self, side: str, name: str, kind: FindingKind) -> None:
+        """Forget a 'normal' (a borderline-asymmetric response is not reassuring)."""
+        column = self.lookup.get((side, name, kind, ""))
+        if column is not None and self.values.get(column) == NORMAL:
+            del self.values[column]
 
 
 def _needle(collect: _Collector, side: str, name: str, result: NeedleResult) -> None:
@@ -195,81 +271,254 @@ def _needle(collect: _Collector, side: str, name: str, result: NeedleResult) -> 
         collect.put(side, name, FindingKind.MYOKYMIA, result.myokymia)
 
 
-def _exam(collect: _Collector, side: str, exam: SideExam) -> None:
-    """Bedside grades; the hot path of a batch, so lookups are inlined."""
+def _give_way(exam: SideExam, kb: KnowledgeBase) -> frozenset[str]:
+    """Strength keys not scored: those named as give-way, and muscles whose movement is."""
+    if not exam.give_way:
+        return frozenset()
+    named = set(exam.give_way)
+    return frozenset(
+        name
+        for name in exam.strength
+        if name in named or (name in kb.muscles and kb.muscles[name].movement in named)
+    )
+
+
+def _exam(collect: _Collector, side: str, exam: SideExam, kb: KnowledgeBase) -> None:
+    """Bedside grades; the hot path of a batch, so lookups are inlined.
+
+    A weak muscle also fills the severe-weakness column (scored as P(severe | weak)): abnormal
+    at the `severe_weakness` grade or below, normal at the `mild_weakness` grade, open between.
+    """
     lookup, values = collect.lookup, collect.values
-    weakness, lost, brisk = (
+    weakness, severe, lost, brisk = (
         FindingKind.WEAKNESS,
+        FindingKind.SEVERE_WEAKNESS,
         FindingKind.HYPOREFLEXIA,
         FindingKind.HYPERREFLEXIA,
     )
+    thresholds = kb.thresholds
+    skipped = _give_way(exam, kb)
     for name, grade in exam.strength.items():
-        column = lookup.get((side, name, weakness, False))
-        if column is not None:
-            values[column] = ABNORMAL if grade <= 4 else NORMAL
+        if name in skipped:
+            continue
+        column = lookup.get((side, name, weakness, ""))
+        if column is None:
+            continue
+        if grade > 4:
+            values[column] = NORMAL
+            continue
+        values[column] = ABNORMAL
+        column = lookup.get((side, name, severe, ""))
+        if column is None:
+            continue
+        if thresholds.severe_weakness.reached(grade):
+            values[column] = ABNORMAL
+        elif thresholds.mild_weakness.reached(grade):
+            values[column] = NORMAL
     if exam.trendelenburg is not None and "hip_abduction" not in exam.strength:
         collect.put(side, "hip_abduction", weakness, exam.trendelenburg)
     for name, reflex in exam.reflexes.items():
-        column = lookup.get((side, name, lost, False))
+        column = lookup.get((side, name, lost, ""))
         if column is not None:
             values[column] = ABNORMAL if reflex in ("reduced", "absent") else NORMAL
-        column = lookup.get((side, name, brisk, False))
+        column = lookup.get((side, name, brisk, ""))
         if column is not None:
             values[column] = ABNORMAL if reflex == "brisk" else NORMAL
     for name, sensation in exam.sensation.items():
         collect.put(side, name, FindingKind.SENSORY_LOSS, sensation != "normal")
 
 
-def _amplitude_in(result: StudyResult, unit: str | None) -> float | None:
-    if result.amplitude is None or result.unit is None:
+def _in_unit(value: float | None, given: str | None, unit: str | None) -> float | None:
+    if value is None or given is None:
         return None
-    if unit is None or unit == result.unit:
-        return result.amplitude
-    return result.amplitude * (1000.0 if result.unit == "mV" else 0.001)
+    if unit is None or unit == given:
+        return value
+    return value * (1000.0 if given == "mV" else 0.001)
+
+
+def _amplitude_in(result: StudyResult, unit: str | None) -> float | None:
+    return _in_unit(result.amplitude, result.unit, unit)
+
+
+def _lower_limit(study: NerveConductionStudy, age: int) -> float | None:
+    band = applicable_limit(study, age)
+    if band is not None and band.amplitude_lower is not None:
+        return band.amplitude_lower
+    return study.amplitude_lower
+
+
+def _is_absent(result: StudyResult, amplitude: float | None) -> bool:
+    if amplitude is not None:
+        return amplitude == 0.0
+    return result.grade == "absent" or result.persistence == 0.0
 
 
 def _study_abnormal(
-    study: NerveConductionStudy, result: StudyResult, age: int
+    study: NerveConductionStudy, result: StudyResult, age: int, thresholds: ClinicalThresholds
 ) -> tuple[bool | None, bool]:
     """(abnormal?, scored in the age-adjusted column?) for one amplitude or late response.
 
     A response that is absent at an age where it may be absent in health goes to the "aged"
     column, where it counts as weak evidence; anything below the age-adjusted limit otherwise
-    counts in full.
+    counts in full; an amplitude in the borderline band just above the limit is left open.
     """
     band = applicable_limit(study, age)
-    lower = study.amplitude_lower
-    if band is not None and band.amplitude_lower is not None:
-        lower = band.amplitude_lower
+    lower = _lower_limit(study, age)
     amplitude = _amplitude_in(result, study.amplitude_unit)
-    absent = amplitude == 0.0 if amplitude is not None else result.grade == "absent"
+    absent = _is_absent(result, amplitude)
     if absent and band is not None and band.may_be_absent:
         return True, True
     late = study.modality in ("f_wave", "h_reflex") and _late(study, result)
     if amplitude is not None and lower is not None:
-        return amplitude < lower or late, False
+        if amplitude < lower or late:
+            return True, False
+        borderline = lower > 0 and thresholds.borderline_amplitude.reached(amplitude / lower)
+        return (None if borderline else False), False
     if result.grade is not None:
         return result.grade != "normal" or late, False
     if late or absent:
         return True, False
-    return (False if result.latency is not None and study.latency_upper else None), False
+    # A late response is judged by its latency; a SNAP's or CMAP's latency or velocity says
+    # nothing about its amplitude.
+    late_response = study.modality in ("f_wave", "h_reflex")
+    present = result.persistence is not None and result.persistence > 0
+    measured = late_response and ((result.latency is not None and study.latency_upper) or present)
+    return (False if measured else None), False
 
 
 def _late(study: NerveConductionStudy, result: StudyResult) -> bool:
     return bool(study.latency_upper and result.latency and result.latency > study.latency_upper)
 
 
+def _all_or_any(parts: Sequence[bool | None]) -> bool | None:
+    """Abnormal if any part is; normal if every part measured is normal; open otherwise."""
+    if any(part is True for part in parts):
+        return True
+    if parts and all(part is False for part in parts):
+        return False
+    return None
+
+
 def _slowing(
-    study: NerveConductionStudy, result: StudyResult, demyelinating: ClinicalThreshold
+    study: NerveConductionStudy,
+    result: StudyResult,
+    results: Mapping[str, StudyResult],
+    age: int,
+    kb: KnowledgeBase,
 ) -> bool | None:
-    """Block, or slowing beyond what axon loss explains (`demyelinating_slowing` threshold)."""
-    if result.conduction_block:
+    """Slowing in the demyelinating range (EAN/PNS 2021): a velocity at or below 70 % of the
+    lower limit, a motor distal latency at or above 150 % of the upper limit, or an F wave
+    20 % (50 % with a low or unrecorded CMAP) above it. Between normal and those limits the
+    measure is left open, since loss of the fastest axons slows conduction somewhat."""
+    thresholds = kb.thresholds
+    if study.modality == "f_wave":
+        return _slow_f_wave(study, result, results, age, kb)
+    parts: list[bool | None] = []
+    velocities = [result.velocity, *(s.velocity for s in result.segments.values())]
+    if study.velocity_lower:
+        for velocity in velocities:
+            if velocity is None:
+                continue
+            if thresholds.demyelinating_slowing.reached(velocity / study.velocity_lower):
+                parts.append(True)
+            else:
+                parts.append(False if velocity >= study.velocity_lower else None)
+    if study.modality == "cmap" and study.latency_upper and result.latency is not None:
+        ratio = result.latency / study.latency_upper
+        if thresholds.demyelinating_distal_latency.reached(ratio):
+            parts.append(True)
+        else:
+            parts.append(False if ratio <= 1.0 else None)
+    return _all_or_any(parts)
+
+
+def _slow_f_wave(
+    study: NerveConductionStudy,
+    result: StudyResult,
+    results: Mapping[str, StudyResult],
+    age: int,
+    kb: KnowledgeBase,
+) -> bool | None:
+    """The stricter limit applies unless the nerve's own distal CMAP is recorded and not low."""
+    if result.latency is None or not study.latency_upper:
+        return None
+    thresholds = kb.thresholds
+    ratio = result.latency / study.latency_upper
+    limit = thresholds.demyelinating_f_wave_low_cmap
+    motor = results.get(study.motor_study) if study.motor_study else None
+    motor_study = kb.studies.get(study.motor_study) if study.motor_study else None
+    if motor is not None and motor_study is not None:
+        amplitude = _amplitude_in(motor, motor_study.amplitude_unit)
+        lower = _lower_limit(motor_study, age)
+        low = (
+            amplitude is None or not lower or thresholds.f_wave_low_cmap.reached(amplitude / lower)
+        )
+        if not low:
+            limit = thresholds.demyelinating_f_wave
+    if limit.reached(ratio):
         return True
-    if result.velocity is None or not study.velocity_lower:
-        return False if result.conduction_block is False else None
-    if demyelinating.reached(result.velocity / study.velocity_lower):
+    return False if ratio <= 1.0 else None
+
+
+def _dispersion(result: StudyResult) -> bool | None:
+    judged = [
+        result.temporal_dispersion,
+        *(s.temporal_dispersion for s in result.segments.values()),
+    ]
+    given = [value for value in judged if value is not None]
+    if any(given):
         return True
-    return False if result.velocity >= study.velocity_lower else None
+    return False if given else None
+
+
+def _segment_blocks(
+    study: NerveConductionStudy,
+    result: StudyResult,
+    age: int,
+    thresholds: ClinicalThresholds,
+) -> list[tuple[str, bool | None]]:
+    """(segment, block or focal slowing?) for each segment recorded, distal to proximal.
+
+    The fall is measured against the amplitude just below the segment (the distal amplitude for
+    the first segment, the previous segment's otherwise); where that is missing, or the distal
+    response is too small (under 20 % of its limit), or the nerve is one where a fall is normal
+    (tibial), only the clinician's own judgment counts. Focal slowing is conduction across the
+    segment more than 10 m/s slower than in the leg.
+    """
+    lower = _lower_limit(study, age)
+    below = _amplitude_in(result, study.amplitude_unit)
+    distal = below
+    reference_velocity = result.velocity
+    blocks: list[tuple[str, bool | None]] = []
+    for segment in study.segments:
+        recorded = result.segments.get(segment.id)
+        if recorded is None:
+            below = None
+            continue
+        above = _in_unit(recorded.amplitude, result.unit, study.amplitude_unit)
+        block = recorded.conduction_block
+        readable = (
+            study.block_by_amplitude
+            and above is not None
+            and below is not None
+            and below > 0
+            and distal is not None
+            and (not lower or thresholds.block_distal_cmap_minimum.reached(distal / lower))
+        )
+        if block is None and readable and above is not None and below is not None:
+            drop = 1.0 - above / below
+            if thresholds.conduction_block.reached(drop):
+                block = True
+            elif thresholds.no_conduction_block.reached(drop):
+                block = False
+        focal: bool | None = None
+        if recorded.velocity is not None and reference_velocity is not None:
+            focal = thresholds.focal_slowing.reached(reference_velocity - recorded.velocity)
+        if reference_velocity is None:
+            reference_velocity = recorded.velocity
+        blocks.append((segment.id, _all_or_any([v for v in (block, focal) if v is not None])))
+        below = above
+    return blocks
 
 
 def _studies(
@@ -279,14 +528,151 @@ def _studies(
     case: Case,
     kb: KnowledgeBase,
 ) -> None:
-    demyelinating = kb.thresholds.demyelinating_slowing
+    thresholds = kb.thresholds
+    blocked: set[str] = set()  # studies whose responses lie below a documented block
     for name, result in results.items():
         study = kb.studies.get(name)
         if study is None:
             continue
-        abnormal, aged = _study_abnormal(study, result, case.age)
-        collect.put(side, name, STUDY_KIND[study.modality], abnormal, aged)
-        collect.put(side, name, FindingKind.SLOWING, _slowing(study, result, demyelinating))
+        abnormal, aged = _study_abnormal(study, result, case.age, thresholds)
+        collect.put(side, name, STUDY_KIND[study.modality], abnormal, AGED if aged else "")
+        slowing = _slowing(study, result, results, case.age, kb)
+        collect.put(side, name, FindingKind.SLOWING, slowing)
+        if study.modality != "cmap":
+            continue
+        collect.put(side, name, FindingKind.TEMPORAL_DISPERSION, _dispersion(result))
+        sited = _segment_blocks(study, result, case.age, thresholds)
+        downstream = _downstream_studies(kb)
+        for segment, block in sited:
+            collect.put(side, name, FindingKind.CONDUCTION_BLOCK, block, segment)
+            if block:
+                blocked.update(downstream[(name, segment)])
+        located = any(block for _, block in sited)
+        if result.conduction_block is not None and not (result.conduction_block and located):
+            collect.put(side, name, FindingKind.CONDUCTION_BLOCK, result.conduction_block)
+        if result.conduction_block or located:
+            blocked.add(name)
+    for name in blocked & results.keys():
+        collect.withdraw_normal(side, name, STUDY_KIND[kb.studies[name].modality])
+
+
+def _downstream_studies(kb: KnowledgeBase) -> Mapping[tuple[str, str], frozenset[str]]:
+    """(motor study, segment) -> the SNAP and CMAP studies whose fibres run through it.
+
+    Below a conduction block the axons are intact, so a normal distal amplitude is what a
+    demyelinating lesion at the block predicts: it is not evidence against a lesion there
+    (the engine's focal lesions otherwise assume axon loss, which lowers distal amplitudes).
+    Such normal amplitudes are therefore withdrawn when a block is documented above them.
+    """
+    return kb.derived("block_downstream_studies", _build_downstream)
+
+
+def _build_downstream(kb: KnowledgeBase) -> dict[tuple[str, str], frozenset[str]]:
+    reached: dict[str, set[str]] = {}
+    for key, study in kb.studies.items():
+        if study.modality in ("snap", "cmap"):
+            above = set().union(*(ancestors(kb.structures, nerve) for nerve in study.nerves))
+            reached[key] = above | set(study.nerves)
+    return {
+        (key, segment.id): frozenset(
+            other for other, above in reached.items() if above & set(segment.structures)
+        )
+        for key, study in kb.studies.items()
+        for segment in study.segments
+    }
+
+
+PRESENT = -1.0
+"""A response recorded as present without its amplitude (a grade, F-wave persistence)."""
+Smaller = Literal["left", "right", "neither"]
+
+
+def _response_size(study: NerveConductionStudy, result: StudyResult) -> float | None:
+    """The amplitude for a side comparison (0 when absent, `PRESENT` when present but not
+    measured); None when the record says nothing about the response's size."""
+    amplitude = _amplitude_in(result, study.amplitude_unit or "mV")
+    if amplitude is not None:
+        return amplitude
+    if _is_absent(result, None):
+        return 0.0
+    if result.grade is not None or (result.persistence or 0.0) > 0:
+        return PRESENT
+    return None
+
+
+def _smaller_by_size(
+    a: float | None, b: float | None, limit: float, thresholds: ClinicalThresholds
+) -> tuple[Smaller | None, Smaller | None]:
+    """(clearly smaller side, borderline smaller side) from the left and right sizes."""
+    if a is None or b is None or (a <= 0 and b <= 0):
+        return None, None
+    if PRESENT in (a, b):
+        # Only an absent response against a present one can be judged without amplitudes.
+        if a == 0.0:
+            return "left", None
+        return ("right", None) if b == 0.0 else (None, None)
+    side: Smaller = "left" if a < b else "right"
+    ratio = min(a, b) / max(a, b)
+    if ratio < limit:
+        return side, None
+    if thresholds.side_ratio_borderline.reached(ratio - limit):
+        return None, side
+    return "neither", None
+
+
+def _smaller_by_latency(
+    study: NerveConductionStudy, left: StudyResult, right: StudyResult, kb: KnowledgeBase
+) -> Smaller | None:
+    """For the H reflex: the side more than `h_reflex_side_difference` later, or neither."""
+    if study.modality != "h_reflex" or left.latency is None or right.latency is None:
+        return None
+    if not kb.thresholds.h_reflex_side_difference.reached(abs(left.latency - right.latency)):
+        return "neither"
+    return "left" if left.latency > right.latency else "right"
+
+
+def _side_differences(collect: _Collector, case: Case, kb: KnowledgeBase) -> None:
+    """Which side's response is clearly smaller, where a study is recorded on both.
+
+    An amplitude below the study's `side_ratio_lower` share of the other side's is the
+    smaller side's; for the H reflex a latency longer by more than `h_reflex_side_difference`
+    counts too. The two sides cannot both be the smaller, so the right column is scored only
+    when the left is not the smaller one (the tables hold P(right smaller | left not)). A ratio
+    in the borderline band just above the limit is left open, and the smaller response's
+    absolute 'normal' is withdrawn. Two absent responses say nothing about sides.
+    """
+    left = case.nerve_conduction.get("left", {})
+    right = case.nerve_conduction.get("right", {})
+    kind = FindingKind.SIDE_DIFFERENCE
+    for name in left.keys() & right.keys():
+        study = kb.studies.get(name)
+        if study is None or study.side_ratio_lower is None:
+            continue
+        sizes = (_response_size(study, left[name]), _response_size(study, right[name]))
+        by_size, borderline = _smaller_by_size(*sizes, study.side_ratio_lower, kb.thresholds)
+        by_latency = _smaller_by_latency(study, left[name], right[name], kb)
+        if borderline is not None:
+            collect.withdraw_normal(borderline, name, STUDY_KIND[study.modality])
+        verdicts = {v for v in (by_size, by_latency) if v is not None}
+        clear = verdicts - {"neither"}
+        if len(clear) > 1:
+            continue  # one side smaller, the other later: no single verdict
+        if clear:
+            smaller = next(iter(clear))
+        elif borderline is not None or not verdicts:
+            smaller = None
+        else:
+            smaller = "neither"
+        if smaller == "left":
+            collect.put("left", name, kind, True)
+        elif smaller == "right":
+            collect.put("left", name, kind, False)
+            collect.put("right", name, kind, True)
+        elif smaller == "neither":
+            collect.put("left", name, kind, False)
+            collect.put("right", name, kind, False)
+        elif borderline == "right":
+            collect.put("left", name, kind, False)
 
 
 def observed_values(case: Case, index: FindingIndex, kb: KnowledgeBase) -> dict[int, int]:
@@ -297,13 +683,17 @@ def observed_values(case: Case, index: FindingIndex, kb: KnowledgeBase) -> dict[
             affected = case.affected_side in (side, "both")
             collect.put(side, "leg", FindingKind.LEG_AFFECTED, affected)
     for side, exam in case.exam.items():
-        _exam(collect, side, exam)
+        _exam(collect, side, exam, kb)
     if case.anal_tone is not None:
-        collect.put("midline", "anal_tone", FindingKind.WEAKNESS, case.anal_tone == "reduced")
+        reduced = case.anal_tone == "reduced"
+        collect.put("midline", "anal_tone", FindingKind.SPHINCTER_FAILURE, reduced)
     if case.symptoms.bladder_bowel is not None:
-        collect.put("midline", "bladder", FindingKind.WEAKNESS, case.symptoms.bladder_bowel)
+        failing = case.symptoms.bladder_bowel
+        collect.put("midline", "bladder", FindingKind.SPHINCTER_FAILURE, failing)
     for side, results in case.nerve_conduction.items():
         _studies(collect, side, results, case, kb)
+    if len(case.nerve_conduction) == 2:
+        _side_differences(collect, case, kb)
     for side, muscles in case.emg.items():
         for name, result in muscles.items():
             _needle(collect, side, name, result)

@@ -1,9 +1,14 @@
 """The lesion candidates: every place (and side) a lesion can be, plus the generalized mimics.
 
 A focal candidate is a set of cut structures on the left, on the right, or both. Composite
-lesions (several roots, the whole plexus, the cauda equina) are simply larger cut sets, so they
-need no special rules: what they reach follows from the graph. Generalized patterns are not cuts;
-the localization model describes them by the distality and modality of each end organ.
+lesions (several roots, the whole plexus, the cauda equina, roots together with the plexus) are
+simply larger cut sets, so they need no special rules: what they reach follows from the graph.
+A foraminal lesion cuts the spinal nerve, which holds the dorsal root ganglion, so unlike an
+intraspinal root lesion it lowers the SNAPs of its root as well as denervating its myotome and
+paraspinals. A radiculoplexus lesion cuts roots and plexus together: paraspinal denervation and
+low SNAPs at once, the picture of diabetic and non-diabetic radiculoplexus neuropathy and of a
+tumour spreading from the plexus into the roots through the foramina. Generalized patterns are
+not cuts; the localization model describes them by the distality and modality of each end organ.
 """
 
 from __future__ import annotations
@@ -14,14 +19,34 @@ from typing import Literal
 
 from plexcare.knowledge.model import GENERALIZED_PATTERNS, KnowledgeBase, StructureKind
 
-CandidateKind = Literal["root", "plexus", "nerve", "generalized", "none"]
+CandidateKind = Literal["root", "radiculoplexus", "plexus", "nerve", "generalized", "none"]
 CandidateSide = Literal["left", "right", "both"]
+PLEXUS_KINDS: frozenset[str] = frozenset({"plexus", "radiculoplexus"})
+"""Candidate kinds that involve the plexus: they make up the probability of a plexopathy."""
 
 COMPOSITE_CUTS: dict[str, tuple[str, ...]] = {
     "roots_l2_l4": ("root_l2", "root_l3", "root_l4"),
     "roots_l5_s1": ("root_l5", "root_s1"),
     "pan_plexus": ("upper_lumbar_plexus", "sacral_plexus"),
+    "radiculoplexus_upper": ("root_l2", "root_l3", "root_l4", "upper_lumbar_plexus"),
+    "radiculoplexus_lower": ("root_l5", "root_s1", "sacral_plexus"),
+    "radiculoplexus_whole": (
+        "root_l2",
+        "root_l3",
+        "root_l4",
+        "root_l5",
+        "root_s1",
+        "upper_lumbar_plexus",
+        "sacral_plexus",
+    ),
 }
+COMPOSITE_KINDS: dict[str, CandidateKind] = {
+    "pan_plexus": "plexus",
+    "radiculoplexus_upper": "radiculoplexus",
+    "radiculoplexus_lower": "radiculoplexus",
+    "radiculoplexus_whole": "radiculoplexus",
+}
+"""Composites that are not root lesions (the default kind of a composite)."""
 CAUDA_EQUINA_ROOTS: tuple[str, ...] = (  # below an L4-L5 or L5-S1 disc, the usual levels
     "root_l5",
     "root_s1",
@@ -34,12 +59,16 @@ BILATERAL_PLEXUS: tuple[str, ...] = (
     "lumbosacral_trunk",
     "sacral_plexus",
     "pan_plexus",
+    "radiculoplexus_whole",  # radiculoplexus neuropathy spreads to the other leg in most
 )
 COMPOSITE_LABELS: dict[str, str] = {
     "roots_l2_l4": "L2-L4 polyradiculopathy",
     "roots_l5_s1": "L5-S1 polyradiculopathy",
     "pan_plexus": "pan-plexopathy (lumbar and sacral plexus)",
     "cauda_equina": "cauda equina lesion",
+    "radiculoplexus_upper": "L2-L4 radiculoplexus lesion (roots and lumbar plexus)",
+    "radiculoplexus_lower": "L5-S1 radiculoplexus lesion (roots and sacral plexus)",
+    "radiculoplexus_whole": "L2-S1 radiculoplexus lesion (roots and whole plexus)",
 }
 GENERALIZED_LABELS: dict[str, str] = {
     "length_dependent_polyneuropathy": "length-dependent polyneuropathy",
@@ -69,6 +98,14 @@ class LesionCandidate:
     def title(self) -> str:
         return self.label if self.side is None else f"{self.label} ({self.side})"
 
+    @property
+    def even_share(self) -> float:
+        """This candidate's weight in the even part of the prior (which keeps rare places in
+        play): one for a single place, 1/n for a lesion spanning n structures, so combinations
+        of places (several roots, roots with the plexus) do not multiply that floor."""
+        cut = self.left_cut | self.right_cut
+        return 1.0 / len(cut) if cut else 1.0
+
     def mirrored_key(self) -> str:
         swap = {"left": "right", "right": "left", "both": "both"}
         return self.id if self.side is None else f"{self.id}@{swap[self.side]}"
@@ -80,11 +117,12 @@ def _structure_label(name: str) -> str:
 
 def _focal_label(kb: KnowledgeBase, lesion: str) -> tuple[str, CandidateKind]:
     if lesion in COMPOSITE_LABELS:
-        kind: CandidateKind = "plexus" if lesion == "pan_plexus" else "root"
-        return COMPOSITE_LABELS[lesion], kind
+        return COMPOSITE_LABELS[lesion], COMPOSITE_KINDS.get(lesion, "root")
     structure = kb.structures[lesion]
     if structure.kind is StructureKind.ROOT:
         return f"{structure.root} radiculopathy", "root"
+    if structure.kind is StructureKind.SPINAL_NERVE:
+        return f"{structure.root} spinal nerve lesion (foraminal, post-ganglionic)", "root"
     if structure.kind in (StructureKind.PLEXUS, StructureKind.PLEXUS_DIVISION):
         return f"{_structure_label(structure.name)} lesion".capitalize(), "plexus"
     return f"{_structure_label(structure.name)} lesion".capitalize(), "nerve"

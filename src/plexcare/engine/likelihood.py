@@ -20,8 +20,9 @@ import numpy as np
 import numpy.typing as npt
 
 from plexcare.engine.anatomy_arrays import AnatomyArrays, compile_anatomy
-from plexcare.engine.finding_model import FindingModel, finding_model_for
+from plexcare.engine.finding_model import FindingKind, FindingModel, finding_model_for
 from plexcare.engine.findings import (
+    STUDY_KIND,
     FindingIndex,
     ObservationBatch,
     Observations,
@@ -35,8 +36,9 @@ PROBABILITY_FLOOR = 1e-6
 FREQUENCY_SHARE_OF_PRIOR = 0.5
 """How much of the prior over lesion sites follows how common the disorders producing them are.
 
-The rest is spread evenly: a rare site must stay in play (the disorder priors are rough, and
-rare lesions are what a referral clinic sees), and an empty case stays close to flat."""
+The rest is spread evenly over places: a rare site must stay in play (the disorder priors are
+rough, and rare lesions are what a referral clinic sees), and an empty case stays close to flat.
+A composite lesion of n structures takes 1/n of a place's even share (`even_share`)."""
 BATCH_CHUNK = 256
 LocalizationModelParts = tuple[AnatomyArrays, FindingIndex, FindingModel]
 
@@ -112,21 +114,56 @@ def _normalise(log_joint: FloatArray) -> FloatArray:
     return np.asarray(weights / weights.sum(axis=(1, 2), keepdims=True), dtype=np.float64)
 
 
+def _focal_fractions(arrays: AnatomyArrays, index: FindingIndex) -> FloatArray:
+    """findings × candidates: the fibre fraction each focal candidate cuts, as the finding sees
+    it. Most findings see the end organ's fraction. A conduction block across a segment is
+    produced only by a lesion sitting on that segment, so its fraction is the organ's where the
+    candidate's cut (on the organ's side) meets the segment's structures, and 0 elsewhere. A
+    side difference is produced by the share cut on this side beyond the other side's; the
+    model's lesions of both sides cut both alike, so for them the kind's `bilateral_scale`
+    (applied in `_reach`) stands for how unequal real bilateral lesions are.
+    """
+    fractions = np.array(arrays.fraction[index.organ_rows])
+    for row, spec in enumerate(index.specs):
+        organ = spec.organ
+        if spec.kind is FindingKind.CONDUCTION_BLOCK:
+            for column, candidate in enumerate(arrays.candidates):
+                cut = candidate.left_cut if organ.side == "left" else candidate.right_cut
+                if not cut & spec.structures:
+                    fractions[row, column] = 0.0
+        elif spec.kind is FindingKind.SIDE_DIFFERENCE and organ.side in MIRROR:
+            mirrored = arrays.organ_index[f"{MIRROR[organ.side]}:{organ.type}:{organ.id}"]
+            one_sided = np.array([c.side != "both" for c in arrays.candidates])
+            difference = np.clip(fractions[row] - arrays.fraction[mirrored], 0.0, 1.0)
+            fractions[row] = np.where(one_sided, difference, fractions[row])
+    return fractions
+
+
+MIRROR = {"left": "right", "right": "left"}
+
+
 def _reach(model: LocalizationModelParts) -> FloatArray:
     """findings × candidates: the share of each finding's full effect a candidate produces."""
     arrays, index, finding_model = model
     specs = index.specs
     reach = np.zeros((len(specs), len(arrays.candidates)))
-    fractions = arrays.fraction[index.organ_rows]  # findings × candidates
+    fractions = _focal_fractions(arrays, index)  # findings × candidates
     for row, spec in enumerate(specs):
         kind_model = finding_model.kinds[spec.kind]
         for column, candidate in enumerate(arrays.candidates):
             if candidate.kind in ("generalized", "none"):
                 reach[row, column] = finding_model.generalized_reach(
-                    candidate.id, spec.kind, spec.organ.distality, spec.organ.paraspinal
+                    candidate.id,
+                    spec.kind,
+                    spec.organ.distality,
+                    spec.organ.paraspinal,
+                    spec.organ.region,
                 )
             elif kind_model.focal:
-                reach[row, column] = kind_model.focal_scale * kind_model.g(fractions[row, column])
+                scale = kind_model.focal_scale
+                if candidate.side == "both":
+                    scale *= kind_model.bilateral_scale
+                reach[row, column] = scale * kind_model.g(fractions[row, column])
     return reach
 
 
@@ -135,27 +172,57 @@ def _time_factors(parts: LocalizationModelParts) -> FloatArray:
     _, index, finding_model = parts
     factors = np.ones((len(finding_model.time_bin_days), len(index.specs)))
     for row, spec in enumerate(index.specs):
-        onset = finding_model.kinds[spec.kind].onset_in(paraspinal=spec.organ.paraspinal)
+        kind = spec.kind
+        if kind is FindingKind.SIDE_DIFFERENCE:  # develops with the response itself
+            kind = STUDY_KIND[spec.organ.modality]
+        onset = finding_model.kinds[kind].onset_in(paraspinal=spec.organ.paraspinal)
         for bin_, days in enumerate(finding_model.time_bin_days):
-            factors[bin_, row] = onset.factor(days)
+            factors[bin_, row] = onset.factor(days, spec.organ.distality)
     return factors
+
+
+def _develops_after_onset(candidate: LesionCandidate, finding_model: FindingModel) -> bool:
+    """Whether a candidate's findings follow the time since onset: every focal lesion, and the
+    generalized patterns that can begin with the complaint (`follows_onset`)."""
+    if candidate.kind in ("generalized", "none"):
+        pattern = finding_model.patterns.get(candidate.id)
+        return pattern is not None and pattern.follows_onset
+    return True
+
+
+def _condition_on_the_other_side(abnormal: FloatArray, index: FindingIndex) -> None:
+    """Only one side can be the smaller, so a study's right-side difference is scored only when
+    the left is not the smaller side (`findings._side_differences`); its column holds
+    P(right smaller | left not smaller) = P(right smaller) / (1 - P(left smaller))."""
+    kind = FindingKind.SIDE_DIFFERENCE
+    for (side, organ, found, variant), right in index.by_name.items():
+        if side != "right" or found is not kind:
+            continue
+        left = index.by_name.get(("left", organ, kind, variant))
+        if left is None:
+            continue
+        not_left = np.maximum(1.0 - abnormal[:, left], PROBABILITY_FLOOR)
+        abnormal[:, right] = np.minimum(abnormal[:, right] / not_left, 1.0)
 
 
 def candidate_log_prior(kb: KnowledgeBase, candidates: Sequence[LesionCandidate]) -> FloatArray:
     """Log prior of each candidate, from the knowledge base's disorder frequencies.
 
-    Each disorder's prior is shared among the lesion sites it produces, and a site's share among
-    its sides. So an L5 root lesion (disc herniation is common) starts ahead of a lumbosacral
-    trunk lesion (obstetric and pelvic causes are rare), while findings still decide.
+    Each disorder's prior is shared among the lesion sites it produces (by its `site_shares`),
+    and a site's share among its sides. So an L5 root lesion (disc herniation is common) starts
+    ahead of a lumbosacral trunk lesion (obstetric and pelvic causes are rare), while findings
+    still decide. The even part is spread by `LesionCandidate.even_share`: a lesion spanning
+    several structures takes a fraction of a single place's share, so a large composite that
+    explains every abnormal finding does not outrank the common single lesion on the floor alone.
     """
     share: dict[str, float] = {}
     for disorder in kb.disorders.values():
-        for site in disorder.localizations:
-            share[site] = share.get(site, 0.0) + disorder.prior / len(disorder.localizations)
+        for site, weight in disorder.site_weights().items():
+            share[site] = share.get(site, 0.0) + disorder.prior * weight
     sides = Counter(candidate.id for candidate in candidates)
     frequency = np.array([share.get(c.id, 0.0) / sides[c.id] for c in candidates])
-    k = len(candidates)
-    prior = np.full(k, 1.0 / k)
+    even = np.array([candidate.even_share for candidate in candidates])
+    prior = even / even.sum()
     if frequency.sum() > 0:
         prior = (1.0 - FREQUENCY_SHARE_OF_PRIOR) * prior + FREQUENCY_SHARE_OF_PRIOR * (
             frequency / frequency.sum()
@@ -171,9 +238,10 @@ def compile_model(
     `finding_model` defaults to the knowledge base's own (`electrodiagnosis.yaml`); passing
     another lets a test or a sensitivity analysis vary the figures.
 
-    The time factor applies to focal candidates only: the generalized patterns and the background
-    polyneuropathy are slow processes whose findings are already present when the patient is
-    seen, whatever the onset of the current complaint.
+    The time factor applies to focal candidates and to the generalized patterns that can begin
+    with the complaint (`follows_onset`: an acute polyradiculoneuropathy); the other patterns
+    and the background polyneuropathy are slow processes whose findings are already present
+    when the patient is seen, whatever the onset of the current complaint.
     """
     if finding_model is None:
         finding_model = finding_model_for(kb)
@@ -193,7 +261,7 @@ def compile_model(
         ]
     )
     excess = np.array([rate[0] for rate in rates]) - false_positive
-    focal = np.array([c.kind not in ("generalized", "none") for c in arrays.candidates])
+    focal = np.array([_develops_after_onset(c, finding_model) for c in arrays.candidates])
     background_column = [c.id for c in arrays.candidates].index("length_dependent_polyneuropathy")
     background = excess * reach[:, background_column]  # the background's own effect
     bins = len(finding_model.time_bin_days)
@@ -203,6 +271,7 @@ def compile_model(
         alone = false_positive[:, None] + excess[:, None] * reach * timing
         abnormal[bin_, :, :, 0] = alone
         abnormal[bin_, :, :, 1] = 1.0 - (1.0 - alone) * (1.0 - background[:, None])
+    _condition_on_the_other_side(abnormal, index)
     abnormal = np.clip(abnormal, PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
     k = len(arrays.candidates)
     log_abnormal, log_normal = np.log(abnormal), np.log1p(-abnormal)

@@ -18,14 +18,14 @@ import numpy.typing as npt
 from plexcare.engine.case import Case
 from plexcare.engine.case_names import check_case_names
 from plexcare.engine.findings import Observations, observe, observe_batch
-from plexcare.engine.lesion_candidates import CandidateKind, CandidateSide
+from plexcare.engine.lesion_candidates import PLEXUS_KINDS, CandidateKind, CandidateSide
 from plexcare.engine.likelihood import LocalizationModel, compile_model
 from plexcare.engine.workup import wait_in_words
 from plexcare.knowledge.model import KnowledgeBase
 
 FloatArray = npt.NDArray[np.float64]
 EXPLAINED_CANDIDATES = 10
-WEIGHTS_SHOWN = 5
+WEIGHTS_SHOWN = 6
 MEANINGFUL_WEIGHT = 0.1  # nats: a finding that shifts the odds by less than ~10 % is not shown
 FULL_EVIDENCE = 6  # findings at which thin-evidence tempering stops
 THIN_EVIDENCE_BLEND = 0.5
@@ -233,7 +233,7 @@ def localize(case: Case, kb: KnowledgeBase) -> Localization:
                 contradicting=contradicting,
             )
         )
-    plexus = np.array([c.kind == "plexus" for c in model.arrays.candidates])
+    plexus = np.array([c.kind in PLEXUS_KINDS for c in model.arrays.candidates])
     return Localization(
         candidates=tuple(ranked),
         plexopathy_probability=float(shown[plexus].sum()),
@@ -268,7 +268,7 @@ def localize_batch(cases: Sequence[Case] | Iterable[Case], kb: KnowledgeBase) ->
         [blend_weight(int(n), c.days_since_onset) for n, c in zip(counts, case_list, strict=True)]
     )
     shown = (1.0 - blends[:, None]) * raw + blends[:, None] * _prior(model)[None, :]
-    plexus = np.array([c.kind == "plexus" for c in model.arrays.candidates])
+    plexus = np.array([c.kind in PLEXUS_KINDS for c in model.arrays.candidates])
     return BatchLocalization(
         candidate_keys=tuple(c.key for c in model.arrays.candidates),
         probabilities=shown,

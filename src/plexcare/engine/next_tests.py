@@ -35,7 +35,12 @@ _TEST_OF_KIND: dict[FindingKind, TestKind] = {
     FindingKind.SNAP_LOW: "nerve_conduction",
     FindingKind.CMAP_LOW: "nerve_conduction",
     FindingKind.LATE_RESPONSE: "nerve_conduction",
+    FindingKind.CONDUCTION_BLOCK: "nerve_conduction",
 }
+"""Kinds a planned test yields. Severe weakness is judged only in a weak muscle and a side
+difference only against a study already done on the other side, so neither is planned alone;
+a block across a named segment is (stimulating above the fibular head tells a lesion there
+from one higher up)."""
 _VERB: dict[TestKind, str] = {
     "needle_emg": "needle",
     "nerve_conduction": "nerve conduction:",

@@ -19,8 +19,20 @@ from plexcare.knowledge.model import KnowledgeBase
 BACK_WORDS = ("back", "lumbar", "spine", "spinal", "sacr", "coccy")
 GROIN_WORDS = ("groin", "hip", "flank", "inguinal", "loin")
 LEG_WORDS = ("thigh", "leg", "calf", "shin", "buttock", "sciatic", "knee", "ankle")
-NOT_LEG_STRENGTH = frozenset({"trunk_extension", "sphincter_squeeze", "bladder_emptying"})
-"""Movements graded on the strength grid that are not leg weakness."""
+NOT_LEG_STRENGTH = frozenset(
+    {
+        "trunk_extension",
+        "trunk_flexion",
+        "sphincter_squeeze",
+        "bladder_emptying",
+        "shoulder_abduction",
+        "elbow_flexion",
+        "finger_abduction",
+        "tongue_movement",
+    }
+)
+"""Movements graded on the strength grid that are not leg weakness (trunk, pelvic floor, and
+the arm and bulbar muscles tested for generalized disorders)."""
 MONTHS_AGO_DAYS = 90.0
 
 

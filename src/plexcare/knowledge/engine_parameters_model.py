@@ -35,6 +35,7 @@ __all__ = [
     "FindingKindParameters",
     "GeneralizedPattern",
     "OnsetCurve",
+    "OutsideRegion",
     "PatternReach",
 ]
 
@@ -60,11 +61,21 @@ class OnsetCurve(_Record):
     """When a finding shows after an axonal lesion: a logistic curve over days since onset.
 
     ``midpoint_days`` is the day by which half the eventual abnormality is present;
-    ``width_days`` how gradually it develops around that day.
+    ``width_days`` how gradually it develops around that day. ``distal_midpoint_days``, where
+    given, is the midpoint in the most distal end organs (distality 1, the foot): the midpoint
+    moves linearly from ``midpoint_days`` at the hip girdle (distality 0) to it, because
+    Wallerian degeneration reaches a distal muscle later than a proximal one.
     """
 
     midpoint_days: float = Field(ge=0.0, le=120.0)
     width_days: float = Field(gt=0.0, le=30.0)
+    distal_midpoint_days: float | None = Field(default=None, ge=0.0, le=120.0)
+
+    def midpoint_at(self, distality: float) -> float:
+        """The midpoint at an end organ of this distality (0 hip girdle ... 1 foot)."""
+        if self.distal_midpoint_days is None:
+            return self.midpoint_days
+        return self.midpoint_days + (self.distal_midpoint_days - self.midpoint_days) * distality
 
 
 class FindingKindParameters(_Record):
@@ -80,6 +91,9 @@ class FindingKindParameters(_Record):
     are missed in many root lesions and found in some healthy backs). ``focal``: whether a cut
     in the fibre graph produces it at all (brisk reflexes do not); ``focal_scale`` the share of
     the sensitivity a focal cut reaches (myokymia goes with only some focal lesions).
+    ``bilateral_scale``: for a finding judged against the other side (a side difference), the
+    share of the full effect a lesion of both sides produces on each side: the model's
+    bilateral lesions cut both sides alike, while real ones are seldom symmetric.
     """
 
     id: ParameterId
@@ -93,6 +107,7 @@ class FindingKindParameters(_Record):
     paraspinal_false_positive: Share | None = None
     focal: bool = True
     focal_scale: float = Field(default=1.0, gt=0.0, le=1.0)
+    bilateral_scale: float = Field(default=1.0, gt=0.0, le=1.0)
     sources: tuple[ParameterId, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -211,6 +226,19 @@ class ClinicalThresholds(_Record):
     rapidly_progressive_weakness: ClinicalThreshold
     needle_emg_denervation: ClinicalThreshold
     demyelinating_slowing: ClinicalThreshold
+    demyelinating_distal_latency: ClinicalThreshold
+    demyelinating_f_wave: ClinicalThreshold
+    demyelinating_f_wave_low_cmap: ClinicalThreshold
+    f_wave_low_cmap: ClinicalThreshold
+    conduction_block: ClinicalThreshold
+    no_conduction_block: ClinicalThreshold
+    block_distal_cmap_minimum: ClinicalThreshold
+    focal_slowing: ClinicalThreshold
+    h_reflex_side_difference: ClinicalThreshold
+    side_ratio_borderline: ClinicalThreshold
+    borderline_amplitude: ClinicalThreshold
+    severe_weakness: ClinicalThreshold
+    mild_weakness: ClinicalThreshold
 
     @model_validator(mode="after")
     def _each_entry_sits_under_its_own_name(self) -> ClinicalThresholds:
@@ -225,6 +253,8 @@ class ClinicalThresholds(_Record):
 
 
 AlongLimb = Literal["distal", "proximal", "uniform"]
+OutsideRegion = Literal["thoracic", "arm", "bulbar"]
+"""Body regions outside the leg where end organs are tested for generalized disorders."""
 
 
 class PatternReach(_Record):
@@ -235,12 +265,16 @@ class PatternReach(_Record):
     logistic curve over the end organ's distality (0 hip girdle ... 1 intrinsic foot) that is
     half-way at ``midpoint_distality`` and rises over about ``width``; a uniform reach is 1 and
     states no curve. ``paraspinal``: the reach in the paraspinal muscles, which lie on no limb.
+    ``regions``: how far the process reaches end organs outside the leg (thoracic, arm,
+    bulbar), multiplying the reach above (an arm muscle's distality sits on the same
+    axon-length scale); a region not named is reached as the leg is (1).
     """
 
     along_limb: AlongLimb
     midpoint_distality: float | None = Field(default=None, ge=0.0, le=1.0)
     width: float | None = Field(default=None, gt=0.0, le=1.0)
     paraspinal: Share
+    regions: dict[OutsideRegion, Share] = {}
 
     @model_validator(mode="after")
     def _a_curve_exactly_where_the_reach_varies(self) -> PatternReach:
@@ -260,6 +294,10 @@ class GeneralizedPattern(_Record):
     loader requires every kind). ``paraspinal_effects``: kinds whose share differs in the
     paraspinal muscles. The share at one end organ is ``reach * effect``, except for
     ``leg_affected``, which concerns the limb as a whole and takes the effect as it stands.
+    ``follows_onset``: the disorder can begin with the complaint (an acute polyradiculoneuropathy,
+    Guillain-Barre syndrome), so its findings develop over the days after onset as a focal
+    lesion's do (amplitudes fall after Wallerian degeneration, fibrillations come later);
+    otherwise they are taken as already present when the patient is seen.
     """
 
     id: ParameterId
@@ -268,4 +306,5 @@ class GeneralizedPattern(_Record):
     reach: PatternReach
     effects: dict[ParameterId, Share] = Field(min_length=1)
     paraspinal_effects: dict[ParameterId, Share] = {}
+    follows_onset: bool = False
     sources: tuple[ParameterId, ...] = Field(min_length=1)

@@ -118,6 +118,8 @@ def _check_end_organs(kb: KnowledgeBase, origins: Origins) -> None:
             for nerve in nerves:
                 if nerve not in kb.structures:
                     _fail(origins, kind, key, "nerves", f"unknown structure '{nerve}'")
+            if not roots and not nerves:
+                continue  # outside the fibre graph: allowed only outside the leg (the model)
             reachable = set().union(*(ancestors(kb.structures, nerve) for nerve in nerves))
             if len({c.root for c in roots}) != len(roots):
                 _fail(origins, kind, key, "roots", "a root is listed twice")

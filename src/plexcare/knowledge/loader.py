@@ -29,7 +29,7 @@ from plexcare.knowledge.engine_parameters_model import (
     GeneralizedPattern,
 )
 from plexcare.knowledge.errors import KnowledgeBaseError
-from plexcare.knowledge.integrity import Origins, check_integrity
+from plexcare.knowledge.integrity import Origins, ancestors, check_integrity
 from plexcare.knowledge.model import (
     GENERALIZED_PATTERNS,
     Disorder,
@@ -161,8 +161,8 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     if raw_education is None:
         raise KnowledgeBaseError("education.yaml", "-", "-", "no data file found")
     education = _validated(Education, raw_education, _relative(education_path, root), "education")
-    for entry in (*education.sections, *education.faq):
-        origins[("Education", entry.id)] = _relative(education_path, root)
+    entry_ids = [entry.id for entry in education.sections] + [e.id for e in education.faq]
+    origins.update({("Education", key): _relative(education_path, root) for key in entry_ids})
     triage = _load_triage(root)
     red_flags = _load_red_flags(root)
     outcome_scales = _load_outcome_scales(root, origins)
@@ -181,6 +181,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
         **collected,
     )
     check_integrity(kb, origins)
+    _check_study_links(kb, origins)
     _check_triage_sources(kb)
     _check_red_flags(kb)
     _check_outcome_scale_sources(kb, origins)
@@ -376,6 +377,24 @@ def _check_engine_parameter_sources(kb: KnowledgeBase, origins: Origins) -> None
                 where = origins.get(("GeneralizedPattern", pattern.id), GENERALIZED_PATTERNS_FILE)
                 problem = f"unknown reference '{source}'"
                 raise KnowledgeBaseError(where, pattern.id, "sources", problem)
+
+
+def _check_study_links(kb: KnowledgeBase, origins: Origins) -> None:
+    """A block segment names structures of the graph on the study's own fibre path; a late
+    response's `motor_study` is a CMAP study."""
+    for key, study in kb.studies.items():
+        where = origins.get(("NerveConductionStudy", key), "anatomy/studies")
+        path = set().union(*(ancestors(kb.structures, nerve) for nerve in study.nerves))
+        for index, segment in enumerate(study.segments):
+            for structure in segment.structures:
+                if structure not in path:
+                    known = "on the study's fibre path" if structure in kb.structures else ""
+                    problem = f"structure '{structure}' is not {known or 'known'}"
+                    raise KnowledgeBaseError(where, key, f"segments.{index}.structures", problem)
+        linked = kb.studies.get(study.motor_study) if study.motor_study else None
+        if study.motor_study and (linked is None or linked.modality != "cmap"):
+            problem = f"'{study.motor_study}' is not a motor (CMAP) study"
+            raise KnowledgeBaseError(where, key, "motor_study", problem)
 
 
 @lru_cache(maxsize=1)

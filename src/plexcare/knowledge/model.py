@@ -107,6 +107,12 @@ Movement = Literal[
     "trunk_extension",
     "sphincter_squeeze",
     "bladder_emptying",
+    "hip_external_rotation",
+    "trunk_flexion",
+    "shoulder_abduction",
+    "elbow_flexion",
+    "finger_abduction",
+    "tongue_movement",
 ]
 
 PlexusPart = Literal[
@@ -116,7 +122,28 @@ PlexusPart = Literal[
     "posterior_rami",
     "pudendal",
     "pelvic_splanchnic",
+    "thoracic_nerves",
+    "brachial_plexus",
+    "cranial_nerve",
 ]
+
+BodyRegion = Literal["lumbosacral", "thoracic", "arm", "bulbar"]
+"""Where an end organ sits. Lumbosacral organs hang from the fibre graph of the leg and pelvis;
+the others are tested for generalized disorders (motor neuron disease needs several regions)
+and are reached by no lumbosacral lesion. They may lie outside the graph altogether (an arm
+muscle, the tongue): then they list no roots or nerves and name their segments in words."""
+
+
+def _outside_graph_is_explicit(
+    kind: str, region: str, roots: tuple[object, ...], nerves: tuple[object, ...], segments: str
+) -> None:
+    """A leg organ always hangs from the graph; an organ outside it says so by its region."""
+    if region == "lumbosacral" and not (roots and nerves):
+        raise ValueError(f"a lumbosacral {kind} needs its roots and nerves in the fibre graph")
+    if bool(roots) != bool(nerves):
+        raise ValueError(f"a {kind} lists both roots and nerves, or neither")
+    if not roots and not segments:
+        raise ValueError(f"a {kind} outside the fibre graph names its segments and nerve")
 
 
 class Muscle(Sourced):
@@ -124,18 +151,31 @@ class Muscle(Sourced):
 
     `nerves` lists the most distal structures whose axons reach the muscle; a muscle with a
     dual supply (adductor magnus, pectineus) lists both and is reached by each.
-    `distality` (0 proximal … 1 intrinsic foot) is what a length-dependent process acts on.
+    `distality` (0 proximal … 1 intrinsic foot) is what a length-dependent process acts on;
+    outside the leg it is placed on the same axon-length scale (the hand's first dorsal
+    interosseous about level with the calf). `body_region` other than lumbosacral marks a muscle
+    tested for generalized disorders, which may lie outside the graph (`roots` and `nerves`
+    empty, `segments` in words).
     """
 
     id: Identifier
     name: str
-    roots: tuple[RootContribution, ...] = Field(min_length=1)
-    nerves: tuple[Identifier, ...] = Field(min_length=1)
+    roots: tuple[RootContribution, ...] = ()
+    nerves: tuple[Identifier, ...] = ()
     plexus_part: PlexusPart
     movement: Movement
     distality: float = Field(ge=0.0, le=1.0)
     emg_accessible: bool = True
+    body_region: BodyRegion = "lumbosacral"
+    segments: str = ""
     notes: str = ""
+
+    @model_validator(mode="after")
+    def _in_the_graph_unless_outside_the_leg(self) -> Muscle:
+        _outside_graph_is_explicit(
+            "muscle", self.body_region, self.roots, self.nerves, self.segments
+        )
+        return self
 
 
 class SensoryArea(Sourced):
@@ -151,12 +191,23 @@ class SensoryArea(Sourced):
 
 
 class Reflex(Sourced):
+    """A reflex; outside the leg (`body_region`) it may lie outside the graph, like a muscle."""
+
     id: Identifier
     name: str
-    roots: tuple[RootContribution, ...] = Field(min_length=1)
-    nerves: tuple[Identifier, ...] = Field(min_length=1)
+    roots: tuple[RootContribution, ...] = ()
+    nerves: tuple[Identifier, ...] = ()
     distality: float = Field(ge=0.0, le=1.0)
+    body_region: BodyRegion = "lumbosacral"
+    segments: str = ""
     notes: str = ""
+
+    @model_validator(mode="after")
+    def _in_the_graph_unless_outside_the_leg(self) -> Reflex:
+        _outside_graph_is_explicit(
+            "reflex", self.body_region, self.roots, self.nerves, self.segments
+        )
+        return self
 
 
 class AgeLimit(Fact):
@@ -167,11 +218,27 @@ class AgeLimit(Fact):
     may_be_absent: bool = False
 
 
+class StudySegment(Fact):
+    """A stretch of a motor nerve between two stimulation sites (across the fibular head, in
+    the thigh): a conduction block or focal slowing measured across it is produced by a lesion
+    of one of its `structures` (or by a generalized demyelinating neuropathy), so it localizes.
+    """
+
+    id: Identifier
+    name: str = Field(min_length=3)  # in words: "across the fibular head"
+    structures: tuple[Identifier, ...] = Field(min_length=1)
+
+
 class NerveConductionStudy(Sourced):
     """A nerve-conduction test with its adult normal limits.
 
     SNAPs arise from post-ganglionic sensory axons: a lesion proximal to the dorsal root
     ganglion leaves them normal, which is the central fact separating root from plexus.
+    `segments` (distal to proximal) are the stretches of a motor nerve a block can be measured
+    across; `block_by_amplitude` false means an amplitude drop between stimulation sites is not
+    read as a block (the tibial nerve: a large drop is normal there). `side_ratio_lower`: an
+    amplitude below this share of the other side's is abnormal. `motor_study`: for a late
+    response, the CMAP it is recorded with (its amplitude sets the demyelinating F-wave limit).
     """
 
     id: Identifier
@@ -188,6 +255,21 @@ class NerveConductionStudy(Sourced):
     latency_upper: float | None = Field(default=None, ge=0.0)  # ms
     age_limits: tuple[AgeLimit, ...] = ()
     technically_difficult: bool = False
+    segments: tuple[StudySegment, ...] = ()
+    block_by_amplitude: bool = True
+    side_ratio_lower: float | None = Field(default=None, gt=0.0, lt=1.0)
+    motor_study: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _segments_fit_the_study(self) -> NerveConductionStudy:
+        ids = [segment.id for segment in self.segments]
+        if len(set(ids)) != len(ids):
+            raise ValueError("segments are named once each")
+        if self.segments and self.modality != "cmap":
+            raise ValueError("segments belong to motor studies (a block is a CMAP finding)")
+        if self.motor_study is not None and self.modality not in ("f_wave", "h_reflex"):
+            raise ValueError("motor_study belongs to late responses")
+        return self
 
 
 class EtiologyFeature(Sourced):
@@ -220,12 +302,22 @@ class TreatmentUse(Sourced):
     note: str = ""
 
 
+class SiteShare(Sourced):
+    """The share of a disorder's cases at one of its lesion sites, where a figure exists."""
+
+    site: Identifier
+    share: Probability
+    note: str = ""
+
+
 class Disorder(Sourced):
     """A cause of lumbosacral plexopathy, or a condition it must be told apart from.
 
     `localizations` lists the lesion candidates the disorder produces, which ties etiology to
     the anatomical answer; `prior` is its share among patients referred with a lumbosacral
-    plexopathy-like picture, from published series where they exist.
+    plexopathy-like picture, from published series where they exist. `site_shares` gives the
+    share of cases at some of those sites (a far-lateral disc compresses the spinal nerve in a
+    minority of L5 radiculopathies); the sites it does not name split the rest evenly.
     """
 
     id: Identifier
@@ -234,12 +326,34 @@ class Disorder(Sourced):
     icd10: tuple[Icd10Code, ...] = Field(min_length=1)
     summary: str = Field(min_length=20)
     localizations: tuple[Identifier, ...] = Field(min_length=1)
+    site_shares: tuple[SiteShare, ...] = ()
     prior: Probability
     features: tuple[FeatureFrequency, ...] = Field(min_length=3)
     risk_factors: tuple[str, ...] = ()
     workup: tuple[WorkupItem, ...] = Field(min_length=1)
     treatments: tuple[TreatmentUse, ...] = ()
     prognosis: str = ""
+
+    @model_validator(mode="after")
+    def _shares_fit_the_sites(self) -> Disorder:
+        named = [share.site for share in self.site_shares]
+        if len(set(named)) != len(named) or not set(named) <= set(self.localizations):
+            raise ValueError("site_shares name each of the disorder's localizations at most once")
+        total = sum(share.share for share in self.site_shares)
+        rest = len(self.localizations) - len(named)
+        if total > 1.0 + 1e-9 or (rest == 0 and self.site_shares and abs(total - 1.0) > 1e-6):
+            raise ValueError("site_shares add up to at most 1 (exactly 1 when every site is named)")
+        return self
+
+    def site_weights(self) -> dict[str, float]:
+        """Each lesion site's share of this disorder's cases (summing to 1)."""
+        given = {share.site: share.share for share in self.site_shares}
+        rest = [site for site in self.localizations if site not in given]
+        remainder = max(0.0, 1.0 - sum(given.values()))
+        return {
+            site: given[site] if site in given else remainder / len(rest)
+            for site in self.localizations
+        }
 
 
 class Caution(Sourced):
@@ -344,8 +458,18 @@ class KnowledgeBase(Fact):
         return cast(Derived, self._derived[name])
 
 
-COMPOSITE_LESIONS: tuple[str, ...] = ("roots_l2_l4", "roots_l5_s1", "cauda_equina", "pan_plexus")
-"""Lesions spanning several graph structures at once, assembled by the engine."""
+COMPOSITE_LESIONS: tuple[str, ...] = (
+    "roots_l2_l4",
+    "roots_l5_s1",
+    "cauda_equina",
+    "pan_plexus",
+    "radiculoplexus_upper",
+    "radiculoplexus_lower",
+    "radiculoplexus_whole",
+)
+"""Lesions spanning several graph structures at once, assembled by the engine; the
+radiculoplexus lesions take roots and plexus together (radiculoplexus neuropathy, or a tumour
+spreading from the plexus into the roots through the foramina)."""
 
 GENERALIZED_PATTERNS: tuple[str, ...] = (
     "length_dependent_polyneuropathy",
