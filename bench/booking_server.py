@@ -109,7 +109,7 @@ def _is_worker(pid: int) -> bool:
 def running_app(
     database_url: str, settings: Mapping[str, str] | None = None
 ) -> Iterator[RunningApp]:
-    """`plexcare.web.app:create_app` on a free local port, stopped on leaving. `settings` are
+    """`plexcare.app:create_app` on a free local port, stopped on leaving. `settings` are
     extra `PLEXCARE_*` environment variables for the server process only."""
     port = _free_port()
     env = {**os.environ, **(settings or {}), "PLEXCARE_DATABASE_URL": database_url}
@@ -121,7 +121,7 @@ def running_app(
                     sys.executable,
                     "-m",
                     "uvicorn",
-                    "plexcare.web.app:create_app",
+                    "plexcare.app:create_app",
                     "--factory",
                     "--host",
                     "127.0.0.1",

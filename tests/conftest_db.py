@@ -27,12 +27,12 @@ from plexcare.accounts import service as accounts
 from plexcare.accounts.models import User
 from plexcare.accounts.passwords import hash_password
 from plexcare.accounts.roles import Role
+from plexcare.app import create_app
 from plexcare.clinic import service as clinic
 from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.db import Base, engine_for, session_factory
 from plexcare.migrate import upgrade
 from plexcare.schema import load_all_models
-from plexcare.web.app import create_app
 from plexcare.web.dependencies import get_now
 
 PASSWORD = "correct horse battery"
@@ -249,6 +249,13 @@ def make_app(url: str, now: datetime = TEST_NOW) -> FastAPI:
 def client(db_url: str) -> Iterator[TestClient]:
     with TestClient(make_app(db_url)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def second_browser(db_url: str) -> Iterator[TestClient]:
+    """Another person's browser on the same clinic (its own cookies)."""
+    with TestClient(make_app(db_url)) as other:
+        yield other
 
 
 @pytest.fixture

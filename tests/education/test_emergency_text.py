@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+from plexcare.app import create_app
 from plexcare.education.views import URGENT_SECTION_ID
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import EducationSection, FaqEntry, KnowledgeBase
-from plexcare.web.app import create_app
 
 EMERGENCIES: dict[str, tuple[tuple[str, ...], ...]] = {
     "bladder_bowel_sex_saddle": (

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
+from plexcare.app import create_app
 from plexcare.education.views import RESERVED_SECTION_IDS
 from plexcare.knowledge.model import KnowledgeBase
-from plexcare.web.app import create_app
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from plexcare.web.app import create_app
+from plexcare.app import create_app
 from tests.browser import chromium, served
 
 pytestmark = pytest.mark.browser

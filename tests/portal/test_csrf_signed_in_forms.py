@@ -20,10 +20,10 @@ from plexcare.audit.models import AuditEvent
 from plexcare.cases.models import CaseVersion, ClinicalCase
 from plexcare.notifications.models import OutboxMessage
 from plexcare.scheduling.models import Appointment, SlotHold
+from tests.cases.test_pages import example
 from tests.conftest_db import SmallClinic
-from tests.portal.conftest import TOKEN, csrf_token, sign_in
-from tests.portal.test_booking_pages import book_first_slot, slot_forms
-from tests.portal.test_clinician_pages import example
+from tests.portal.forms import TOKEN, csrf_token, sign_in
+from tests.scheduling.test_booking_pages import book_first_slot, slot_forms
 
 Forge = Callable[[dict[str, str]], dict[str, str]]
 """The fields of a genuine form, as a forger would send them instead."""

@@ -30,7 +30,7 @@ from plexcare.accounts.roles import Role
 from plexcare.scheduling import service as scheduling
 from plexcare.web.dependencies import SESSION_COOKIE
 from tests.conftest_db import TEST_NOW, SmallClinic, make_app
-from tests.portal.conftest import TOKEN
+from tests.portal.forms import TOKEN
 
 PEOPLE = {
     "patient": "patient_a",

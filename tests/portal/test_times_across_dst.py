@@ -19,7 +19,7 @@ from plexcare.notifications.worker import Senders, deliver_due
 from plexcare.portal.layout import clock_label, when_label
 from tests.conftest_db import SmallClinic, make_app
 from tests.notifications.mailbox import RecordingEmails, RecordingShortMessages, invitations
-from tests.portal.conftest import TOKEN, sign_in
+from tests.portal.forms import TOKEN, sign_in
 
 NOW = datetime(2027, 10, 25, 9, 0, tzinfo=UTC)
 FIRST_0130 = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # 01:30 BST

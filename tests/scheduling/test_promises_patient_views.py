@@ -2,7 +2,7 @@
 patient's; and every appointment a list shows is a read recorded in the audit log.
 
 (The portal's "My appointments" page is held to the same rule by
-`tests/portal/test_booking_pages.py`.)
+`tests/scheduling/test_booking_pages.py`.)
 """
 
 from __future__ import annotations

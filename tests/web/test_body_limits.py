@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from plexcare.app import create_app
 from plexcare.config import Settings, get_settings
-from plexcare.web.app import create_app
 from plexcare.web.body_limits import MULTIPART_ALLOWANCE_BYTES
 from tests.browser import served
 

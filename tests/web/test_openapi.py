@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from plexcare.web.app import create_app
+from plexcare.app import create_app
 from plexcare.web.openapi import install_openapi
 from tests.conftest_db import SmallClinic
 

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor
 from plexcare.accounts.models import User
+from plexcare.app import create_app
 from plexcare.cases import service as cases
 from plexcare.clinic import service as clinic
 from plexcare.engine import Case
@@ -50,7 +51,6 @@ from plexcare.scheduling.models import Appointment, SlotHold
 from plexcare.scheduling.waitlist_order import Urgency
 from plexcare.second_opinions import service as second_opinions
 from plexcare.second_opinions.models import SecondOpinionFile, SecondOpinionRequest
-from plexcare.web.app import create_app
 from tests.conftest_db import PASSWORD, TEST_NOW, Personas, SmallClinic
 from tests.second_opinions.samples import PDF as SAMPLE_PDF
 from tests.web.records import anonymous_callback

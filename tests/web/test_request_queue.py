@@ -21,9 +21,9 @@ from starlette.types import Receive, Scope, Send
 from plexcare import db
 from plexcare.accounts import service as accounts
 from plexcare.accounts.roles import Role
+from plexcare.app import create_app
 from plexcare.db import engine_for, session_factory
 from plexcare.scheduling.models import Appointment
-from plexcare.web.app import create_app
 from plexcare.web.request_queue import RequestQueue, uses_sqlite
 from tests.browser import served
 from tests.conftest_db import TEST_NOW, SmallClinic, add_user, empty_tables, make_app

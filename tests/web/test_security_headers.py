@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from plexcare.app import create_app
 from plexcare.config import Settings
-from plexcare.web.app import create_app
 from plexcare.web.security_headers import DOCS_POLICY, PAGE_POLICY
 
 EVERYWHERE = {

@@ -42,11 +42,11 @@ def serve(
 
     import uvicorn
 
+    from plexcare.app import create_app
     from plexcare.cli.demo import demo_logins_present, load_and_report
     from plexcare.db import make_private_directory
     from plexcare.migrate import upgrade
     from plexcare.second_opinions.orphans import sweep_orphan_uploads_at_start_up
-    from plexcare.web.app import create_app
 
     url = settings.database_url
     make_private_directory(settings.upload_dir)

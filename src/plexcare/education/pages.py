@@ -13,14 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from plexcare.education import views
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
+from plexcare.portal.rendering import templates
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-templates = Jinja2Templates(directory=WEB_DIR / "templates")
 
 KnowledgeBaseDep = Annotated[KnowledgeBase, Depends(knowledge_base)]
 

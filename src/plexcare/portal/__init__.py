@@ -1,18 +1,9 @@
-"""The HTML pages people use: the symptom self-check, sign-in, booking and "My appointments",
-and the clinician's case form and assessment report. Server-rendered, usable without
-JavaScript; every POST form is protected against cross-site request forgery (see `csrf`)."""
+"""The shared page toolkit: what every HTML page uses, whichever area it belongs to.
 
-from fastapi import APIRouter
-
-from plexcare.portal.auth_pages import router as auth_router
-from plexcare.portal.booking_pages import router as booking_router
-from plexcare.portal.clinician_pages import router as clinician_router
-from plexcare.portal.selfcheck import router as selfcheck_router
-
-router = APIRouter()
-router.include_router(selfcheck_router)
-router.include_router(auth_router)
-router.include_router(booking_router)
-router.include_router(clinician_router)
-
-__all__ = ["router"]
+`layout` (the frame, navigation and time labels every page shows), `rendering` (the one Jinja
+environment, who is visiting, the role gates and the posted form), `csrf` (every POST form is
+protected against cross-site request forgery) and `form_values` (the parsers of typed-in
+values). The pages themselves live with their area (`scheduling.pages`, `triage.pages`,
+`cases.pages`, `accounts.pages`, `education.pages`); all are server-rendered and usable
+without JavaScript.
+"""

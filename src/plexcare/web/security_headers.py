@@ -3,7 +3,7 @@
 The pages load only this site's own stylesheet, with no scripts at all, so the content security
 policy allows nothing but this origin. Two exceptions, each for a reason:
 
-- `style-src-attr 'unsafe-inline'`: the probability bars (`portal/_bar.html`) set their width
+- `style-src-attr 'unsafe-inline'`: the probability bars (`cases/_bar.html`) set their width
   in a `style` attribute. Attribute styles cannot run script. A browser older than CSP level 3
   (before 2022) ignores the exception and draws every bar full; the figure beside it is right.
 - The API documentation (`/docs`, `/redoc`) is FastAPI's page built from Swagger UI and ReDoc

@@ -7,7 +7,9 @@ from httpx import Response
 
 from plexcare.config import get_settings
 from tests.conftest_db import PASSWORD, SmallClinic
-from tests.portal.conftest import TOKEN, csrf_token, sign_in, submit_sign_in
+from tests.portal.forms import ON_SQLITE, TOKEN, csrf_token, sign_in, submit_sign_in
+
+pytestmark = ON_SQLITE
 
 
 def test_signing_in_sets_an_httponly_samesite_lax_session_cookie_and_returns_to_next(

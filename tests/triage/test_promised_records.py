@@ -15,9 +15,11 @@ from plexcare.config import get_settings
 from plexcare.portal.layout import when_label
 from plexcare.triage.models import TriageRecord
 from tests.conftest_db import SmallClinic
-from tests.portal.conftest import csrf_token, sign_in
+from tests.portal.forms import ON_SQLITE, csrf_token, sign_in
 from tests.self_check_answers import as_form
 from tests.triage.test_self_check_booking import HARD_TO_WALK
+
+pytestmark = ON_SQLITE
 
 SAVED_CLAIM = "saved to your record"
 CALL_CLAIM = "We will call you"

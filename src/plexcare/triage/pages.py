@@ -20,10 +20,10 @@ from plexcare.config import get_settings
 from plexcare.errors import ServiceError
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
-from plexcare.portal import selfcheck_views as views
 from plexcare.portal.layout import PortalPage, when_label
 from plexcare.portal.rendering import FormDep, VisitDep, message, refuse_forgery, render
 from plexcare.triage import service as triage
+from plexcare.triage import views
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -43,7 +43,7 @@ class CallbackFormPage(PortalPage):
 @router.get("/self-check", name="self_check_page")
 def self_check_form(request: Request, visit: VisitDep, kb: Knowledge) -> HTMLResponse:
     page = views.form_page(visit.frame(title=TITLE, current="/self-check"), kb)
-    return render(request, "portal/self_check.html", page, visit)
+    return render(request, "triage/self_check.html", page, visit)
 
 
 @router.post("/self-check")
@@ -71,7 +71,7 @@ def self_check_result(
         page = views.form_page(
             visit.frame(title=TITLE, current="/self-check"), kb, form.fields, errors
         )
-        return render(request, "portal/self_check.html", page, visit, status_code=422)
+        return render(request, "triage/self_check.html", page, visit, status_code=422)
     settings = get_settings()
     result = views.result_page(
         visit.frame(title="Your self-check result", current="/self-check"),
@@ -83,7 +83,7 @@ def self_check_result(
         out_of_hours_number=settings.out_of_hours_number,
     )
     session.commit()
-    return render(request, "portal/self_check_result.html", result, visit)
+    return render(request, "triage/self_check_result.html", result, visit)
 
 
 def _urgency(raw: str) -> str:
@@ -97,7 +97,7 @@ def callback_form(request: Request, visit: VisitDep, urgency: str = "routine") -
         urgency=_urgency(urgency),
         full_name=visit.visitor.name if visit.visitor else "",
     )
-    return render(request, "portal/callback.html", page, visit)
+    return render(request, "triage/callback.html", page, visit)
 
 
 CALLBACK_FIELDS = {"full_name", "phone"}
@@ -153,4 +153,4 @@ def request_callback(
         phone=phone,
         errors=errors,
     )
-    return render(request, "portal/callback.html", page, visit, status_code=422)
+    return render(request, "triage/callback.html", page, visit, status_code=422)

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from plexcare.audit.models import AuditEvent
 from plexcare.scheduling.models import Appointment
 from tests.conftest_db import SmallClinic
-from tests.portal.conftest import TOKEN, csrf_token, sign_in
+from tests.portal.forms import ON_SQLITE, TOKEN, csrf_token, sign_in
+
+pytestmark = ON_SQLITE
 
 SLOT_FORM = re.compile(
     r'<form method="post" action="(?P<action>[^"]+)">\s*'

@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 
 from plexcare.knowledge.model import KnowledgeBase
 from tests.conftest_db import SmallClinic
-from tests.portal.conftest import csrf_token, sign_in
+from tests.portal.forms import ON_SQLITE, csrf_token, sign_in
 from tests.self_check_answers import NO_WARNINGS as SHARED_NO_WARNINGS
 from tests.self_check_answers import as_form
+
+pytestmark = ON_SQLITE
 
 EMERGENCY_BOX = 'class="emergency"'
 NO_WARNINGS = as_form(SHARED_NO_WARNINGS)

@@ -1,8 +1,10 @@
-"""Build the FastAPI application.
+"""Build the FastAPI application: the one module that knows every area.
 
-Each clinic area contributes its own routers; this module only wires them together, so adding
-an area is one import and one `include_router` line below. The protections every request
-passes through, whatever its route, are wired here too (`_protect`).
+Each clinic area contributes its own routers (the JSON API in `routes`, its HTML in `pages`);
+this module only wires them together, so adding an area is one import and one `include_router`
+line below. It stands on top of the package: no area and neither toolkit (`web`, `portal`)
+imports it, only `plexcare serve` and the tests (`lint-imports` checks the layers). The
+protections every request passes through, whatever its route, are wired here too (`_protect`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from sqlalchemy.exc import TimeoutError as ConnectionWaitTimeout
 from starlette.types import ASGIApp
 
 from plexcare import __version__
+from plexcare.accounts.pages import router as accounts_pages
 from plexcare.accounts.routes import router as accounts_router
 from plexcare.audit.routes import router as audit_router
 from plexcare.callbacks.routes import router as callbacks_router
+from plexcare.cases.pages import router as cases_pages
 from plexcare.cases.routes import router as cases_router
 from plexcare.clinic.routes import router as clinic_router
 from plexcare.config import Settings, get_settings
@@ -25,10 +29,11 @@ from plexcare.education import router as education_router
 from plexcare.followup.routes import router as followup_router
 from plexcare.notifications.routes import router as notifications_router
 from plexcare.packages.routes import router as packages_router
-from plexcare.portal import router as portal_router
+from plexcare.scheduling.pages import router as scheduling_pages
 from plexcare.scheduling.routes import router as scheduling_router
 from plexcare.scheduling.waitlist_routes import router as waitlist_router
 from plexcare.second_opinions.routes import router as second_opinions_router
+from plexcare.triage.pages import router as triage_pages
 from plexcare.triage.routes import router as triage_router
 from plexcare.web.body_limits import MULTIPART_ALLOWANCE_BYTES, BodyLimitMiddleware, BodyLimits
 from plexcare.web.health import router as health_router
@@ -102,7 +107,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(callbacks_router)
     app.include_router(packages_router)
     app.include_router(followup_router)
-    app.include_router(portal_router)
+    # The HTML pages, each area's own; their shared toolkit is `portal`.
+    app.include_router(triage_pages)
+    app.include_router(accounts_pages)
+    app.include_router(scheduling_pages)
+    app.include_router(cases_pages)
     install_openapi(app)
     _protect(app, settings)
     return app

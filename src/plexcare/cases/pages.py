@@ -18,14 +18,14 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from plexcare.accounts import repository as accounts_repository
 from plexcare.accounts.roles import Role
+from plexcare.cases import case_form
 from plexcare.cases import service as cases
+from plexcare.cases.assessment_views import assessment_page
 from plexcare.engine import Case, assess
 from plexcare.engine.case_names import CaseError
 from plexcare.errors import ServiceError
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
-from plexcare.portal import case_form
-from plexcare.portal.assessment_views import assessment_page
 from plexcare.portal.layout import PortalPage
 from plexcare.portal.rendering import (
     FormDep,
@@ -145,7 +145,7 @@ def new_case(request: Request, visit: VisitDep, example: str = "") -> Response:
     values: dict[str, str] = {}
     if example in _examples():
         values[case_form.ADVANCED] = (EXAMPLES_DIR / f"{example}.yaml").read_text(encoding="utf-8")
-    return render(request, "portal/case_form.html", case_form_page(visit, values), visit)
+    return render(request, "cases/case_form.html", case_form_page(visit, values), visit)
 
 
 @router.get("/clinic/case-schema.json", response_class=JSONResponse, name="case_schema")
@@ -221,11 +221,11 @@ def assessment_report(
     if assessment is None or errors:
         session.rollback()
         page = case_form_page(visit, form.fields, errors)
-        return render(request, "portal/case_form.html", page, visit, status_code=422)
+        return render(request, "cases/case_form.html", page, visit, status_code=422)
     session.commit()
     report = assessment_page(
         frame=visit.frame(title=f"Assessment: {assessment.case_id or 'case'}"),
         assessment=assessment,
         saved_note=saved_note or "Not saved to a patient's record (no patient was named).",
     )
-    return render(request, "portal/assessment.html", report, visit)
+    return render(request, "cases/assessment.html", report, visit)

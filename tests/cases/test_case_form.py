@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plexcare.portal.case_form import ADVANCED, ALL_FIELDS, DATE_MESSAGE, WHOLE_CASE, read_case
+from plexcare.cases.case_form import ADVANCED, ALL_FIELDS, DATE_MESSAGE, WHOLE_CASE, read_case
 
 
 def test_structured_fields_and_the_advanced_box_make_one_case() -> None:

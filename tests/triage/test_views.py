@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
-from plexcare.portal.selfcheck_views import AT_LEAST_ONE, read_answers
+from plexcare.triage.views import AT_LEAST_ONE, read_answers
 
 KB = knowledge_base()
 QUESTION_IDS = [question.id for question in KB.triage.questions]

@@ -92,7 +92,7 @@ def login_page(
         next=safe_next(next, DEFAULT_AFTER_SIGN_IN),
         notice=REGISTRATION_RECEIVED if registered else "",
     )
-    return render(request, "portal/login.html", page, visit)
+    return render(request, "accounts/login.html", page, visit)
 
 
 WRONG_CREDENTIALS = "The e-mail address or the password is not right."
@@ -145,10 +145,10 @@ def sign_in(
             errors=errors,
         )
         if retry_after:
-            refused = render(request, "portal/login.html", page, visit, status_code=429)
+            refused = render(request, "accounts/login.html", page, visit, status_code=429)
             refused.headers["Retry-After"] = str(retry_after)
             return refused
-        return render(request, "portal/login.html", page, visit, status_code=400)
+        return render(request, "accounts/login.html", page, visit, status_code=400)
     response = RedirectResponse(target, status_code=303)
     _start_session(response, session=session, user=user, now=now)
     session.commit()
@@ -161,7 +161,7 @@ def register_page(request: Request, visit: VisitDep, next: str = "") -> HTMLResp
         frame=visit.frame(title="Create an account", current="/register"),
         next=safe_next(next, DEFAULT_AFTER_SIGN_IN),
     )
-    return render(request, "portal/register.html", page, visit)
+    return render(request, "accounts/register.html", page, visit)
 
 
 REGISTRATION_MESSAGES = {
@@ -218,14 +218,14 @@ def register(
         next=target,
         errors=errors,
     )
-    return render(request, "portal/register.html", page, visit, status_code=422)
+    return render(request, "accounts/register.html", page, visit, status_code=422)
 
 
 @router.get("/logout", name="logout_page")
 def sign_out_page(request: Request, visit: VisitDep) -> HTMLResponse:
     """A page with the sign-out button: signing out changes state, so it is a POST."""
     page = SignOutPage(frame=visit.frame(title="Sign out", current="/logout"))
-    return render(request, "portal/logout.html", page, visit)
+    return render(request, "accounts/logout.html", page, visit)
 
 
 @router.post("/logout")

@@ -16,7 +16,9 @@ from plexcare.cases.models import ClinicalCase
 from plexcare.engine import Case, assess
 from plexcare.knowledge.model import KnowledgeBase
 from tests.conftest_db import SmallClinic
-from tests.portal.conftest import csrf_token, sign_in
+from tests.portal.forms import ON_SQLITE, csrf_token, sign_in
+
+pytestmark = ON_SQLITE
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
 
