@@ -9,6 +9,7 @@ BENCHMARKS = (
     "bench.knowledge_load",
     "bench.localization",
     "bench.assessment",
+    "bench.validation",
     "bench.booking",
 )
 

@@ -602,11 +602,15 @@ def _give_way(recorded: bool) -> dict[str, Any]:
 def test_give_way_weakness_is_not_scored_and_the_clinician_is_told(kb: KnowledgeBase) -> None:
     # Give-way weakness is a positive sign of functional weakness (Daum 2014): scored as
     # weakness, the four grade-3 muscles with normal studies read as a myopathy (80 %); with
-    # the give-way recorded nothing is scored for them and no localization dominates.
+    # the give-way recorded nothing is scored for them. Issue 11: the positive sign with normal
+    # studies now points to no neuromuscular lesion and functional weakness (Stone & Aybek
+    # 2016), no longer spread over nerves no test reached; it is not a confident answer.
     scored = localize(_case(_give_way(recorded=False)), kb)
     assert scored.leader.id == "myopathy"
     result = _assess(_give_way(recorded=True), kb)
-    assert result.localization.leader.probability < 0.25
+    assert result.localization.leader.id == "no_neuromuscular_lesion"
+    assert result.localization.leader.probability < 0.9
+    assert result.leading_cause == "functional_leg_weakness"
     values = _values(_give_way(recorded=True), kb)
     assert not any(key.endswith(":weakness") for key in values)
     note = next(n for n in result.uncertainty if "Give-way" in n)
@@ -807,9 +811,11 @@ def test_an_asymmetric_bilateral_radiation_plexopathy_keeps_the_bilateral_readin
     kb: KnowledgeBase,
 ) -> None:
     # The radiation vignette (tests/engine/vignettes/radiation_plexopathy_late_painless.yaml):
-    # with the side difference measured, the left pan-plexopathy edges ahead, but a lesion of
-    # both sides keeps a quarter of the probability and every leading answer is a plexus
-    # lesion (the model's bilateral lesions are symmetric: see the vignette table).
+    # with the side difference measured, the left pan-plexopathy edges ahead on the studies
+    # alone, but a lesion of both sides keeps a quarter of the probability. Issue 11: the
+    # joint model adds that radiation plexopathy is bilateral in most (Thomas 1985) and also
+    # injures the cauda equina roots in the field (a fifth of its site shares), so the
+    # plexopathy probability is honest at about 80 % rather than above 90 %.
     from tests.engine.test_clinical_vignettes import _assess as vignette
 
     result = vignette("radiation_plexopathy_late_painless.yaml", kb).localization
@@ -817,7 +823,7 @@ def test_an_asymmetric_bilateral_radiation_plexopathy_keeps_the_bilateral_readin
         c.probability for c in result.candidates if c.side == "both" and c.kind == "plexus"
     )
     assert bilateral > 0.25
-    assert result.plexopathy_probability > 0.9
+    assert result.plexopathy_probability > 0.75
 
 
 # --- Input: what the case accepts and refuses ---------------------------------------------

@@ -8,11 +8,27 @@ from tests.engine.plan_fixtures import case, small_kb
 KB = small_kb()
 
 
-def test_an_empty_case_states_only_what_age_tells() -> None:
+def test_an_empty_case_states_only_what_age_and_sex_tell() -> None:
     found = derive_etiology_findings(case(age=40), KB)
     assert found.present == frozenset()
-    assert found.absent == {"age_over_50"}
+    assert found.absent == {"age_over_50", "female"}
     assert found.state("diabetes") == "unknown"
+
+
+def test_sex_is_recorded_as_the_female_feature_and_other_leaves_it_unknown() -> None:
+    assert derive_etiology_findings(case(sex="female"), KB).state("female") == "present"
+    assert derive_etiology_findings(case(sex="male"), KB).state("female") == "absent"
+    assert derive_etiology_findings(case(sex="other"), KB).state("female") == "unknown"
+
+
+def test_give_way_weakness_is_present_when_recorded_and_absent_when_strength_was_graded() -> None:
+    gave = case(exam={"left": {"strength": {"iliacus": 3}, "give_way": ["iliacus"]}})
+    found = derive_etiology_findings(gave, KB)
+    assert found.state("give_way_weakness") == "present"
+    assert "iliacus (left)" in found.reasons["give_way_weakness"]
+    graded = case(exam={"left": {"strength": {"iliacus": 3}}})
+    assert derive_etiology_findings(graded, KB).state("give_way_weakness") == "absent"
+    assert derive_etiology_findings(case(), KB).state("give_way_weakness") == "unknown"
 
 
 def test_diabetes_comes_from_history_or_a_diabetic_hba1c() -> None:

@@ -12,10 +12,10 @@ from plexcare.engine.findings import (
     UNKNOWN,
     Observations,
     observe,
-    observe_batch,
     observed_values,
 )
 from plexcare.engine.localization import localization_model
+from plexcare.engine.observation_plan import observe_batch
 from plexcare.knowledge.model import KnowledgeBase
 from tests.engine.conftest import CaseBuilder
 
@@ -161,3 +161,47 @@ def test_a_batch_is_a_matrix_of_unknown_normal_and_abnormal(
     fibs = model.findings.index["right:muscle:gluteus_medius:fibrillations"]
     assert batch.matrix[0, weak] == ABNORMAL and batch.matrix[1, fibs] == NORMAL
     assert np.count_nonzero(batch.matrix != UNKNOWN) == 2
+
+
+def test_a_reduced_reflex_is_lost_and_not_brisk(kb: KnowledgeBase, make_case: CaseBuilder) -> None:
+    values = values_by_key(
+        kb, make_case, left={"exam": {"reflexes": {"achilles_reflex": "reduced"}}}
+    )
+    assert values == {
+        "left:reflex:achilles_reflex:hyporeflexia": ABNORMAL,
+        "left:reflex:achilles_reflex:hyperreflexia": NORMAL,
+    }
+
+
+def test_recruitment_alone_reads_as_neurogenic_or_myopathic_units(
+    kb: KnowledgeBase, make_case: CaseBuilder
+) -> None:
+    # Reduced recruitment (few units firing fast) is the neurogenic pattern; early recruitment
+    # (many small units for little force) the myopathic one.
+    reduced = values_by_key(
+        kb, make_case, left={"emg": {"vastus_lateralis": {"recruitment": "reduced"}}}
+    )
+    early = values_by_key(
+        kb, make_case, left={"emg": {"vastus_lateralis": {"recruitment": "early"}}}
+    )
+    prefix = "left:muscle:vastus_lateralis"
+    assert reduced == {f"{prefix}:neurogenic_units": ABNORMAL}
+    assert early == {f"{prefix}:neurogenic_units": NORMAL, f"{prefix}:myopathic_units": ABNORMAL}
+
+
+def test_a_right_sural_just_inside_the_borderline_band_clears_only_the_left(
+    kb: KnowledgeBase, make_case: CaseBuilder
+) -> None:
+    # 8.5 µV is 53 % of the left's 16 µV: above the 50 % side-to-side limit but within the
+    # borderline band, so the right is not called smaller, its own 'normal' is withdrawn,
+    # and the left is scored as not the smaller side.
+    values = values_by_key(
+        kb,
+        make_case,
+        left={"ncs": {"sural_snap": {"amplitude": 16.0, "unit": "uV"}}},
+        right={"ncs": {"sural_snap": {"amplitude": 8.5, "unit": "uV"}}},
+    )
+    assert values == {
+        "left:study:sural_snap:snap_low": NORMAL,
+        "left:study:sural_snap:side_difference": NORMAL,
+    }

@@ -49,8 +49,10 @@ EXPECTED: dict[str, Expected] = {
     "cidp.yaml": Expected("polyradiculoneuropathy", None, "cidp"),
     # Issue 10 grades strength: tibialis anterior at MRC 2 is more often a fibular neuropathy
     # than an L5 radiculopathy (one root rarely paralyses it: it also has L4 supply; Stewart
-    # 2008), so the fibular neuropathy now leads the causes, still uncertain (about 30 %).
-    "early_first_week_uncertain.yaml": Expected(None, None, "common_fibular_neuropathy"),
+    # 2008). Issue 11 reasons about site and cause together: with only a foot drop and
+    # moderate lateral leg pain in week one, the commoner cause (L5 radiculopathy; the
+    # disorders' priors) leads at about a third, the fibular neuropathy second; no site leads.
+    "early_first_week_uncertain.yaml": Expected(None, None, "l5_radiculopathy"),
     "l5_radiculopathy.yaml": Expected("root_l5", None, "l5_radiculopathy"),
     "common_fibular_neuropathy.yaml": Expected(
         "common_fibular_at_fibular_head", None, "common_fibular_neuropathy"
@@ -69,7 +71,11 @@ EXPECTED: dict[str, Expected] = {
     "s1_radiculopathy_h_reflex_asymmetry.yaml": Expected("root_s1", "right", "s1_radiculopathy"),
     "l5_radiculopathy_week_three.yaml": Expected("root_l5", "right", "l5_radiculopathy"),
     # Issue 10: lesion sites and end organs (sources in each file's header).
-    "foraminal_l5_low_snap.yaml": Expected("spinal_nerve_l5", "left", "l5_radiculopathy"),
+    # Issue 11: imaging informs the cause as well as the site. The case records a stenosis at
+    # L5-S1 (its header: foraminal stenosis), and foraminal stenosis compressing the exiting L5
+    # nerve is lumbar spinal stenosis (Kreiner 2013), which now leads; L5 radiculopathy is
+    # second.
+    "foraminal_l5_low_snap.yaml": Expected("spinal_nerve_l5", "left", "lumbar_spinal_stenosis"),
     "diabetic_radiculoplexus_paraspinals.yaml": Expected(
         "radiculoplexus_upper", "right", "diabetic_lumbosacral_radiculoplexus_neuropathy"
     ),
@@ -79,7 +85,7 @@ EXPECTED: dict[str, Expected] = {
     "mnd_several_regions.yaml": Expected("motor_neuron_disease", None, "motor_neuron_disease"),
 }
 
-UNCLEAR_LEADER = 0.2
+UNCLEAR_LEADER = 0.3
 
 
 def _load(name: str) -> Case:

@@ -10,6 +10,7 @@ from plexcare.cli.db import app as db_app
 from plexcare.cli.demo import app as demo_app
 from plexcare.cli.kb import app as kb_app
 from plexcare.cli.serve import serve, worker
+from plexcare.cli.validate import validate_command
 
 app = typer.Typer(
     name="plexcare",
@@ -24,6 +25,7 @@ app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("assess")(assess_command)
 app.command("triage")(triage_command)
+app.command("validate")(validate_command)
 app.add_typer(schema_app, name="schema")
 
 

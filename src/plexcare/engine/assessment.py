@@ -1,16 +1,17 @@
 """`assess(case, kb) -> Assessment`: the engine's one verb, pure and deterministic.
 
-It joins the steps in the order a neuromuscular clinician thinks: where is the lesion, what
-causes it, what must not be missed, which test to do next, what is still to be done, and what
-to treat — with the honest limits of the answer. Everything expensive (anatomy arrays, the
-etiology likelihood table, the map from lesion candidates to the sites disorders name) is
+It joins the steps in the order a neuromuscular clinician thinks: where is the lesion and what
+causes it (one joint posterior over site and cause, `engine.site_and_cause`, so the two answers
+and the plexopathy yes/no come from the same table), what must not be missed, which test to do
+next, what is still to be done, and what to treat — with the honest limits of the answer.
+Everything expensive (anatomy arrays, likelihood tables, the site-given-cause table) is
 compiled once per knowledge base and reused.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,22 +19,29 @@ import numpy as np
 import numpy.typing as npt
 
 from plexcare.engine.case import Case, Side
-from plexcare.engine.etiology import (
-    EtiologyModel,
-    RankedCause,
-    candidate_site_map,
-    compile_etiology,
-    explain_causes,
-    feature_matrix,
-    posterior_matrix,
-    site_ratios_from_candidates,
+from plexcare.engine.case_names import check_case_names
+from plexcare.engine.etiology import EtiologyModel, RankedCause, feature_matrix
+from plexcare.engine.etiology_features import (
+    EtiologyFindings,
+    derive_etiology_findings,
+    feature_states,
 )
-from plexcare.engine.etiology_features import EtiologyFindings, derive_etiology_findings
-from plexcare.engine.localization import Localization, localization_model, localize, localize_batch
+from plexcare.engine.findings import observe
+from plexcare.engine.localization import Localization, blend_weight, localize_observations
 from plexcare.engine.next_tests import NextTest, next_best_tests
+from plexcare.engine.observation_plan import observe_batch
 from plexcare.engine.outcome import MrcSumScore, mrc_sum_scores
 from plexcare.engine.plan import TreatmentPlan, build_plan
+from plexcare.engine.ranked_causes import ranked_causes
 from plexcare.engine.red_flags import RedFlagAlert, raise_red_flags
+from plexcare.engine.site_and_cause import (
+    Evidence,
+    SiteAndCause,
+    edx_log_likelihood_batch,
+    score,
+    score_batch,
+    site_and_cause_model,
+)
 from plexcare.engine.workup import WorkupRecommendation, recommend_workup
 from plexcare.knowledge.model import KnowledgeBase
 
@@ -44,35 +52,6 @@ UNCERTAIN_CAUSE = 0.5
 MISSING_FEATURES_NAMED = 4
 """How many unrecorded features the uncertainty note suggests asking about."""
 NEXT_TESTS = 8
-
-
-@dataclass(frozen=True)
-class CompiledEngine:
-    """What `assess` needs per knowledge base, built once."""
-
-    etiology: EtiologyModel
-    candidate_keys: tuple[str, ...]
-    candidate_column: Mapping[str, int]  # candidate key -> column of `site_map`
-    candidate_prior: FloatArray
-    site_map: FloatArray  # candidates × etiology sites
-
-
-def compiled_engine(kb: KnowledgeBase) -> CompiledEngine:
-    """The compiled engine for this knowledge base (compiled on first use, then reused)."""
-    return kb.derived("assessment_engine", _compile_engine)
-
-
-def _compile_engine(kb: KnowledgeBase) -> CompiledEngine:
-    etiology = compile_etiology(kb)
-    model = localization_model(kb)
-    candidates = model.arrays.candidates
-    return CompiledEngine(
-        etiology=etiology,
-        candidate_keys=tuple(c.key for c in candidates),
-        candidate_column=model.arrays.candidate_index,
-        candidate_prior=np.exp(model.log_candidate_prior),
-        site_map=candidate_site_map(etiology, [c.id for c in candidates]),
-    )
 
 
 @dataclass(frozen=True)
@@ -90,6 +69,7 @@ class Assessment:
     outcome: dict[Side, MrcSumScore]  # MRC sum score per examined side
     features: EtiologyFindings
     uncertainty: tuple[str, ...]
+    site_and_cause: SiteAndCause | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def leading_localization(self) -> str:
@@ -150,11 +130,10 @@ def _missing_features(
     """Unrecorded features that would best separate the two leading causes."""
     if len(causes) < 2:
         return []
-    index = {d: i for i, d in enumerate(engine.disorders)}
+    index = engine.disorder_index
     first, second = index[causes[0].disorder], index[causes[1].disorder]
-    spread = np.abs(engine.log_present[first] - engine.log_present[second]) + np.abs(
-        engine.log_absent[first] - engine.log_absent[second]
-    )
+    p, q = engine.frequency[first], engine.frequency[second]
+    spread = np.abs(np.log(p) - np.log(q)) + np.abs(np.log1p(-p) - np.log1p(-q))
     order = np.argsort(-spread, kind="stable")
     names = [
         engine.feature_names[col].lower()
@@ -239,16 +218,17 @@ def _uncertainty(
 
 def assess(case: Case, kb: KnowledgeBase) -> Assessment:
     """Assess one case against the knowledge base (raises `CaseError` on an unknown name)."""
-    engine = compiled_engine(kb)
-    localization = localize(case, kb)
+    check_case_names(case, kb)
+    model = site_and_cause_model(kb)
+    table = model.localization
+    observations = observe(case, table.findings, kb, table.finding_model)
     found = derive_etiology_findings(case, kb)
-    posterior = np.zeros((1, len(engine.candidate_keys)))
-    for candidate in localization.candidates:
-        posterior[0, engine.candidate_column[candidate.key]] = candidate.probability
-    ratios = site_ratios_from_candidates(engine.site_map, posterior, engine.candidate_prior)
-    features = feature_matrix(engine.etiology, [found])
-    etiology_posterior = posterior_matrix(engine.etiology, features, ratios)[0]
-    causes = explain_causes(engine.etiology, found, features[0], ratios[0], etiology_posterior)
+    states = feature_matrix(model.etiology, [found])[0]
+    answer = score(model, Evidence(observations, states, case.imaging))
+    localization = localize_observations(
+        observations, kb, shown=answer.site, joint=answer.site_background
+    )
+    causes = ranked_causes(model, found, answer)
     flags = raise_red_flags(case, kb, found)
     return Assessment(
         case_id=case.id,
@@ -261,7 +241,8 @@ def assess(case: Case, kb: KnowledgeBase) -> Assessment:
         plan=build_plan(case, found, causes, flags, kb),
         outcome=dict(mrc_sum_scores(case)),
         features=found,
-        uncertainty=_uncertainty(localization, causes, found, engine.etiology, kb, case),
+        uncertainty=_uncertainty(localization, causes, found, model.etiology, kb, case),
+        site_and_cause=answer,
     )
 
 
@@ -308,24 +289,33 @@ class BatchAssessment:
 
 
 def assess_batch(cases: Iterable[Case], kb: KnowledgeBase) -> BatchAssessment:
-    """Localization and etiology for many cases in one vectorized pass."""
+    """Site and cause for many cases in one vectorized pass, from the same joint model."""
     case_list = list(cases)
-    engine = compiled_engine(kb)
-    batch = localize_batch(case_list, kb)
-    if batch.candidate_keys != engine.candidate_keys:  # pragma: no cover - one model, one order
-        raise RuntimeError("localization candidates changed order")
-    ratios = site_ratios_from_candidates(
-        engine.site_map, batch.probabilities, engine.candidate_prior
+    for case in case_list:
+        check_case_names(case, kb)
+    model = site_and_cause_model(kb)
+    table = model.localization
+    batch = observe_batch(case_list, table.findings, kb, table.finding_model)
+    counts = (batch.matrix >= 0).sum(axis=1)
+    blends = np.array(
+        [blend_weight(int(n), c.days_since_onset) for n, c in zip(counts, case_list, strict=True)]
     )
-    features = feature_matrix(engine.etiology, [derive_etiology_findings(c, kb) for c in case_list])
-    candidates = localization_model(kb).arrays.candidates
+    answer = score_batch(
+        model,
+        edx_log_likelihood_batch(model, batch),
+        batch.background_priors,
+        feature_states(case_list, model.etiology.feature_index, kb),
+        [case.imaging for case in case_list],
+        blends,
+    )
+    candidates = table.arrays.candidates
     return BatchAssessment(
         case_ids=tuple(c.id for c in case_list),
-        candidate_keys=engine.candidate_keys,
+        candidate_keys=tuple(c.key for c in candidates),
         candidate_titles=tuple(c.title for c in candidates),
-        localization=batch.probabilities,
-        plexopathy_probability=batch.plexopathy_probability,
-        disorders=engine.etiology.disorders,
-        disorder_names=engine.etiology.names,
-        etiology=posterior_matrix(engine.etiology, features, ratios),
+        localization=answer.site,
+        plexopathy_probability=answer.plexopathy_probability,
+        disorders=model.etiology.disorders,
+        disorder_names=model.etiology.names,
+        etiology=answer.cause,
     )

@@ -7,7 +7,8 @@ finding, so an unknown name is an error naming the field and offering the closes
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import get_args
 
 from plexcare.engine.case import Case, StudyResult
@@ -32,9 +33,19 @@ def _unknown(field: str, name: str, what: str, known: Iterable[str]) -> CaseErro
 
 
 def _classifiable(study: NerveConductionStudy, result: StudyResult, side: str, case: Case) -> bool:
-    """Whether anything besides a grade lets the engine read this result: an amplitude
-    limit, a latency limit, a velocity, a block, dispersion, segments, or (for an amplitude)
-    the same study on the other side to compare with."""
+    """Whether anything besides a grade lets the engine read this result: what the result
+    itself gives (`_readable_alone`), or (for an amplitude) the same study on the other side
+    to compare with."""
+    if _readable_alone(study, result):
+        return True
+    other = case.nerve_conduction.get("right" if side == "left" else "left", {})
+    mirrored = other.get(study.id)
+    return mirrored is not None and (mirrored.amplitude is not None or mirrored.grade == "absent")
+
+
+def _readable_alone(study: NerveConductionStudy, result: StudyResult) -> bool:
+    """An amplitude limit, a latency limit, a velocity, a block, dispersion, segments, or no
+    amplitude to classify at all."""
     has_limit = study.amplitude_lower is not None or any(
         band.amplitude_lower is not None for band in study.age_limits
     )
@@ -42,11 +53,7 @@ def _classifiable(study: NerveConductionStudy, result: StudyResult, side: str, c
         return True
     if result.amplitude is None or result.velocity is not None or result.segments:
         return True
-    if result.conduction_block is not None or result.temporal_dispersion is not None:
-        return True
-    other = case.nerve_conduction.get("right" if side == "left" else "left", {})
-    mirrored = other.get(study.id)
-    return mirrored is not None and (mirrored.amplitude is not None or mirrored.grade == "absent")
+    return result.conduction_block is not None or result.temporal_dispersion is not None
 
 
 def check_case_names(case: Case, kb: KnowledgeBase) -> None:
@@ -101,3 +108,87 @@ def check_case_names(case: Case, kb: KnowledgeBase) -> None:
             muscle = kb.muscles.get(name)
             if muscle is None:
                 raise _unknown(f"emg.{side}.{name}", name, "muscle", kb.muscles)
+
+
+@dataclass
+class BatchNames:
+    """The names a batch of cases uses, gathered as the batch is read and checked once.
+
+    `unusual` holds the rows of cases with a study result that needs more than its name
+    checked (`needs_a_closer_look`).
+    """
+
+    strength: set[str] = field(default_factory=set)
+    give_way: set[str] = field(default_factory=set)
+    reflexes: set[str] = field(default_factory=set)
+    sensation: set[str] = field(default_factory=set)
+    studies: set[str] = field(default_factory=set)
+    muscles: set[str] = field(default_factory=set)
+    unusual: list[int] = field(default_factory=list)
+
+    def check(self, cases: Sequence[Case], kb: KnowledgeBase) -> None:
+        """Raise `check_case_names`'s error for the first case that has one.
+
+        With every name known, only the unusual cases can be refused, so only they are
+        checked one by one; an unknown name sends the whole batch through, in order, so the
+        error is the one a case-by-case check would raise first.
+        """
+        bedside = kb.muscles.keys() | MOVEMENTS
+        unknown = (
+            self.strength - bedside
+            or self.give_way - bedside
+            or self.reflexes - kb.reflexes.keys()
+            or self.sensation - kb.sensory_areas.keys()
+            or self.studies - kb.studies.keys()
+            or self.muscles - kb.muscles.keys()
+        )
+        for case in cases if unknown else [cases[row] for row in sorted(set(self.unusual))]:
+            check_case_names(case, kb)
+
+
+def needs_a_closer_look(name: str, result: StudyResult, kb: KnowledgeBase) -> bool:
+    """Whether a result may be refused for more than an unknown study name: segments the
+    study does not have, or an amplitude without a grade that nothing in the result lets the
+    engine read (the other side then decides)."""
+    return _closer_look(name, result, kb, _segment_ids(kb))
+
+
+def _closer_look(
+    name: str, result: StudyResult, kb: KnowledgeBase, segments: Mapping[str, frozenset[str]]
+) -> bool:
+    study = kb.studies.get(name)
+    if study is None:
+        return True
+    if result.grade is None and not _readable_alone(study, result):
+        return True
+    return bool(result.segments) and not result.segments.keys() <= segments[name]
+
+
+def check_batch_names(cases: Sequence[Case], kb: KnowledgeBase) -> None:
+    """`check_case_names` for many cases: the same error, raised for the same first case,
+    from the union of the batch's names checked once with set operations."""
+    names = BatchNames()
+    segments = _segment_ids(kb)
+    for row, case in enumerate(cases):
+        for exam in case.exam.values():
+            names.strength.update(exam.strength)
+            names.give_way.update(exam.give_way)
+            names.reflexes.update(exam.reflexes)
+            names.sensation.update(exam.sensation)
+        for results in case.nerve_conduction.values():
+            names.studies.update(results)
+            for name, result in results.items():
+                if _closer_look(name, result, kb, segments):
+                    names.unusual.append(row)
+        for needled in case.emg.values():
+            names.muscles.update(needled)
+    names.check(cases, kb)
+
+
+def _segment_ids(kb: KnowledgeBase) -> Mapping[str, frozenset[str]]:
+    """Study -> the ids of its segments."""
+    return kb.derived("study_segment_ids", _build_segment_ids)
+
+
+def _build_segment_ids(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    return {name: frozenset(s.id for s in study.segments) for name, study in kb.studies.items()}

@@ -1,18 +1,30 @@
-"""Rank the causes: which disorder most likely produced this picture, and why.
+"""The causes: how likely each disorder makes what the history, labs and imaging record.
 
-A naive-Bayes model over the closed feature vocabulary, tied to the anatomical answer:
+A naive-Bayes model over the closed feature vocabulary, with each fact counted once:
 
-    posterior(d) ∝ prior(d) × Π_f P(feature state | d) × localization fit(d)
+    P(history | d) = Π_facts P(fact | d)
 
 P(present | d) is the disorder's published frequency, or the feature's base rate in the
 referral population when the disorder gives none (so an unlisted feature neither favours nor
-disfavours it); an absent feature counts as 1 − p, an unknown one is left out. The localization
-fit is the mean, over the lesion sites the disorder produces, of how much the localization
-posterior of that site (both sides summed) exceeds its prior: a likelihood ratio, floored so a
-localization the model got wrong cannot erase a cause altogether.
+disfavours it); an absent feature counts as 1 − p, an unknown one is left out. Three things
+keep one fact from being counted several times (`site_and_cause.yaml`):
 
-The model is compiled once per knowledge base into arrays (disorders × features), so a batch of
-cases is ranked with two matrix products.
+- features read from one fact form a group (the onset tempo sets one of acute, subacute or
+  chronic; the pain score sets severe or painless): only the value found counts, P(acute | d),
+  not P(acute | d) · (1 − P(subacute | d)) · (1 − P(chronic | d)); a score between the cut-offs
+  counts as the share left over, 1 − P(severe | d) − P(painless | d);
+- a feature that implies another (an INR above range implies an anticoagulant) is scored
+  given it, P(INR high | anticoagulated, d), so the shared part is not counted twice;
+- features the site model already scores (symptoms in both legs, sphincter failure) and the
+  imaging findings (scored with their place in `site_and_cause`) are left out of the joint
+  model's cause likelihood (`joint_excluded`).
+
+Every fact is a column of an indicator matrix (cases × facts) and a weight matrix (facts ×
+disorders) of log-likelihood ratios against the base rate, so a batch is one matrix product
+and each cause's explanation is the row of weights of the facts the case states.
+
+`rank_causes` ranks causes on the history alone, scaled by how well a given localization fits
+each cause; the assessment ranks them jointly with the site (`engine.site_and_cause`).
 """
 
 from __future__ import annotations
@@ -28,25 +40,28 @@ from plexcare.engine.etiology_features import EtiologyFindings
 from plexcare.knowledge.model import KnowledgeBase
 
 FloatArray = npt.NDArray[np.float64]
-
-LOCALIZATION_FIT_FLOOR = 0.05
-"""Smallest localization likelihood ratio: a cause whose sites the localization all but rules
-out is scaled down twenty-fold, not removed, since localization itself can be wrong."""
+BoolArray = npt.NDArray[np.bool_]
 
 PROBABILITY_CLIP = (1e-3, 1 - 1e-3)
 """Frequencies of 0 or 1 would let one finding veto a cause; published series are too small to
 support certainty, so likelihoods are kept inside this range."""
 
 PRIOR_FLOOR = 1e-6
+EXCLUDED = 1e-9
+"""The factor on a cause whose required fact is recorded absent (a man's obstetric injury)."""
+
+LOCALIZATION_FIT_FLOOR = 0.05
+"""Smallest localization likelihood ratio `rank_causes` applies: a cause whose sites the
+localization all but rules out is scaled down twenty-fold, not removed."""
 
 EXPLAINED_FEATURES = 3
-"""How many features (for and against) each cause names in its explanation."""
+"""How many facts (for and against) each cause names in its explanation."""
 
 EXPLAINED_CAUSES = 8
-"""How many of the leading causes are explained feature by feature."""
+"""How many of the leading causes are explained fact by fact."""
 
-MEANINGFUL_WEIGHT = np.log(1.25)
-"""A feature moving a cause by less than 1.25× is not worth naming."""
+MEANINGFUL_WEIGHT = float(np.log(1.25))
+"""A fact moving a cause by less than 1.25× is not worth naming."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +74,7 @@ class SiteSupport:
 
 @dataclass(frozen=True)
 class FeatureWeight:
-    """One feature's pull on one cause: log-likelihood ratio against the referral base rate."""
+    """One fact's pull on one cause: log-likelihood ratio against the referral base rate."""
 
     feature: str
     name: str
@@ -84,7 +99,7 @@ class RankedCause:
     localization_note: str
 
     def explanation(self) -> str:
-        """The reasons in one line a clinician reads: features for, against, and anatomy."""
+        """The reasons in one line a clinician reads: facts for, against, and anatomy."""
         parts: list[str] = []
         if self.supporting:
             parts.append("for: " + "; ".join(_describe(w) for w in self.supporting))
@@ -103,8 +118,17 @@ def _describe(weight: FeatureWeight) -> str:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One column of the indicator matrix: a way a case can state something once."""
+
+    feature: str  # the feature whose reason names it (a group's member found, or the child)
+    present: bool
+    group: str = ""  # a feature group's id when the fact is "none of the group's members"
+
+
+@dataclass(frozen=True)
 class EtiologyModel:
-    """Disorders × features likelihood arrays compiled from one knowledge base."""
+    """Disorders × facts likelihood arrays compiled from one knowledge base."""
 
     disorders: tuple[str, ...]
     names: tuple[str, ...]
@@ -112,10 +136,15 @@ class EtiologyModel:
     features: tuple[str, ...]
     feature_names: tuple[str, ...]
     log_prior: FloatArray  # (D,)
-    log_present: FloatArray  # (D, F) log P(present | d)
-    log_absent: FloatArray  # (D, F) log P(absent | d)
-    base_present: FloatArray  # (F,) log base rate
-    base_absent: FloatArray  # (F,)
+    frequency: FloatArray  # (D, F) P(present | d), clipped
+    base: FloatArray  # (F,) base rate, clipped
+    facts: tuple[Fact, ...]
+    weights: FloatArray  # (C, D) log-likelihood ratio of each fact against the base rate
+    joint_excluded: BoolArray  # (C,) facts the joint model scores elsewhere
+    groups: tuple[tuple[str, tuple[int, ...], bool], ...]  # (id, member columns, exhaustive)
+    nested: tuple[tuple[int, int], ...]  # (child column, parent column)
+    plain: tuple[int, ...]  # feature columns scored on their own
+    requirements: tuple[tuple[int, int, float], ...]  # (disorder row, feature column, unrecorded)
     sites: tuple[str, ...]
     site_weights: FloatArray  # (D, S): the disorder's share of cases at each site it names
 
@@ -123,6 +152,49 @@ class EtiologyModel:
     def feature_index(self) -> dict[str, int]:
         """Feature id -> column; built on first use, since every assessment asks for it."""
         return {f: i for i, f in enumerate(self.features)}
+
+    @cached_property
+    def disorder_index(self) -> dict[str, int]:
+        return {d: i for i, d in enumerate(self.disorders)}
+
+
+def _fact_weights(
+    frequency: FloatArray, base: FloatArray, model_parts: _Parts
+) -> tuple[list[Fact], list[FloatArray]]:
+    """Each fact and its D-vector of log-likelihood ratios against the base rate."""
+    features, groups, nested, plain = model_parts
+    low, high = PROBABILITY_CLIP
+    facts: list[Fact] = []
+    weights: list[FloatArray] = []
+    for column in plain:
+        p, b = frequency[:, column], base[column]
+        facts += [Fact(features[column], True), Fact(features[column], False)]
+        weights += [np.log(p) - np.log(b), np.log1p(-p) - np.log1p(-b)]
+    for group_id, members, exhaustive in groups:
+        p = frequency[:, list(members)]
+        b = base[list(members)]
+        if exhaustive:  # the members' frequencies are the fact's distribution
+            p = p / p.sum(axis=1, keepdims=True)
+            b = b / b.sum()
+        for offset, column in enumerate(members):
+            facts.append(Fact(features[column], True))
+            weights.append(np.log(p[:, offset]) - np.log(b[offset]))
+        if not exhaustive:
+            rest = np.clip(1.0 - p.sum(axis=1), low, high)
+            facts.append(Fact(features[members[0]], False, group=group_id))
+            weights.append(np.log(rest) - np.log(max(1.0 - float(b.sum()), low)))
+    for child, parent in nested:
+        given = np.clip(frequency[:, child] / frequency[:, parent], low, high)
+        base_given = float(np.clip(base[child] / base[parent], low, high))
+        facts += [Fact(features[child], True, group="given"), Fact(features[child], False, "given")]
+        weights += [np.log(given) - np.log(base_given), np.log1p(-given) - np.log1p(-base_given)]
+        p, b = frequency[:, child], base[child]
+        facts += [Fact(features[child], True), Fact(features[child], False)]
+        weights += [np.log(p) - np.log(b), np.log1p(-p) - np.log1p(-b)]
+    return facts, weights
+
+
+_Parts = tuple[list[str], list[tuple[str, tuple[int, ...], bool]], list[tuple[int, int]], list[int]]
 
 
 def compile_etiology(kb: KnowledgeBase) -> EtiologyModel:
@@ -132,7 +204,7 @@ def compile_etiology(kb: KnowledgeBase) -> EtiologyModel:
     index = {f: i for i, f in enumerate(features)}
     low, high = PROBABILITY_CLIP
     base = np.clip([kb.etiology_features[f].base_rate for f in features], low, high)
-    likelihood = np.tile(base, (len(disorders), 1))
+    frequency = np.tile(base, (len(disorders), 1))
     sites = sorted({site for d in kb.disorders.values() for site in d.localizations})
     site_index = {s: i for i, s in enumerate(sites)}
     site_weights = np.zeros((len(disorders), len(sites)))
@@ -142,10 +214,27 @@ def compile_etiology(kb: KnowledgeBase) -> EtiologyModel:
         prior[row] = max(disorder.prior, PRIOR_FLOOR)
         for item in disorder.features:
             if item.feature in index:
-                likelihood[row, index[item.feature]] = np.clip(item.frequency, low, high)
+                frequency[row, index[item.feature]] = np.clip(item.frequency, low, high)
         for site, weight in disorder.site_weights().items():
             site_weights[row, site_index[site]] = weight
     prior /= prior.sum() if len(prior) else 1.0
+    joint = kb.site_and_cause
+    groups = [
+        (g.id, tuple(index[m] for m in g.members), g.exhaustive)
+        for g in joint.feature_groups
+        if all(m in index for m in g.members)
+    ]
+    nested = [
+        (index[n.feature], index[n.given])
+        for n in joint.nested_features
+        if n.feature in index and n.given in index
+    ]
+    taken = {c for _, members, _ in groups for c in members} | {child for child, _ in nested}
+    plain = [column for column in range(len(features)) if column not in taken]
+    facts, weights = _fact_weights(frequency, base, (features, groups, nested, plain))
+    elsewhere = {b.feature for b in joint.site_borne_features}
+    elsewhere |= {kind.feature for kind in joint.imaging_kinds}
+    disorder_row = {d: i for i, d in enumerate(disorders)}
     return EtiologyModel(
         disorders=tuple(disorders),
         names=tuple(kb.disorders[d].name for d in disorders),
@@ -153,10 +242,19 @@ def compile_etiology(kb: KnowledgeBase) -> EtiologyModel:
         features=tuple(features),
         feature_names=tuple(kb.etiology_features[f].name for f in features),
         log_prior=np.log(prior),
-        log_present=np.log(likelihood),
-        log_absent=np.log1p(-likelihood),
-        base_present=np.log(base),
-        base_absent=np.log1p(-base),
+        frequency=frequency,
+        base=base,
+        facts=tuple(facts),
+        weights=np.array(weights, dtype=np.float64).reshape(len(facts), len(disorders)),
+        joint_excluded=np.array([fact.feature in elsewhere for fact in facts], dtype=bool),
+        groups=tuple(groups),
+        nested=tuple(nested),
+        plain=tuple(plain),
+        requirements=tuple(
+            (disorder_row[r.disorder], index[r.feature], r.unrecorded)
+            for r in joint.requirements
+            if r.disorder in disorder_row and r.feature in index
+        ),
         sites=tuple(sites),
         site_weights=site_weights,
     )
@@ -176,156 +274,120 @@ def feature_matrix(model: EtiologyModel, findings: Sequence[EtiologyFindings]) -
     return matrix
 
 
-def site_ratio_matrix(model: EtiologyModel, support: Sequence[SiteSupport]) -> FloatArray:
-    """Cases × sites: localization posterior / prior; 1 (neutral) where localization is silent."""
-    ratios = np.ones((len(support), len(model.sites)))
-    for row, answer in enumerate(support):
-        for col, site in enumerate(model.sites):
-            prior = answer.prior.get(site, 0.0)
-            if prior > 0:
-                ratios[row, col] = answer.posterior.get(site, 0.0) / prior
-    return ratios
+def fact_matrix(model: EtiologyModel, states: FloatArray) -> FloatArray:
+    """Cases × facts indicator (1 where the case states the fact) from the feature states.
 
-
-def candidate_site_map(model: EtiologyModel, candidate_ids: Sequence[str]) -> FloatArray:
-    """Candidates × sites: 1 where a localization candidate (any side) is that lesion site."""
-    index = {site: col for col, site in enumerate(model.sites)}
-    mapping = np.zeros((len(candidate_ids), len(model.sites)))
-    for row, candidate in enumerate(candidate_ids):
-        if candidate in index:
-            mapping[row, index[candidate]] = 1.0
-    return mapping
-
-
-def site_ratios_from_candidates(
-    site_map: FloatArray, posterior: FloatArray, prior: FloatArray
-) -> FloatArray:
-    """Cases × sites likelihood ratio from a localization posterior over sided candidates.
-
-    `posterior` is cases × candidates, `prior` the candidates' prior; each site sums its
-    candidates over sides. A site no candidate stands for stays neutral (ratio 1).
+    The columns follow `_fact_weights`: plain features present and absent; each group's
+    members present (and "none of them" for a group that is not exhaustive); each nested
+    feature given its parent when the parent is present, on its own when the parent is
+    unknown, and not at all when the parent is absent (it cannot then be present).
     """
-    site_prior = prior @ site_map
-    site_post = posterior @ site_map
-    known = site_prior > 0
-    ratios: FloatArray = np.ones_like(site_post)
-    ratios[:, known] = site_post[:, known] / site_prior[known]
-    return ratios
+    present, absent = states > 0, states < 0
+    out = np.zeros((states.shape[0], len(model.facts)))
+    plain = list(model.plain)
+    count = 2 * len(plain)
+    out[:, 0:count:2] = present[:, plain]
+    out[:, 1:count:2] = absent[:, plain]
+    column = count
+    for _, members, exhaustive in model.groups:
+        out[:, column : column + len(members)] = present[:, list(members)]
+        column += len(members)
+        if not exhaustive:
+            out[:, column] = absent[:, list(members)].all(axis=1)
+            column += 1
+    for child, parent in model.nested:
+        with_parent, unknown = present[:, parent], states[:, parent] == 0
+        out[:, column] = present[:, child] & with_parent
+        out[:, column + 1] = absent[:, child] & with_parent
+        out[:, column + 2] = present[:, child] & unknown
+        out[:, column + 3] = absent[:, child] & unknown
+        column += 4
+    return out
 
 
-def localization_fit(model: EtiologyModel, site_ratios: FloatArray) -> FloatArray:
-    """Cases × disorders: mean site likelihood ratio of each disorder's sites, floored."""
-    fit: FloatArray = site_ratios @ model.site_weights.T
-    return np.maximum(fit, LOCALIZATION_FIT_FLOOR)
-
-
-def posterior_matrix(
-    model: EtiologyModel, features: FloatArray, site_ratios: FloatArray
-) -> FloatArray:
-    """Cases × disorders posterior, every row summing to 1 (the vectorized core)."""
-    present = (features > 0).astype(np.float64)
-    absent = (features < 0).astype(np.float64)
-    log_post = (
-        model.log_prior
-        + present @ model.log_present.T
-        + absent @ model.log_absent.T
-        + np.log(localization_fit(model, site_ratios))
-    )
-    log_post -= log_post.max(axis=1, keepdims=True)
-    post = np.exp(log_post)
-    result: FloatArray = post / post.sum(axis=1, keepdims=True)
-    return result
-
-
-def _contributions(model: EtiologyModel, features: FloatArray) -> FloatArray:
-    """Disorders × features log-likelihood ratio of each known feature against its base rate."""
-    present = features > 0
-    absent = features < 0
-    result: FloatArray = np.where(
-        present,
-        model.log_present - model.base_present,
-        np.where(absent, model.log_absent - model.base_absent, 0.0),
-    )
-    return result
-
-
-def _weights(
-    model: EtiologyModel, contribution: FloatArray, findings: EtiologyFindings, features: FloatArray
-) -> tuple[tuple[FeatureWeight, ...], tuple[FeatureWeight, ...]]:
-    """The strongest features for and against one cause (one row of `_contributions`)."""
-    order = np.argsort(contribution, kind="stable")
-    weakest = order[:EXPLAINED_FEATURES]
-    strongest = order[::-1][:EXPLAINED_FEATURES]
-
-    def weight(col: int) -> FeatureWeight:
-        feature, name = model.features[col], model.feature_names[col]
-        return FeatureWeight(
-            feature=feature,
-            name=name,
-            present=bool(features[col] > 0),
-            reason=findings.reasons.get(feature)
-            or (model.feature_names[col] if features[col] > 0 else f"not {name.lower()}"),
-            weight=float(contribution[col]),
+def requirement_log_factor(model: EtiologyModel, states: FloatArray) -> FloatArray:
+    """Cases × disorders: log of the factor for facts a cause cannot be without."""
+    factor = np.zeros((states.shape[0], len(model.disorders)))
+    for row, column, unrecorded in model.requirements:
+        state = states[:, column]
+        factor[:, row] += np.where(
+            state < 0, np.log(EXCLUDED), np.where(state == 0, np.log(max(unrecorded, EXCLUDED)), 0)
         )
-
-    supporting = tuple(weight(int(c)) for c in strongest if contribution[c] >= MEANINGFUL_WEIGHT)
-    against = tuple(weight(int(c)) for c in weakest if contribution[c] <= -MEANINGFUL_WEIGHT)
-    return supporting, against
+    return factor
 
 
-def _localization_note(model: EtiologyModel, row: int, ratios: FloatArray, fit: float) -> str:
-    sites = [(ratios[col], model.sites[col]) for col in np.flatnonzero(model.site_weights[row])]
-    best_ratio, best_site = max(sites, default=(1.0, "-"))
-    shown = best_site.replace("_", " ")
-    if fit >= 1.5:
-        return f"the localization supports it ({shown} {best_ratio:.1f}× its prior)"
-    if fit <= 0.5:
-        return f"the localization argues against it (best site {shown} {best_ratio:.2f}× its prior)"
-    return f"the localization neither favours nor excludes it ({shown} {best_ratio:.1f}× prior)"
+def history_log_likelihood(
+    model: EtiologyModel, facts: FloatArray, *, joint: bool = False
+) -> FloatArray:
+    """Cases × disorders log-likelihood ratio of the stated facts (against the base rates).
+
+    With `joint`, the facts scored by the site model or the imaging model are left out.
+    """
+    weights = model.weights
+    if joint:
+        weights = np.where(model.joint_excluded[:, None], 0.0, weights)
+    result: FloatArray = facts @ weights
+    return result
 
 
-def explain_causes(
+def fact_weights(
     model: EtiologyModel,
     findings: EtiologyFindings,
-    features: FloatArray,
-    site_ratios: FloatArray,
-    posterior: FloatArray,
-    limit: int | None = None,
-    explained: int = EXPLAINED_CAUSES,
-) -> tuple[RankedCause, ...]:
-    """Ranked causes of one case (1-D `features`, `site_ratios`, `posterior`).
-
-    The first `explained` causes carry their features for and against; the long tail carries
-    its probability and localization fit only, which keeps one assessment fast.
-    """
-    order = np.argsort(-posterior, kind="stable")
-    if limit is not None:
-        order = order[:limit]
-    fits = localization_fit(model, site_ratios[None, :])[0]
-    contributions = _contributions(model, features)
-    causes: list[RankedCause] = []
-    for rank, row in enumerate(order):
-        supporting: tuple[FeatureWeight, ...] = ()
-        against: tuple[FeatureWeight, ...] = ()
-        if rank < explained:
-            supporting, against = _weights(model, contributions[row], findings, features)
-        causes.append(
-            RankedCause(
-                disorder=model.disorders[row],
-                name=model.names[row],
-                category=model.categories[row],
-                probability=float(posterior[row]),
-                supporting=supporting,
-                against=against,
-                localization_fit=float(fits[row]),
-                localization_note=(
-                    _localization_note(model, int(row), site_ratios, fits[row])
-                    if rank < explained
-                    else ""
-                ),
+    facts: FloatArray,
+    row: int,
+    *,
+    joint: bool = False,
+) -> list[FeatureWeight]:
+    """One cause's weight for each fact the case states (one entry per fact)."""
+    index = model.feature_index
+    out: list[FeatureWeight] = []
+    for column in np.flatnonzero(facts):
+        if joint and model.joint_excluded[column]:
+            continue
+        fact = model.facts[column]
+        name = model.feature_names[index[fact.feature]]
+        reason = findings.reasons.get(fact.feature) or (
+            name if fact.present else f"not {name.lower()}"
+        )
+        out.append(
+            FeatureWeight(
+                feature=fact.group if fact.group and fact.group != "given" else fact.feature,
+                name=name,
+                present=fact.present,
+                reason=reason,
+                weight=float(model.weights[column, row]),
             )
         )
-    return tuple(causes)
+    return out
+
+
+def strongest(
+    weights: Sequence[FeatureWeight],
+) -> tuple[tuple[FeatureWeight, ...], tuple[FeatureWeight, ...]]:
+    """The facts that pull a cause up most, and those that pull it down most."""
+    ordered = sorted(weights, key=lambda w: -w.weight)
+    supporting = tuple(w for w in ordered if w.weight >= MEANINGFUL_WEIGHT)[:EXPLAINED_FEATURES]
+    against = tuple(w for w in reversed(ordered) if w.weight <= -MEANINGFUL_WEIGHT)
+    return supporting, against[:EXPLAINED_FEATURES]
+
+
+def _site_fit(model: EtiologyModel, support: SiteSupport) -> FloatArray:
+    """Per disorder: mean site likelihood ratio of its sites, floored (1 when silent)."""
+    ratios = np.ones(len(model.sites))
+    for col, site in enumerate(model.sites):
+        prior = support.prior.get(site, 0.0)
+        if prior > 0:
+            ratios[col] = support.posterior.get(site, 0.0) / prior
+    fit: FloatArray = np.maximum(model.site_weights @ ratios, LOCALIZATION_FIT_FLOOR)
+    return fit
+
+
+def _site_note(fit: float) -> str:
+    if fit >= 1.5:
+        return f"the localization supports it ({fit:.1f}× its sites' prior)"
+    if fit <= 0.5:
+        return f"the localization argues against it ({fit:.2f}× its sites' prior)"
+    return f"the localization neither favours nor excludes it ({fit:.1f}× its sites' prior)"
 
 
 def rank_causes(
@@ -334,8 +396,40 @@ def rank_causes(
     support: SiteSupport,
     limit: int | None = None,
 ) -> tuple[RankedCause, ...]:
-    """The causes of one case, most probable first, each with its explanation."""
-    features = feature_matrix(model, [findings])
-    ratios = site_ratio_matrix(model, [support])
-    posterior = posterior_matrix(model, features, ratios)[0]
-    return explain_causes(model, findings, features[0], ratios[0], posterior, limit)
+    """The causes of one case on its history alone, scaled by how the localization fits.
+
+    Every fact counts here, imaging included; an empty `support` leaves the site neutral.
+    """
+    states = feature_matrix(model, [findings])
+    facts = fact_matrix(model, states)
+    fit = _site_fit(model, support)
+    log_post = (
+        model.log_prior
+        + history_log_likelihood(model, facts)[0]
+        + requirement_log_factor(model, states)[0]
+        + np.log(fit)
+    )
+    posterior = np.exp(log_post - log_post.max())
+    posterior /= posterior.sum()
+    order = np.argsort(-posterior, kind="stable")
+    if limit is not None:
+        order = order[:limit]
+    causes: list[RankedCause] = []
+    for rank, row in enumerate(order):
+        supporting: tuple[FeatureWeight, ...] = ()
+        against: tuple[FeatureWeight, ...] = ()
+        if rank < EXPLAINED_CAUSES:
+            supporting, against = strongest(fact_weights(model, findings, facts[0], int(row)))
+        causes.append(
+            RankedCause(
+                disorder=model.disorders[row],
+                name=model.names[row],
+                category=model.categories[row],
+                probability=float(posterior[row]),
+                supporting=supporting,
+                against=against,
+                localization_fit=float(fit[row]),
+                localization_note=_site_note(float(fit[row])) if support.prior else "",
+            )
+        )
+    return tuple(causes)

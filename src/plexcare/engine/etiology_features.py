@@ -3,8 +3,10 @@
 The features are the closed vocabulary of `etiology_features.yaml`. A feature is *unknown*
 when the case does not say (a field left empty), which is different from *absent* (asked and
 denied, measured and normal): unknown features are left out of the cause ranking instead of
-counting against any cause. Each derived state keeps a short reason in the clinic's words so
-the ranking can say which findings moved it.
+counting against any cause. One convention reads an empty field as absent: a cancer history
+recorded without pelvic radiotherapy is taken as no radiotherapy (the treatment is part of that
+history), while with no cancer recorded radiotherapy stays unknown. Each derived state keeps a
+short reason in the clinic's words so the ranking can say which findings moved it.
 
 The numeric cut-offs (HbA1c, weight loss, INR, pain scores, ESR, CRP, CSF protein, CK, ...) are
 clinical content and come from the knowledge base (`clinical_thresholds.yaml`, each with its
@@ -13,9 +15,12 @@ comparison and sources); the word lists below only map the case's own vocabulary
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
 
 from plexcare.engine.case import Case
 from plexcare.knowledge.engine_parameters_model import ClinicalThresholds
@@ -42,6 +47,9 @@ IMAGING_FEATURES: Mapping[str, str] = {
     "hip_arthritis": "imaging_hip_arthritis",
 }
 """Imaging finding kinds of the case and the feature each one sets."""
+
+SEX_IS_FEMALE: Mapping[str, bool] = {"female": True, "male": False}
+"""Sex as the `female` feature; "other" leaves it unknown."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,8 @@ def _history(case: Case, limits: ClinicalThresholds, out: _Collector) -> None:
     years = history.pelvic_radiotherapy_years_ago
     if years is not None:
         out.set("pelvic_radiotherapy", True, f"pelvic radiotherapy {years:g} years ago")
+    elif history.cancer is not None:
+        out.set("pelvic_radiotherapy", False, "no pelvic radiotherapy in the cancer history")
     drug = (history.anticoagulant or "").strip()
     if history.anticoagulant is not None:
         taking = drug.lower() not in ("", "none", "no")
@@ -181,6 +191,7 @@ def _presentation(case: Case, limits: ClinicalThresholds, out: _Collector) -> No
     ]
     out.set("sphincter_dysfunction", sphincter, ", ".join(reasons) or "sphincters normal")
     out.set("age_over_50", limits.age_over_50.reached(case.age), f"age {case.age}")
+    out.set("female", SEX_IS_FEMALE.get(case.sex), case.sex)
     out.flag("neurogenic_claudication", symptoms.neurogenic_claudication, "neurogenic claudication")
 
 
@@ -194,6 +205,15 @@ def _examination(case: Case, out: _Collector) -> None:
     extensor = [
         f"extensor plantar ({side})" for side, e in case.exam.items() if e.plantar == "extensor"
     ]
+    give_way = [
+        f"{', '.join(what.replace('_', ' ') for what in exam.give_way)} ({side})"
+        for side, exam in case.exam.items()
+        if exam.give_way
+    ]
+    if give_way:
+        out.set("give_way_weakness", True, f"give-way weakness: {'; '.join(give_way)}")
+    elif any(exam.strength for exam in case.exam.values()):
+        out.set("give_way_weakness", False, "no give-way weakness")
     signs = brisk + extensor
     tested = any(e.reflexes or e.plantar in ("flexor", "extensor") for e in case.exam.values())
     if signs:
@@ -259,3 +279,19 @@ def derive_etiology_findings(case: Case, kb: KnowledgeBase) -> EtiologyFindings:
     _examination(case, out)
     _imaging_and_labs(case, limits, out)
     return out.findings()
+
+
+def feature_states(
+    cases: Sequence[Case], index: Mapping[str, int], kb: KnowledgeBase
+) -> npt.NDArray[np.float64]:
+    """Cases × features (`index`: feature id -> column): +1 present, -1 absent, 0 unknown."""
+    matrix = np.zeros((len(cases), len(index)))
+    for row, case in enumerate(cases):
+        found = derive_etiology_findings(case, kb)
+        for feature in found.present:
+            if feature in index:
+                matrix[row, index[feature]] = 1.0
+        for feature in found.absent:
+            if feature in index:
+                matrix[row, index[feature]] = -1.0
+    return matrix

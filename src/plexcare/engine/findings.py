@@ -13,11 +13,13 @@ whose site was not given. When a study is recorded on both sides, a side-differe
 whether each side's response is clearly smaller than the other's. Amplitudes just above their
 limit (the borderline band) are left unscored rather than counted as normal. All cut-offs are
 the knowledge base's `clinical_thresholds.yaml`.
+
+These rules read one case; `observation_plan` reads a batch through the same functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -232,7 +234,9 @@ def applicable_limit(study: NerveConductionStudy, age: int) -> AgeLimit | None:
     return max(bands, key=lambda limit: limit.min_age) if bands else None
 
 
-class _Collector:
+class Collector:
+    """One case's findings as they are read: column -> NORMAL or ABNORMAL, found by name."""
+
     def __init__(self, index: FindingIndex) -> None:
         self.lookup = index.by_name
         self.values: dict[int, int] = {}
@@ -255,23 +259,32 @@ class _Collector:
             del self.values[column]
 
 
-def _needle(collect: _Collector, side: str, name: str, result: NeedleResult) -> None:
+def needle_findings(result: NeedleResult) -> tuple[tuple[FindingKind, bool], ...]:
+    """What one needle result says, kind by kind: reduced recruitment counts as neurogenic and
+    early recruitment as myopathic, and a kind not examined stays unscored."""
+    found: list[tuple[FindingKind, bool]] = []
     if result.fibrillations is not None:
-        collect.put(side, name, FindingKind.FIBRILLATIONS, result.fibrillations >= 1)
+        found.append((FindingKind.FIBRILLATIONS, result.fibrillations >= 1))
     units, recruitment = result.motor_units, result.recruitment
     neurogenic = units == "neurogenic" or recruitment == "reduced"
     if neurogenic or units is not None or recruitment is not None:
-        collect.put(side, name, FindingKind.NEUROGENIC_UNITS, neurogenic)
+        found.append((FindingKind.NEUROGENIC_UNITS, neurogenic))
     myopathic = units == "myopathic" or recruitment == "early"
     if myopathic or units is not None:
-        collect.put(side, name, FindingKind.MYOPATHIC_UNITS, myopathic)
+        found.append((FindingKind.MYOPATHIC_UNITS, myopathic))
     if result.fasciculations is not None:
-        collect.put(side, name, FindingKind.FASCICULATIONS, result.fasciculations)
+        found.append((FindingKind.FASCICULATIONS, result.fasciculations))
     if result.myokymia is not None:
-        collect.put(side, name, FindingKind.MYOKYMIA, result.myokymia)
+        found.append((FindingKind.MYOKYMIA, result.myokymia))
+    return tuple(found)
 
 
-def _give_way(exam: SideExam, kb: KnowledgeBase) -> frozenset[str]:
+def _needle(collect: Collector, side: str, name: str, result: NeedleResult) -> None:
+    for kind, abnormal in needle_findings(result):
+        collect.put(side, name, kind, abnormal)
+
+
+def gave_way(exam: SideExam, kb: KnowledgeBase) -> frozenset[str]:
     """Strength keys not scored: those named as give-way, and muscles whose movement is."""
     if not exam.give_way:
         return frozenset()
@@ -283,47 +296,42 @@ def _give_way(exam: SideExam, kb: KnowledgeBase) -> frozenset[str]:
     )
 
 
-def _exam(collect: _Collector, side: str, exam: SideExam, kb: KnowledgeBase) -> None:
-    """Bedside grades; the hot path of a batch, so lookups are inlined.
+def strength_findings(
+    grade: int, thresholds: ClinicalThresholds
+) -> tuple[tuple[FindingKind, bool], ...]:
+    """What one MRC grade says: weak (4 or less) or not, and for a weak muscle whether the
+    weakness is severe (scored as P(severe | weak)): abnormal at the `severe_weakness` grade or
+    below, normal at the `mild_weakness` grade, open between."""
+    if grade > 4:
+        return ((FindingKind.WEAKNESS, False),)
+    if thresholds.severe_weakness.reached(grade):
+        return ((FindingKind.WEAKNESS, True), (_SEVERE, True))
+    if thresholds.mild_weakness.reached(grade):
+        return ((FindingKind.WEAKNESS, True), (_SEVERE, False))
+    return ((FindingKind.WEAKNESS, True),)
 
-    A weak muscle also fills the severe-weakness column (scored as P(severe | weak)): abnormal
-    at the `severe_weakness` grade or below, normal at the `mild_weakness` grade, open between.
-    """
-    lookup, values = collect.lookup, collect.values
-    weakness, severe, lost, brisk = (
-        FindingKind.WEAKNESS,
-        FindingKind.SEVERE_WEAKNESS,
-        FindingKind.HYPOREFLEXIA,
-        FindingKind.HYPERREFLEXIA,
+
+def reflex_findings(grade: str) -> tuple[tuple[FindingKind, bool], ...]:
+    """A reduced or absent reflex is lost; a brisk one is an upper motor neuron sign."""
+    return (
+        (FindingKind.HYPOREFLEXIA, grade in ("reduced", "absent")),
+        (FindingKind.HYPERREFLEXIA, grade == "brisk"),
     )
+
+
+def _exam(collect: Collector, side: str, exam: SideExam, kb: KnowledgeBase) -> None:
+    """Bedside grades: strength (less any that gave way), Trendelenburg, reflexes, sensation."""
     thresholds = kb.thresholds
-    skipped = _give_way(exam, kb)
+    skipped = gave_way(exam, kb)
     for name, grade in exam.strength.items():
-        if name in skipped:
-            continue
-        column = lookup.get((side, name, weakness, ""))
-        if column is None:
-            continue
-        if grade > 4:
-            values[column] = NORMAL
-            continue
-        values[column] = ABNORMAL
-        column = lookup.get((side, name, severe, ""))
-        if column is None:
-            continue
-        if thresholds.severe_weakness.reached(grade):
-            values[column] = ABNORMAL
-        elif thresholds.mild_weakness.reached(grade):
-            values[column] = NORMAL
+        if name not in skipped:
+            for kind, abnormal in strength_findings(grade, thresholds):
+                collect.put(side, name, kind, abnormal)
     if exam.trendelenburg is not None and "hip_abduction" not in exam.strength:
-        collect.put(side, "hip_abduction", weakness, exam.trendelenburg)
+        collect.put(side, "hip_abduction", FindingKind.WEAKNESS, exam.trendelenburg)
     for name, reflex in exam.reflexes.items():
-        column = lookup.get((side, name, lost, ""))
-        if column is not None:
-            values[column] = ABNORMAL if reflex in ("reduced", "absent") else NORMAL
-        column = lookup.get((side, name, brisk, ""))
-        if column is not None:
-            values[column] = ABNORMAL if reflex == "brisk" else NORMAL
+        for kind, abnormal in reflex_findings(reflex):
+            collect.put(side, name, kind, abnormal)
     for name, sensation in exam.sensation.items():
         collect.put(side, name, FindingKind.SENSORY_LOSS, sensation != "normal")
 
@@ -340,7 +348,8 @@ def _amplitude_in(result: StudyResult, unit: str | None) -> float | None:
     return _in_unit(result.amplitude, result.unit, unit)
 
 
-def _lower_limit(study: NerveConductionStudy, age: int) -> float | None:
+def lower_limit(study: NerveConductionStudy, age: int) -> float | None:
+    """The amplitude limit at this age: the age band's own, else the study's adult limit."""
     band = applicable_limit(study, age)
     if band is not None and band.amplitude_lower is not None:
         return band.amplitude_lower
@@ -356,17 +365,29 @@ def _is_absent(result: StudyResult, amplitude: float | None) -> bool:
 def _study_abnormal(
     study: NerveConductionStudy, result: StudyResult, age: int, thresholds: ClinicalThresholds
 ) -> tuple[bool | None, bool]:
-    """(abnormal?, scored in the age-adjusted column?) for one amplitude or late response.
+    """(abnormal?, scored in the age-adjusted column?) for one amplitude or late response."""
+    band = applicable_limit(study, age)
+    may_be_absent = band is not None and band.may_be_absent
+    return classify_response(study, result, may_be_absent, lower_limit(study, age), thresholds)
+
+
+def classify_response(
+    study: NerveConductionStudy,
+    result: StudyResult,
+    may_be_absent: bool,
+    lower: float | None,
+    thresholds: ClinicalThresholds,
+) -> tuple[bool | None, bool]:
+    """(abnormal?, scored in the age-adjusted column?) given the patient's age band: whether
+    the response may be absent in health at that age, and the amplitude limit that applies.
 
     A response that is absent at an age where it may be absent in health goes to the "aged"
     column, where it counts as weak evidence; anything below the age-adjusted limit otherwise
     counts in full; an amplitude in the borderline band just above the limit is left open.
     """
-    band = applicable_limit(study, age)
-    lower = _lower_limit(study, age)
     amplitude = _amplitude_in(result, study.amplitude_unit)
     absent = _is_absent(result, amplitude)
-    if absent and band is not None and band.may_be_absent:
+    if absent and may_be_absent:
         return True, True
     late = study.modality in ("f_wave", "h_reflex") and _late(study, result)
     if amplitude is not None and lower is not None:
@@ -449,7 +470,7 @@ def _slow_f_wave(
     motor_study = kb.studies.get(study.motor_study) if study.motor_study else None
     if motor is not None and motor_study is not None:
         amplitude = _amplitude_in(motor, motor_study.amplitude_unit)
-        lower = _lower_limit(motor_study, age)
+        lower = lower_limit(motor_study, age)
         low = (
             amplitude is None or not lower or thresholds.f_wave_low_cmap.reached(amplitude / lower)
         )
@@ -485,7 +506,7 @@ def _segment_blocks(
     (tibial), only the clinician's own judgment counts. Focal slowing is conduction across the
     segment more than 10 m/s slower than in the leg.
     """
-    lower = _lower_limit(study, age)
+    lower = lower_limit(study, age)
     below = _amplitude_in(result, study.amplitude_unit)
     distal = below
     reference_velocity = result.velocity
@@ -522,38 +543,54 @@ def _segment_blocks(
 
 
 def _studies(
-    collect: _Collector,
+    collect: Collector,
     side: str,
     results: Mapping[str, StudyResult],
     case: Case,
     kb: KnowledgeBase,
 ) -> None:
-    thresholds = kb.thresholds
     blocked: set[str] = set()  # studies whose responses lie below a documented block
     for name, result in results.items():
         study = kb.studies.get(name)
-        if study is None:
-            continue
-        abnormal, aged = _study_abnormal(study, result, case.age, thresholds)
-        collect.put(side, name, STUDY_KIND[study.modality], abnormal, AGED if aged else "")
-        slowing = _slowing(study, result, results, case.age, kb)
-        collect.put(side, name, FindingKind.SLOWING, slowing)
-        if study.modality != "cmap":
-            continue
-        collect.put(side, name, FindingKind.TEMPORAL_DISPERSION, _dispersion(result))
-        sited = _segment_blocks(study, result, case.age, thresholds)
-        downstream = _downstream_studies(kb)
-        for segment, block in sited:
-            collect.put(side, name, FindingKind.CONDUCTION_BLOCK, block, segment)
-            if block:
-                blocked.update(downstream[(name, segment)])
-        located = any(block for _, block in sited)
-        if result.conduction_block is not None and not (result.conduction_block and located):
-            collect.put(side, name, FindingKind.CONDUCTION_BLOCK, result.conduction_block)
-        if result.conduction_block or located:
-            blocked.add(name)
+        if study is not None:
+            blocked |= read_study(collect, side, name, study, result, results, case.age, kb)
     for name in blocked & results.keys():
         collect.withdraw_normal(side, name, STUDY_KIND[kb.studies[name].modality])
+
+
+def read_study(
+    collect: Collector,
+    side: str,
+    name: str,
+    study: NerveConductionStudy,
+    result: StudyResult,
+    results: Mapping[str, StudyResult],
+    age: int,
+    kb: KnowledgeBase,
+) -> set[str]:
+    """Put one study result's findings; return the studies it shows to lie below a block.
+
+    `results` are the side's other results, which an F wave's slowing is judged with.
+    """
+    thresholds = kb.thresholds
+    abnormal, aged = _study_abnormal(study, result, age, thresholds)
+    collect.put(side, name, STUDY_KIND[study.modality], abnormal, AGED if aged else "")
+    collect.put(side, name, FindingKind.SLOWING, _slowing(study, result, results, age, kb))
+    if study.modality != "cmap":
+        return set()
+    collect.put(side, name, FindingKind.TEMPORAL_DISPERSION, _dispersion(result))
+    blocked: set[str] = set()
+    sited = _segment_blocks(study, result, age, thresholds)
+    for segment, block in sited:
+        collect.put(side, name, FindingKind.CONDUCTION_BLOCK, block, segment)
+        if block:
+            blocked.update(_downstream_studies(kb)[(name, segment)])
+    located = any(block for _, block in sited)
+    if result.conduction_block is not None and not (result.conduction_block and located):
+        collect.put(side, name, FindingKind.CONDUCTION_BLOCK, result.conduction_block)
+    if result.conduction_block or located:
+        blocked.add(name)
+    return blocked
 
 
 def _downstream_studies(kb: KnowledgeBase) -> Mapping[tuple[str, str], frozenset[str]]:
@@ -631,8 +668,27 @@ def _smaller_by_latency(
     return "left" if left.latency > right.latency else "right"
 
 
-def _side_differences(collect: _Collector, case: Case, kb: KnowledgeBase) -> None:
-    """Which side's response is clearly smaller, where a study is recorded on both.
+def _side_differences(collect: Collector, case: Case, kb: KnowledgeBase) -> None:
+    """Which side's response is clearly smaller, where a study is recorded on both."""
+    left = case.nerve_conduction.get("left", {})
+    right = case.nerve_conduction.get("right", {})
+    for name in left.keys() & right.keys():
+        study = kb.studies.get(name)
+        if study is None or study.side_ratio_lower is None:
+            continue
+        borderline, found = side_difference(study, left[name], right[name], kb)
+        if borderline is not None:
+            collect.withdraw_normal(borderline, name, STUDY_KIND[study.modality])
+        for side, smaller in found:
+            collect.put(side, name, FindingKind.SIDE_DIFFERENCE, smaller)
+
+
+def side_difference(
+    study: NerveConductionStudy, left: StudyResult, right: StudyResult, kb: KnowledgeBase
+) -> tuple[Smaller | None, tuple[tuple[str, bool], ...]]:
+    """(the borderline smaller side, whose absolute 'normal' is withdrawn; the side-difference
+    findings as (side, smaller?)) for a study recorded on both sides; nothing without a
+    side-to-side limit.
 
     An amplitude below the study's `side_ratio_lower` share of the other side's is the
     smaller side's; for the H reflex a latency longer by more than `h_reflex_side_difference`
@@ -641,43 +697,35 @@ def _side_differences(collect: _Collector, case: Case, kb: KnowledgeBase) -> Non
     in the borderline band just above the limit is left open, and the smaller response's
     absolute 'normal' is withdrawn. Two absent responses say nothing about sides.
     """
-    left = case.nerve_conduction.get("left", {})
-    right = case.nerve_conduction.get("right", {})
-    kind = FindingKind.SIDE_DIFFERENCE
-    for name in left.keys() & right.keys():
-        study = kb.studies.get(name)
-        if study is None or study.side_ratio_lower is None:
-            continue
-        sizes = (_response_size(study, left[name]), _response_size(study, right[name]))
-        by_size, borderline = _smaller_by_size(*sizes, study.side_ratio_lower, kb.thresholds)
-        by_latency = _smaller_by_latency(study, left[name], right[name], kb)
-        if borderline is not None:
-            collect.withdraw_normal(borderline, name, STUDY_KIND[study.modality])
-        verdicts = {v for v in (by_size, by_latency) if v is not None}
-        clear = verdicts - {"neither"}
-        if len(clear) > 1:
-            continue  # one side smaller, the other later: no single verdict
-        if clear:
-            smaller = next(iter(clear))
-        elif borderline is not None or not verdicts:
-            smaller = None
-        else:
-            smaller = "neither"
-        if smaller == "left":
-            collect.put("left", name, kind, True)
-        elif smaller == "right":
-            collect.put("left", name, kind, False)
-            collect.put("right", name, kind, True)
-        elif smaller == "neither":
-            collect.put("left", name, kind, False)
-            collect.put("right", name, kind, False)
-        elif borderline == "right":
-            collect.put("left", name, kind, False)
+    if study.side_ratio_lower is None:
+        return None, ()
+    sizes = (_response_size(study, left), _response_size(study, right))
+    by_size, borderline = _smaller_by_size(*sizes, study.side_ratio_lower, kb.thresholds)
+    by_latency = _smaller_by_latency(study, left, right, kb)
+    verdicts = {v for v in (by_size, by_latency) if v is not None}
+    clear = verdicts - {"neither"}
+    if len(clear) > 1:
+        return borderline, ()  # one side smaller, the other later: no single verdict
+    if clear:
+        smaller = next(iter(clear))
+    elif borderline is not None or not verdicts:
+        smaller = None
+    else:
+        smaller = "neither"
+    if smaller == "left":
+        return borderline, (("left", True),)
+    if smaller == "right":
+        return borderline, (("left", False), ("right", True))
+    if smaller == "neither":
+        return borderline, (("left", False), ("right", False))
+    if borderline == "right":
+        return borderline, (("left", False),)
+    return borderline, ()
 
 
 def observed_values(case: Case, index: FindingIndex, kb: KnowledgeBase) -> dict[int, int]:
     """Finding column -> NORMAL or ABNORMAL for everything the case records."""
-    collect = _Collector(index)
+    collect = Collector(index)
     if case.affected_side is not None:
         for side in ("left", "right"):
             affected = case.affected_side in (side, "both")
@@ -716,39 +764,22 @@ def observe(
         normal=tuple(sorted(c for c, v in values.items() if v == NORMAL)),
         time_bin=model.time_bin(days),
         days_since_onset=days,
-        background_prior=model.background_prior(case.age, _diabetic(case)),
+        background_prior=model.background_prior(case.age, diabetic(case)),
     )
 
 
-def _diabetic(case: Case) -> bool:
+def diabetic(case: Case) -> bool:
     return case.history.diabetes in ("type1", "type2")
 
 
 @dataclass(frozen=True)
 class ObservationBatch:
-    """Many cases at once: a (cases × findings) matrix of -1 unknown / 0 normal / 1 abnormal."""
+    """Many cases at once: a (cases × findings) matrix of -1 unknown / 0 normal / 1 abnormal,
+    with what `Observations` gives one case: its findings count, time since onset, time bin
+    and background prior."""
 
     matrix: npt.NDArray[np.int8]
     time_bins: npt.NDArray[np.int64]
     background_priors: npt.NDArray[np.float64]
-
-
-def observe_batch(
-    cases: Sequence[Case] | Iterable[Case],
-    index: FindingIndex,
-    kb: KnowledgeBase,
-    model: FindingModel | None = None,
-) -> ObservationBatch:
-    if model is None:
-        model = finding_model_for(kb)
-    case_list = list(cases)
-    matrix = np.full((len(case_list), len(index.specs)), UNKNOWN, dtype=np.int8)
-    bins = np.empty(len(case_list), dtype=np.int64)
-    priors = np.empty(len(case_list))
-    for row, case in enumerate(case_list):
-        values = observed_values(case, index, kb)
-        if values:
-            matrix[row, list(values)] = list(values.values())
-        bins[row] = model.time_bin(case.days_since_onset)
-        priors[row] = model.background_prior(case.age, _diabetic(case))
-    return ObservationBatch(matrix=matrix, time_bins=bins, background_priors=priors)
+    findings_used: npt.NDArray[np.int64]
+    days_since_onset: tuple[float | None, ...]

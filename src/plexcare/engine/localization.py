@@ -17,9 +17,10 @@ import numpy.typing as npt
 
 from plexcare.engine.case import Case
 from plexcare.engine.case_names import check_case_names
-from plexcare.engine.findings import Observations, observe, observe_batch
+from plexcare.engine.findings import Observations, observe
 from plexcare.engine.lesion_candidates import PLEXUS_KINDS, CandidateKind, CandidateSide
 from plexcare.engine.likelihood import LocalizationModel, compile_model
+from plexcare.engine.observation_plan import observe_batch
 from plexcare.engine.workup import wait_in_words
 from plexcare.knowledge.model import KnowledgeBase
 
@@ -64,8 +65,9 @@ class Localization:
     """The ranked localization of one case; probabilities sum to 1.
 
     The first `EXPLAINED_CANDIDATES` carry their supporting and contradicting findings (the rest
-    are too unlikely to be worth explaining); `joint_posterior` is the untempered candidate ×
-    background posterior that `next_best_tests` plans from.
+    are too unlikely to be worth explaining); `joint_posterior` is the candidate × background
+    posterior that `next_best_tests` plans from (from `localize`, the electrodiagnostic model's,
+    untempered; in an assessment, the joint model's site marginal times P(background | site)).
     """
 
     candidates: tuple[RankedCandidate, ...]
@@ -78,7 +80,7 @@ class Localization:
     kb_version: str
     time_bin: int = field(compare=False)
     observed: tuple[int, ...] = field(compare=False, repr=False)
-    joint_posterior: FloatArray = field(compare=False, repr=False)  # K × 2, untempered
+    joint_posterior: FloatArray = field(compare=False, repr=False)  # K × 2
 
     @property
     def leader(self) -> RankedCandidate:
@@ -179,18 +181,18 @@ def _explain(
     columns: list[int],
     is_abnormal: npt.NDArray[np.bool_],
     weights: FloatArray,
+    labels: list[str],
 ) -> tuple[tuple[FindingWeight, ...], tuple[FindingWeight, ...]]:
-    """The findings that pull one candidate up most, and those that pull it down most."""
+    """The findings that pull one candidate up most, and those that pull it down most
+    (`labels`: each observed finding in words, worked out once for every candidate)."""
     if not columns:
         return (), ()
     order = np.argsort(-weights, kind="stable")
-    keys, specs = model.findings.keys, model.findings.specs
+    keys = model.findings.keys
 
     def weight(i: int) -> FindingWeight:
-        abnormal = bool(is_abnormal[i])
-        result: Literal["abnormal", "normal"] = "abnormal" if abnormal else "normal"
-        label = specs[columns[i]].describe(abnormal=abnormal)
-        return FindingWeight(keys[columns[i]], label, result, round(float(weights[i]), 4))
+        result: Literal["abnormal", "normal"] = "abnormal" if is_abnormal[i] else "normal"
+        return FindingWeight(keys[columns[i]], labels[i], result, round(float(weights[i]), 4))
 
     strongest_for = order[:WEIGHTS_SHOWN]
     strongest_against = order[::-1][:WEIGHTS_SHOWN]
@@ -205,13 +207,34 @@ def localize(case: Case, kb: KnowledgeBase) -> Localization:
     """Rank every lesion candidate for one case, with the findings behind the leaders."""
     check_case_names(case, kb)
     model = localization_model(kb)
-    observations = observe(case, model.findings, kb, model.finding_model)
-    joint = model.joint_posterior(observations)
-    raw = joint.sum(axis=1)
+    return localize_observations(observe(case, model.findings, kb, model.finding_model), kb)
+
+
+def localize_observations(
+    observations: Observations,
+    kb: KnowledgeBase,
+    shown: FloatArray | None = None,
+    joint: FloatArray | None = None,
+) -> Localization:
+    """The ranked localization of observations already read from a case.
+
+    By default the answer is the electrodiagnostic model's own. The assessment passes the site
+    marginal of the joint site-and-cause posterior as `shown` (and its site × background
+    table as `joint`), so the localization it reports is the one its causes come from; the
+    findings for and against each candidate are the same either way.
+    """
+    model = localization_model(kb)
     blend = blend_weight(observations.count, observations.days_since_onset)
-    shown = (1.0 - blend) * raw + blend * _prior(model)
+    if shown is None or joint is None:
+        joint = model.joint_posterior(observations)
+        shown = (1.0 - blend) * joint.sum(axis=1) + blend * _prior(model)
     order = np.argsort(-shown, kind="stable")
     columns, is_abnormal, weights = _evidence_weights(model, observations, joint)
+    specs = model.findings.specs
+    labels = [
+        specs[column].describe(abnormal=bool(abnormal))
+        for column, abnormal in zip(columns, is_abnormal, strict=True)
+    ]
     ranked: list[RankedCandidate] = []
     for rank, column in enumerate(order):
         candidate = model.arrays.candidates[int(column)]
@@ -219,7 +242,7 @@ def localize(case: Case, kb: KnowledgeBase) -> Localization:
         contradicting: tuple[FindingWeight, ...] = ()
         if rank < EXPLAINED_CANDIDATES:
             supporting, contradicting = _explain(
-                model, columns, is_abnormal, weights[:, int(column)]
+                model, columns, is_abnormal, weights[:, int(column)], labels
             )
         ranked.append(
             RankedCandidate(
@@ -257,15 +280,13 @@ def localize(case: Case, kb: KnowledgeBase) -> Localization:
 def localize_batch(cases: Sequence[Case] | Iterable[Case], kb: KnowledgeBase) -> BatchLocalization:
     """Score many cases in one vectorized pass (names are checked as in `localize`)."""
     case_list = list(cases)
-    for case in case_list:
-        check_case_names(case, kb)
     model = localization_model(kb)
-    batch = observe_batch(case_list, model.findings, kb, model.finding_model)
+    batch = observe_batch(case_list, model.findings, kb, model.finding_model, check_names=True)
     joint = model.joint_posterior_batch(batch)
-    raw = joint.sum(axis=2)
-    counts = (batch.matrix >= 0).sum(axis=1)
+    raw = joint[:, :, 0] + joint[:, :, 1]
+    used = batch.findings_used.tolist()
     blends = np.array(
-        [blend_weight(int(n), c.days_since_onset) for n, c in zip(counts, case_list, strict=True)]
+        [blend_weight(n, days) for n, days in zip(used, batch.days_since_onset, strict=True)]
     )
     shown = (1.0 - blends[:, None]) * raw + blends[:, None] * _prior(model)[None, :]
     plexus = np.array([c.kind in PLEXUS_KINDS for c in model.arrays.candidates])

@@ -31,6 +31,7 @@ from plexcare.knowledge.engine_parameters_model import (
 from plexcare.knowledge.errors import KnowledgeBaseError
 from plexcare.knowledge.integrity import Origins, ancestors, check_integrity
 from plexcare.knowledge.model import (
+    COMPOSITE_LESIONS,
     GENERALIZED_PATTERNS,
     Disorder,
     Education,
@@ -48,6 +49,7 @@ from plexcare.knowledge.model import (
 )
 from plexcare.knowledge.outcome_model import OutcomeScale
 from plexcare.knowledge.red_flag_model import RedFlagRules
+from plexcare.knowledge.site_and_cause_model import SiteAndCause
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -169,6 +171,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     electrodiagnosis = _load_electrodiagnosis(root)
     thresholds = _load_thresholds(root, origins)
     generalized_patterns = _load_generalized_patterns(root, origins)
+    site_and_cause = _load_site_and_cause(root)
     kb = KnowledgeBase(
         version=f"{__version__}+kb.{_fingerprint(root)}",
         education=education,
@@ -178,6 +181,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
         electrodiagnosis=electrodiagnosis,
         thresholds=thresholds,
         generalized_patterns=generalized_patterns,
+        site_and_cause=site_and_cause,
         **collected,
     )
     check_integrity(kb, origins)
@@ -186,6 +190,7 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     _check_red_flags(kb)
     _check_outcome_scale_sources(kb, origins)
     _check_engine_parameter_sources(kb, origins)
+    _check_site_and_cause(kb)
     return kb
 
 
@@ -377,6 +382,43 @@ def _check_engine_parameter_sources(kb: KnowledgeBase, origins: Origins) -> None
                 where = origins.get(("GeneralizedPattern", pattern.id), GENERALIZED_PATTERNS_FILE)
                 problem = f"unknown reference '{source}'"
                 raise KnowledgeBaseError(where, pattern.id, "sources", problem)
+
+
+SITE_AND_CAUSE_FILE = "site_and_cause.yaml"
+
+
+def _load_site_and_cause(root: Path) -> SiteAndCause:
+    """How site and cause are reasoned together (`site_and_cause.yaml`): required."""
+    path = _required_file(root, SITE_AND_CAUSE_FILE)
+    return _validated(SiteAndCause, _read_yaml(path, root), _relative(path, root), "site_and_cause")
+
+
+def _check_site_and_cause(kb: KnowledgeBase) -> None:
+    """Every source, feature, disorder and lesion site the joint model's file names exists."""
+    where = f"data/{SITE_AND_CAUSE_FILE}"
+    joint = kb.site_and_cause
+    for entry, source in joint.all_sources:
+        if source not in kb.references:
+            raise KnowledgeBaseError(where, entry, "sources", f"unknown reference '{source}'")
+    for entry, feature in joint.features_named:
+        if feature not in kb.etiology_features:
+            raise KnowledgeBaseError(where, entry, "feature", f"unknown feature '{feature}'")
+    named = [(f"requirements.{r.disorder}", r.disorder) for r in joint.requirements]
+    named += [(f"imaging_kinds.{k.kind}", d) for k in joint.imaging_kinds for d in k.causes]
+    for entry, disorder in named:
+        if disorder not in kb.disorders:
+            raise KnowledgeBaseError(where, entry, "disorder", f"unknown disorder '{disorder}'")
+    sites = {key for key, structure in kb.structures.items() if structure.lesion_site}
+    sites.update(COMPOSITE_LESIONS, GENERALIZED_PATTERNS)
+    kinds = {kind.kind for kind in joint.imaging_kinds}
+    for location in joint.imaging_locations:
+        entry = f"imaging_locations.{location.id}"
+        for site in location.sites:
+            if site not in sites:
+                raise KnowledgeBaseError(where, entry, "sites", f"unknown lesion '{site}'")
+        for kind in location.kinds:
+            if kind not in kinds:
+                raise KnowledgeBaseError(where, entry, "kinds", f"unknown imaging kind '{kind}'")
 
 
 def _check_study_links(kb: KnowledgeBase, origins: Origins) -> None:

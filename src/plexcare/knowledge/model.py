@@ -27,6 +27,7 @@ from plexcare.knowledge.engine_parameters_model import (
 )
 from plexcare.knowledge.outcome_model import OutcomeScale
 from plexcare.knowledge.red_flag_model import RedFlagRules, Whom
+from plexcare.knowledge.site_and_cause_model import SiteAndCause, neutral_site_and_cause
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 RootName = Literal["T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"]
@@ -445,6 +446,7 @@ class KnowledgeBase(Fact):
     electrodiagnosis: Electrodiagnosis
     thresholds: ClinicalThresholds
     generalized_patterns: dict[str, GeneralizedPattern]
+    site_and_cause: SiteAndCause = Field(default_factory=neutral_site_and_cause)
     _derived: dict[str, object] = PrivateAttr(default_factory=dict)
 
     def derived(self, name: str, build: Callable[[KnowledgeBase], Derived]) -> Derived:
