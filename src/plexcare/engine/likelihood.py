@@ -39,7 +39,6 @@ FREQUENCY_SHARE_OF_PRIOR = 0.5
 The rest is spread evenly over places: a rare site must stay in play (the disorder priors are
 rough, and rare lesions are what a referral clinic sees), and an empty case stays close to flat.
 A composite lesion of n structures takes 1/n of a place's even share (`even_share`)."""
-BATCH_CHUNK = 256
 LocalizationModelParts = tuple[AnatomyArrays, FindingIndex, FindingModel]
 
 
@@ -78,26 +77,27 @@ class LocalizationModel:
     def joint_posterior_batch(self, batch: ObservationBatch) -> FloatArray:
         """cases × K × 2 posterior, scoring only the observed cells of the finding matrix.
 
-        A case records a few dozen of several hundred findings, so gathering the table rows of
-        the observed cells and summing them per case (`np.add.reduceat`) does far less work than
-        a dense matrix product; cases are processed in chunks to bound memory.
+        A case records a few dozen of several hundred findings, so each case is a sparse row
+        that picks its table rows (time bin, normal or abnormal, finding) out of `log_rows`; one
+        sparse-times-dense product sums them for every case at once, without materialising the
+        gathered rows (which a batch of 20,000 cases would need hundreds of megabytes for).
+        SciPy is imported here, not at module load, so a server that never scores a batch does
+        not pay for it at start-up.
         """
+        from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+
         n_cases = batch.matrix.shape[0]
         k = self.candidate_count
         findings = batch.matrix.shape[1]
-        log_joint = np.zeros((n_cases, k * 2))
-        rows_per_bin = 2 * findings
-        for start in range(0, n_cases, BATCH_CHUNK):
-            chunk = batch.matrix[start : start + BATCH_CHUNK]
-            rows, columns = np.nonzero(chunk >= 0)
-            if rows.size == 0:
-                continue
-            values = chunk[rows, columns].astype(np.int64)
-            bins = batch.time_bins[start + rows]
-            flat = bins * rows_per_bin + values * findings + columns
-            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-            sums = np.add.reduceat(self.log_rows[flat], starts, axis=0)
-            log_joint[start + rows[starts]] = sums
+        rows, columns = np.nonzero(batch.matrix >= 0)
+        values = batch.matrix[rows, columns].astype(np.int64)
+        picked = batch.time_bins[rows] * (2 * findings) + values * findings + columns
+        row_starts = np.zeros(n_cases + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_cases), out=row_starts[1:])
+        selection = csr_matrix(
+            (np.ones(picked.size), picked, row_starts), shape=(n_cases, self.log_rows.shape[0])
+        )
+        log_joint = np.asarray(selection @ self.log_rows, dtype=np.float64)
         log_joint3 = log_joint.reshape(n_cases, k, 2) + self._log_prior(batch.background_priors)
         return np.asarray(_normalise(log_joint3), dtype=np.float64)
 
