@@ -301,6 +301,16 @@ def test_a_batch_refuses_the_first_bad_case_with_the_error_it_gets_alone(
     assert _error(check_batch_names, cases, kb) == expected
 
 
+@pytest.mark.parametrize("only", sorted(BAD))
+def test_one_bad_name_among_good_cases_is_enough_to_refuse_the_batch(
+    kb: KnowledgeBase, only: str
+) -> None:
+    # The batch notes a name only where its codebooks have no entry for it; each kind of
+    # name must be noted on its own, without another bad case to send the batch through.
+    cases = [GOOD, UNUSUAL_BUT_READABLE, GOOD, BAD[only], GOOD]
+    assert _error(localize_batch, cases, kb) == _error(check_case_names, BAD[only], kb)
+
+
 def test_a_batch_of_known_names_with_readable_unusual_results_is_scored(
     kb: KnowledgeBase,
 ) -> None:

@@ -86,32 +86,39 @@ class LocalizationModel:
         """
         from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
-        n_cases = batch.matrix.shape[0]
+        n_cases, findings = batch.matrix.shape
         k = self.candidate_count
-        findings = batch.matrix.shape[1]
-        rows, columns = np.nonzero(batch.matrix >= 0)
-        values = batch.matrix[rows, columns].astype(np.int64)
+        cells = np.flatnonzero(batch.matrix.ravel() >= 0)  # row-major: each case's in order
+        rows, columns = np.divmod(cells, findings)
+        values = batch.matrix.ravel()[cells].astype(np.int64)
         picked = batch.time_bins[rows] * (2 * findings) + values * findings + columns
         row_starts = np.zeros(n_cases + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_cases), out=row_starts[1:])
         selection = csr_matrix(
             (np.ones(picked.size), picked, row_starts), shape=(n_cases, self.log_rows.shape[0])
         )
-        log_joint = np.asarray(selection @ self.log_rows, dtype=np.float64)
-        log_joint3 = log_joint.reshape(n_cases, k, 2) + self._log_prior(batch.background_priors)
-        return np.asarray(_normalise(log_joint3), dtype=np.float64)
+        log_joint = np.asarray(selection @ self.log_rows, dtype=np.float64).reshape(n_cases, k, 2)
+        log_joint += self.log_candidate_prior[None, :, None]
+        log_joint += _log_background(batch.background_priors)[:, None, :]
+        return np.asarray(_normalise(log_joint), dtype=np.float64)
 
     def _log_prior(self, background: FloatArray) -> FloatArray:
-        b = np.clip(background, PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
-        log_b = np.stack([np.log1p(-b), np.log(b)], axis=-1)  # cases × 2
-        prior = self.log_candidate_prior[None, :, None] + log_b[:, None, :]
+        prior = self.log_candidate_prior[None, :, None] + _log_background(background)[:, None, :]
         return np.asarray(prior, dtype=np.float64)
 
 
+def _log_background(background: FloatArray) -> FloatArray:
+    """cases × 2: log P(no background polyneuropathy), log P(background polyneuropathy)."""
+    b = np.clip(background, PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
+    return np.stack([np.log1p(-b), np.log(b)], axis=-1)
+
+
 def _normalise(log_joint: FloatArray) -> FloatArray:
-    shift = log_joint.max(axis=(1, 2), keepdims=True)
-    weights = np.exp(log_joint - shift)
-    return np.asarray(weights / weights.sum(axis=(1, 2), keepdims=True), dtype=np.float64)
+    """Each case's joint scaled to sum to 1, shifted by its largest term so none underflows."""
+    log_joint = log_joint - log_joint.max(axis=(1, 2), keepdims=True)
+    np.exp(log_joint, out=log_joint)
+    log_joint /= log_joint.sum(axis=(1, 2), keepdims=True)
+    return log_joint
 
 
 def _focal_fractions(arrays: AnatomyArrays, index: FindingIndex) -> FloatArray:

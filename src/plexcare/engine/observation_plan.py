@@ -35,7 +35,7 @@ from plexcare.engine.case import (
     SensoryGrade,
     StudyResult,
 )
-from plexcare.engine.case_names import BatchNames, needs_a_closer_look
+from plexcare.engine.case_names import MOVEMENTS, BatchNames, needs_a_closer_look
 from plexcare.engine.finding_model import FindingKind, FindingModel, finding_model_for
 from plexcare.engine.findings import (
     AGED,
@@ -130,13 +130,27 @@ def _study_plan(
     )
 
 
-class Codebook(dict[tuple[str, object], Codes]):
-    """(name, recorded value) -> the codes it fills; any other name fills nothing.
+Codebook = dict[tuple[str, object], Codes]
+"""(name, recorded value) -> the codes it fills, for names the knowledge base knows.
 
-    Keyed the way a case's dictionaries yield their items, so reading one is `book[item]`.
+Keyed the way a case's dictionaries yield their items, so reading one is `book[item]`.
+"""
+
+
+class _SeenBook(Codebook):
+    """A batch's copy of a codebook that notes every name it has no entry for.
+
+    A name the knowledge base does not know is never in a codebook, so the names a batch
+    misses hold all its unknown ones; noting them on a miss, rather than gathering every
+    name a case uses, keeps the name check off the path of the names that are known.
     """
 
+    def __init__(self, book: Codebook, missed: set[str]) -> None:
+        super().__init__(book)
+        self.missed = missed
+
     def __missing__(self, key: tuple[str, object]) -> Codes:
+        self.missed.add(key[0])
         return ()
 
 
@@ -153,18 +167,23 @@ class SidePlan:
 
 
 def _side_plan(index: FindingIndex, side: str, kb: KnowledgeBase) -> SidePlan:
-    strength, reflexes, sensation = Codebook(), Codebook(), Codebook()
+    strength: Codebook = {}
+    reflexes: Codebook = {}
+    sensation: Codebook = {}
+    bedside = kb.muscles.keys() | MOVEMENTS
     for name in sorted({name for (on, name, _, _) in index.by_name if on == side}):
         for grade in MRC_GRADES:
             found = _codes(index, side, name, strength_findings(grade, kb.thresholds))
-            if found:
+            if found and name in bedside:
                 strength[(name, grade)] = found
         for reflex in get_args(ReflexGrade):
-            if found := _codes(index, side, name, reflex_findings(reflex)):
+            found = _codes(index, side, name, reflex_findings(reflex))
+            if found and name in kb.reflexes:
                 reflexes[(name, reflex)] = found
         for sensed in get_args(SensoryGrade):
             loss = [(FindingKind.SENSORY_LOSS, sensed != "normal")]
-            if found := _codes(index, side, name, loss):
+            found = _codes(index, side, name, loss)
+            if found and name in kb.sensory_areas:
                 sensation[(name, sensed)] = found
     return SidePlan(
         strength=strength,
@@ -247,14 +266,16 @@ _RECORDED = attrgetter(
 
 
 class _NeedleBook(dict[tuple[str, tuple[object, ...]], Codes]):
-    """(muscle, what was recorded) -> codes on one side, worked out the first time seen."""
+    """(muscle, what was recorded) -> codes on one side, worked out the first time seen; every
+    muscle a batch needles passes through here once, so its name is noted here."""
 
-    def __init__(self, index: FindingIndex, side: str) -> None:
+    def __init__(self, index: FindingIndex, side: str, muscles: set[str]) -> None:
         super().__init__()
-        self.index, self.side = index, side
+        self.index, self.side, self.muscles = index, side, muscles
 
     def __missing__(self, key: tuple[str, tuple[object, ...]]) -> Codes:
         name, recorded = key
+        self.muscles.add(name)
         result = NeedleResult(**dict(zip(_NEEDLE_FIELDS, recorded, strict=True)))
         found = self[key] = _codes(self.index, self.side, name, needle_findings(result))
         return found
@@ -296,17 +317,24 @@ class _Reader:
         self.kb = kb
         self.model = model
         self.priors: dict[tuple[int, str | None], float] = {}  # (age, diabetes)
-        self.needles = {side: _NeedleBook(plan.index, side) for side in SIDES}
+        self.names = BatchNames()
+        self.needles = {side: _NeedleBook(plan.index, side, self.names.muscles) for side in SIDES}
+        self.books = {
+            side: (
+                _SeenBook(plan.sides[side].strength, self.names.strength),
+                _SeenBook(plan.sides[side].reflexes, self.names.reflexes),
+                _SeenBook(plan.sides[side].sensation, self.names.sensation),
+            )
+            for side in SIDES
+        }
         self.results: dict[str, dict[Signature, StudyOutcome]] = {side: {} for side in SIDES}
         self.comparisons: dict[Signature, tuple[int | None, Codes]] = {}
 
     def read(self, cases: Sequence[Case]) -> _BatchRead:
-        read = _BatchRead()
+        read = _BatchRead(names=self.names)
         codes, ends, names, days = read.codes, read.ends, read.names, read.days
-        plan, kb, priors = self.plan, self.kb, self.priors
+        plan, kb, priors, books = self.plan, self.kb, self.priors, self.books
         left, right = plan.sides["left"], plan.sides["right"]
-        strength_seen, reflexes_seen = names.strength.update, names.reflexes.update
-        sensation_seen, muscles_seen = names.sensation.update, names.muscles.update
         for row, case in enumerate(cases):
             days.append(case.days_since_onset)
             background = (case.age, case.history.diabetes)
@@ -317,26 +345,22 @@ class _Reader:
                 codes += left.leg[case.affected_side]
                 codes += right.leg[case.affected_side]
             for side, exam in case.exam.items():
-                on = left if side == "left" else right
+                strength_book, reflex_book, sensation_book = books[side]
                 strength = exam.strength
-                strength_seen(strength)
                 if exam.give_way:
                     names.give_way.update(exam.give_way)
+                    names.strength.update(strength)
                     skipped = gave_way(exam, kb)
                     strength = {k: v for k, v in strength.items() if k not in skipped}
-                book = on.strength
                 for graded in strength.items():
-                    codes += book[graded]
+                    codes += strength_book[graded]
                 if exam.trendelenburg is not None and "hip_abduction" not in exam.strength:
+                    on = left if side == "left" else right
                     codes += on.trendelenburg[exam.trendelenburg]
-                reflexes, book = exam.reflexes, on.reflexes
-                reflexes_seen(reflexes)
-                for reflex in reflexes.items():
-                    codes += book[reflex]
-                sensation, book = exam.sensation, on.sensation
-                sensation_seen(sensation)
-                for sensed in sensation.items():
-                    codes += book[sensed]
+                for reflex in exam.reflexes.items():
+                    codes += reflex_book[reflex]
+                for sensed in exam.sensation.items():
+                    codes += sensation_book[sensed]
             if case.anal_tone is not None:
                 codes += plan.anal_tone[case.anal_tone]
             if case.symptoms.bladder_bowel is not None:
@@ -344,7 +368,6 @@ class _Reader:
             if case.nerve_conduction and self._studies(case, codes, names):
                 names.unusual.append(row)
             for side, muscles in case.emg.items():
-                muscles_seen(muscles)
                 needles = self.needles[side]
                 for name, result in muscles.items():
                     codes += needles[(name, _NEEDLE_RECORDED(result))]
