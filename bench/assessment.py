@@ -21,7 +21,7 @@ import yaml
 
 from plexcare.engine import assess, assess_batch
 from plexcare.engine.case import Case
-from plexcare.engine.etiology_features import feature_states
+from plexcare.engine.feature_columns import feature_columns
 from plexcare.engine.localization import blend_weight
 from plexcare.engine.observation_plan import observe_batch
 from plexcare.engine.site_and_cause import (
@@ -96,7 +96,7 @@ def _batch(raw: list[dict[str, Any]], cases: list[Case]) -> None:
         lambda: observe_batch(batch, table.findings, kb, table.finding_model)
     )
     features_cpu, _, states = _timed(
-        lambda: feature_states(batch, model.etiology.feature_index, kb)
+        lambda: feature_columns(batch, model.etiology.feature_index, kb)
     )
     edx_cpu, _, edx = _timed(lambda: edx_log_likelihood_batch(model, observed))
     counts = (observed.matrix >= 0).sum(axis=1)

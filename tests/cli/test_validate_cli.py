@@ -25,7 +25,7 @@ def test_validate_reports_every_figure_and_meets_the_targets() -> None:
     result = runner.invoke(app, ["validate", "--root", str(ROOT)])
     assert result.exit_code == 0, result.output
     for line in (
-        "validation vignettes: 65",
+        "validation vignettes: 79",
         "top-1 localization (site and side): 100.0%",
         "plexopathy agreement:",
         "cause in top 2:",

@@ -6,10 +6,12 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 import yaml
 
 from plexcare.engine import Assessment, assess, assess_batch
 from plexcare.engine.case import Case
+from plexcare.engine.case_names import CaseError
 from plexcare.engine.plan import PlanItem
 from plexcare.knowledge.loader import load_knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
@@ -150,3 +152,15 @@ def test_mirroring_left_and_right_leaves_the_causes_unchanged(kb: KnowledgeBase)
         for before, after in zip(original.etiology, mirrored.etiology, strict=True):
             assert before.disorder == after.disorder
             assert math.isclose(before.probability, after.probability, abs_tol=1e-9)
+
+
+def test_a_batch_refuses_an_unknown_muscle_naming_the_case_field(kb: KnowledgeBase) -> None:
+    """Names are checked once for the whole batch, with the error a single case would give."""
+    good = Case.model_validate({"age": 50, "sex": "female"})
+    bad = Case.model_validate(
+        {"age": 50, "sex": "male", "exam": {"left": {"strength": {"tibialis_anteror": 3}}}}
+    )
+    with pytest.raises(CaseError) as refused:
+        assess_batch([good, bad], kb)
+    assert refused.value.field == "exam.left.strength.tibialis_anteror"
+    assert "tibialis_anterior" in str(refused.value)

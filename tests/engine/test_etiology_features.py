@@ -109,12 +109,13 @@ def test_brisk_reflex_or_extensor_plantar_are_upper_motor_neuron_signs() -> None
 def test_history_items_use_their_conventions() -> None:
     found = derive_etiology_findings(
         case(
+            sex="female",
             history={
                 "anticoagulant": "apixaban",
                 "recent_surgery": "hip_arthroplasty",
                 "delivery_weeks_ago": 20,
                 "trauma": "other",
-                "cancer": {"site": "prostate"},
+                "cancer": {"site": "colon"},
             },
             labs={"inr": 4.2},
             symptoms={"weight_loss_kg": 6},

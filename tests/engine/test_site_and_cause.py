@@ -201,7 +201,7 @@ def test_no_obstetric_cause_is_offered_for_a_man(kb: KnowledgeBase) -> None:
     raw = _raw("obstetric_lumbosacral_trunk_forceps_week_four.yaml")
     woman = _assess(raw, kb)
     assert woman.leading_cause == OBSTETRIC
-    man = copy.deepcopy(raw)
+    man = _without(raw, "history", "delivery_weeks_ago")
     man["sex"] = "male"
     result = _assess(man, kb)
     assert _cause(result, OBSTETRIC) < 1e-6
@@ -402,3 +402,38 @@ def test_the_joint_models_file_names_only_what_the_knowledge_base_knows(
     with pytest.raises(KnowledgeBaseError, match=r"site_and_cause\.yaml") as caught:
         load_knowledge_base(data)
     assert problem in str(caught.value)
+
+
+# --- Brisk reflexes count once ----------------------------------------------------------------
+
+
+def test_a_brisk_reflex_moves_the_answer_only_as_the_causes_upper_motor_neuron_figure(
+    kb: KnowledgeBase,
+) -> None:
+    """Leg-onset motor neuron disease: turning the brisk knee jerks to normal changes the odds
+    of motor neuron disease against polyneuropathy by exactly the cause model's factor for
+    upper motor neuron signs; the site model's hyperreflexia column adds nothing more."""
+    raw = _raw("mnd_leg_onset_fasciculations.yaml")
+    raw.get("exam", {}).get("left", {}).pop("plantar", None)
+    raw.get("exam", {}).get("right", {}).pop("plantar", None)
+    normal = copy.deepcopy(raw)
+    for side in ("left", "right"):
+        normal["exam"][side]["reflexes"]["patellar_reflex"] = "normal"
+    brisk_result, normal_result = _assess(raw, kb), _assess(normal, kb)
+    model = site_and_cause_model(kb)
+    etiology = model.etiology
+    mnd, other = (etiology.disorder_index[d] for d in ("motor_neuron_disease", "myopathy"))
+    weights = {
+        (fact.feature, fact.present, fact.group): etiology.weights[row]
+        for row, fact in enumerate(etiology.facts)
+    }
+    present = weights[("upper_motor_neuron_signs", True, "")]
+    absent = weights[("upper_motor_neuron_signs", False, "")]
+    expected = model.tempering.history * ((present - absent)[mnd] - (present - absent)[other])
+
+    def log_odds(result: Assessment) -> float:
+        return float(
+            np.log(_cause(result, "motor_neuron_disease")) - np.log(_cause(result, "myopathy"))
+        )
+
+    assert log_odds(brisk_result) - log_odds(normal_result) == pytest.approx(expected, rel=1e-6)

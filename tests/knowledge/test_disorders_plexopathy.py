@@ -40,6 +40,12 @@ PLEXOPATHY_CAUSES: tuple[str, ...] = (
     "ischaemic_lumbosacral_plexopathy",
     "idiopathic_lumbosacral_plexitis",
     "vasculitic_and_autoimmune_plexopathy",
+    "neurolymphomatosis",
+    "nerve_sheath_tumour",
+    "endometriosis_of_the_sciatic_nerve",
+    "aortoiliac_aneurysm_plexopathy",
+    "gluteal_or_thigh_compartment_syndrome",
+    "injection_nerve_injury",
 )
 
 SHARED_TREATMENTS: frozenset[str] = frozenset(
@@ -68,6 +74,8 @@ SHARED_TREATMENTS: frozenset[str] = frozenset(
 TREATMENT_FILES: tuple[Path, ...] = (
     DATA_DIR / "treatments" / "common.yaml",
     DATA_DIR / "treatments" / "plexopathy.yaml",
+    DATA_DIR / "treatments" / "mimics.yaml",
+    DATA_DIR / "treatments" / "cancer_infection_and_prevention.yaml",
 )
 
 

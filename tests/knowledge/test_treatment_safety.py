@@ -20,6 +20,7 @@ STEROID_TREATMENTS: tuple[str, ...] = (
     "corticosteroids_for_cidp",
     "epidural_steroid_injection",
     "lfc_nerve_block",
+    "dexamethasone_for_tumour_compression",
 )
 STEROID_NAME = re.compile(r"(?<!non-)steroid|prednisolone|dexamethasone", re.IGNORECASE)
 

@@ -104,15 +104,21 @@ def _etiology(console: Console, assessment: Assessment) -> None:
 
 
 def _next_tests(console: Console, assessment: Assessment) -> None:
-    if not assessment.next_tests:
-        return
-    table = Table(title="Next best tests (expected information gain)", title_justify="left")
-    table.add_column("test")
-    table.add_column("gain", justify="right")
-    table.add_column("why")
-    for test in assessment.next_tests:
-        table.add_row(test.name, f"{test.information_gain:.2f} bits", test.reason)
-    console.print(table)
+    plan = assessment.study_plan
+    if assessment.next_tests:
+        table = Table(
+            title="Next best tests (expected information gain per cost)", title_justify="left"
+        )
+        table.add_column("test")
+        table.add_column("gain", justify="right")
+        table.add_column("why")
+        for test in assessment.next_tests:
+            table.add_row(test.name, f"{test.information_gain:.2f} bits", test.reason)
+        console.print(table)
+    if plan is not None and plan.summary:
+        console.print(Text(f"Planned study: {plan.summary}."))
+    if plan is not None and plan.note:
+        console.print(Text(plan.note))
 
 
 def _workup(console: Console, assessment: Assessment) -> None:

@@ -21,14 +21,11 @@ import numpy.typing as npt
 from plexcare.engine.case import Case, Side
 from plexcare.engine.case_names import check_case_names
 from plexcare.engine.etiology import EtiologyModel, RankedCause, feature_matrix
-from plexcare.engine.etiology_features import (
-    EtiologyFindings,
-    derive_etiology_findings,
-    feature_states,
-)
+from plexcare.engine.etiology_features import EtiologyFindings, derive_etiology_findings
+from plexcare.engine.feature_columns import feature_columns
 from plexcare.engine.findings import observe
-from plexcare.engine.localization import Localization, blend_weight, localize_observations
-from plexcare.engine.next_tests import NextTest, next_best_tests
+from plexcare.engine.localization import Localization, blend_weights, localize_observations
+from plexcare.engine.next_tests import NextTest
 from plexcare.engine.observation_plan import observe_batch
 from plexcare.engine.outcome import MrcSumScore, mrc_sum_scores
 from plexcare.engine.plan import TreatmentPlan, build_plan
@@ -42,6 +39,7 @@ from plexcare.engine.site_and_cause import (
     score_batch,
     site_and_cause_model,
 )
+from plexcare.engine.study_plan import StudyPlan, plan_study
 from plexcare.engine.workup import WorkupRecommendation, recommend_workup
 from plexcare.knowledge.model import KnowledgeBase
 
@@ -70,6 +68,8 @@ class Assessment:
     features: EtiologyFindings
     uncertainty: tuple[str, ...]
     site_and_cause: SiteAndCause | None = dataclasses.field(default=None, repr=False, compare=False)
+    study_plan: StudyPlan | None = dataclasses.field(default=None, repr=False, compare=False)
+    """The planned study (`engine.study_plan`): the order of the next tests, or why none."""
 
     @property
     def leading_localization(self) -> str:
@@ -94,6 +94,7 @@ class Assessment:
             ],
             "red_flags": [_plain(flag) for flag in self.red_flags],
             "next_tests": [_plain(test) for test in self.next_tests],
+            "study_plan": _plain(self.study_plan),
             "workup": [_plain(item) for item in self.workup],
             "plan": _plain(self.plan),
             "outcome": _plain(self.outcome),
@@ -134,11 +135,13 @@ def _missing_features(
     first, second = index[causes[0].disorder], index[causes[1].disorder]
     p, q = engine.frequency[first], engine.frequency[second]
     spread = np.abs(np.log(p) - np.log(q)) + np.abs(np.log1p(-p) - np.log1p(-q))
-    order = np.argsort(-spread, kind="stable")
+    order: list[int] = np.argsort(-spread, kind="stable").tolist()
+    apart: list[bool] = (spread > np.log(2)).tolist()
+    stated = found.present | found.absent
     names = [
         engine.feature_names[col].lower()
         for col in order
-        if found.state(engine.features[col]) == "unknown" and spread[col] > np.log(2)
+        if apart[col] and engine.features[col] not in stated
     ]
     return names[:MISSING_FEATURES_NAMED]
 
@@ -230,19 +233,21 @@ def assess(case: Case, kb: KnowledgeBase) -> Assessment:
     )
     causes = ranked_causes(model, found, answer)
     flags = raise_red_flags(case, kb, found)
+    study = plan_study(case, observations, answer, kb, limit=NEXT_TESTS)
     return Assessment(
         case_id=case.id,
         kb_version=kb.version,
         localization=localization,
         etiology=causes,
         red_flags=flags,
-        next_tests=next_best_tests(localization, kb, limit=NEXT_TESTS),
+        next_tests=study.tests,
         workup=recommend_workup(case, causes, flags, kb),
         plan=build_plan(case, found, causes, flags, kb),
         outcome=dict(mrc_sum_scores(case)),
         features=found,
         uncertainty=_uncertainty(localization, causes, found, model.etiology, kb, case),
         site_and_cause=answer,
+        study_plan=study,
     )
 
 
@@ -291,20 +296,15 @@ class BatchAssessment:
 def assess_batch(cases: Iterable[Case], kb: KnowledgeBase) -> BatchAssessment:
     """Site and cause for many cases in one vectorized pass, from the same joint model."""
     case_list = list(cases)
-    for case in case_list:
-        check_case_names(case, kb)
     model = site_and_cause_model(kb)
     table = model.localization
-    batch = observe_batch(case_list, table.findings, kb, table.finding_model)
-    counts = (batch.matrix >= 0).sum(axis=1)
-    blends = np.array(
-        [blend_weight(int(n), c.days_since_onset) for n, c in zip(counts, case_list, strict=True)]
-    )
+    batch = observe_batch(case_list, table.findings, kb, table.finding_model, check_names=True)
+    blends = blend_weights((batch.matrix >= 0).sum(axis=1), batch.days_since_onset)
     answer = score_batch(
         model,
         edx_log_likelihood_batch(model, batch),
         batch.background_priors,
-        feature_states(case_list, model.etiology.feature_index, kb),
+        feature_columns(case_list, model.etiology.feature_index, kb),
         [case.imaging for case in case_list],
         blends,
     )

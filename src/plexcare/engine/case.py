@@ -9,7 +9,7 @@ The evaluation date comes in with the case: the engine has no clock.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,6 +21,14 @@ Surgery = Literal[
 ]
 Mrc = Annotated[int, Field(ge=0, le=5)]
 ReflexGrade = Literal["absent", "reduced", "normal", "brisk"]
+CancerStatus = Literal["none", "past", "active", "unknown"]
+RadiotherapyStatus = Literal["none", "given", "unknown"]
+RadiotherapyRegion = Literal[
+    "pelvis", "abdomen", "lumbosacral_spine", "breast_or_chest", "head_and_neck", "other"
+]
+ImagedRegion = Literal[
+    "lumbar_spine", "whole_spine", "lumbosacral_plexus", "pelvis", "abdomen", "hip", "thigh", "knee"
+]
 SensoryGrade = Literal["normal", "reduced", "absent"]
 StudyGrade = Literal["normal", "reduced", "absent"]
 
@@ -51,29 +59,150 @@ class Symptoms(CaseModel):
     swelling_or_bruising: bool | None = Field(
         default=None, description="New swelling or bruising of the groin, flank, buttock or thigh"
     )
+    pain_worse_lying_flat: bool | None = Field(
+        default=None, description="Back or leg pain worse on lying flat"
+    )
+    night_pain: bool | None = Field(
+        default=None, description="Pain at night that wakes the patient or keeps them awake"
+    )
+    pain_on_hip_rotation: bool | None = Field(
+        default=None, description="Groin or thigh pain on passive rotation of the hip"
+    )
+    dermatomal_rash: bool | None = Field(
+        default=None, description="A blistering rash in a band on one side (shingles)"
+    )
+    cyclical_pain: bool | None = Field(
+        default=None, description="Leg or buttock pain that comes with each menstrual period"
+    )
+    pain_before_weakness: bool | None = Field(
+        default=None, description="Pain began before the weakness"
+    )
+    cramps: bool | None = Field(default=None, description="Muscle cramps in the legs")
+    fasciculations_seen: bool | None = Field(
+        default=None, description="Twitching under the skin the patient has seen or felt"
+    )
+    night_sweats: bool | None = Field(default=None, description="Drenching sweats at night")
+    vascular_claudication: bool | None = Field(
+        default=None,
+        description="Calf, thigh or buttock pain on walking, eased in minutes by standing still",
+    )
 
 
 class Cancer(CaseModel):
-    site: str = Field(min_length=2, max_length=80)
-    active: bool = True
+    """A cancer history: none, past (treated, in remission), active, or not known.
+
+    Older cases wrote `{site: ..., active: true|false}` (or only a site, read as active): that
+    is still read, `active` becoming the status. A status of none or unknown takes no site.
+    """
+
+    status: CancerStatus = Field(
+        description="Cancer history: none, past (treated, in remission), active, or unknown"
+    )
+    site: str | None = Field(
+        default=None, min_length=2, max_length=80, description="Where the cancer started"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_older_cases(cls, data: Any) -> Any:
+        """`active: true|false` (or a site alone) from cases written before the status."""
+        if isinstance(data, str):
+            return {"status": data}
+        if isinstance(data, dict) and "status" not in data:
+            older = dict(data)
+            active = older.pop("active", True)
+            if not isinstance(active, bool):
+                raise ValueError("active must be true or false")
+            older["status"] = "active" if active else "past"
+            return older
+        if isinstance(data, dict) and "active" in data:
+            raise ValueError("give status (none, past, active, unknown) instead of active")
+        return data
+
+    @model_validator(mode="after")
+    def _site_only_with_a_cancer(self) -> Cancer:
+        if self.site is not None and self.status in ("none", "unknown"):
+            raise ValueError(f"a cancer site needs status past or active, not {self.status}")
+        return self
+
+    @property
+    def known(self) -> bool | None:
+        """True for a past or active cancer, False for none, None when not known."""
+        return {"none": False, "unknown": None}.get(self.status, True)
+
+
+class Radiotherapy(CaseModel):
+    """Radiotherapy in the past: none, given (to a region, some years ago), or not known.
+
+    Radiation plexopathy needs the plexus in the field: pelvis, abdomen or lumbosacral spine.
+    """
+
+    status: RadiotherapyStatus = Field(description="Radiotherapy ever: none, given or unknown")
+    region: RadiotherapyRegion | None = Field(
+        default=None, description="Region treated (the field that received the radiation)"
+    )
+    years_ago: float | None = Field(
+        default=None, ge=0, le=80, description="Years since the radiotherapy ended"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_alone(cls, data: Any) -> Any:
+        return {"status": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _details_only_when_given(self) -> Radiotherapy:
+        if self.status != "given" and (self.region is not None or self.years_ago is not None):
+            raise ValueError(f"region and years_ago need status given, not {self.status}")
+        return self
 
 
 class History(CaseModel):
     diabetes: Literal["none", "type1", "type2"] | None = None
-    cancer: Cancer | None = None
-    pelvic_radiotherapy_years_ago: float | None = Field(default=None, ge=0, le=80)
+    cancer: Cancer | None = Field(
+        default=None,
+        description="Cancer history: none, past, active or unknown, with its site",
+    )
+    radiotherapy: Radiotherapy | None = Field(
+        default=None, description="Radiotherapy ever: none, unknown, or given with its region"
+    )
+    pelvic_radiotherapy_years_ago: float | None = Field(
+        default=None,
+        ge=0,
+        le=80,
+        description="Older cases: years since pelvic radiotherapy (read as radiotherapy given)",
+    )
     anticoagulant: str | None = Field(default=None, max_length=80)
     recent_surgery: Surgery | None = None
     trauma: (
         Literal["pelvic_fracture", "sacral_fracture", "hip_dislocation", "penetrating", "other"]
         | None
     ) = None
-    delivery_weeks_ago: float | None = Field(default=None, ge=0, le=52)
-    gluteal_injection: bool | None = None
-    infection_risk: bool | None = Field(
-        default=None, description="Injection drug use, immunosuppression or recent infection"
+    delivery_weeks_ago: float | None = Field(
+        default=None, ge=0, le=52, description="Weeks since childbirth"
     )
-    injection_drug_use: bool | None = None
+    delivery_instrumental: bool | None = Field(
+        default=None, description="Forceps or vacuum delivery (with delivery_weeks_ago)"
+    )
+    labour_prolonged: bool | None = Field(
+        default=None, description="A prolonged second stage of labour (with delivery_weeks_ago)"
+    )
+    gluteal_injection: bool | None = Field(
+        default=None, description="An injection into the buttock before the symptoms began"
+    )
+    fall: bool | None = Field(default=None, description="A fall before the symptoms began")
+    infection_risk: bool | None = Field(
+        default=None,
+        description=(
+            "Older cases: any infection risk; read only when no specific risk (injection drug "
+            "use, immunosuppression, recent infection) is recorded"
+        ),
+    )
+    recent_infection: bool | None = Field(
+        default=None,
+        description="An infection (diarrhoea, chest, skin, urine) in the past six weeks",
+    )
+    injection_drug_use: bool | None = Field(default=None, description="Injection drug use")
     immunosuppressed: bool | None = Field(
         default=None, description="Immunosuppressants, long-term steroids or immune deficiency"
     )
@@ -89,7 +218,19 @@ class History(CaseModel):
         description="Epidural, spinal anaesthetic, spinal injection or lumbar puncture recently",
     )
     leg_crossing_or_squatting: bool | None = None
-    pregnant: bool | None = None
+    pregnant: bool | None = Field(default=None, description="Pregnant now")
+
+    @model_validator(mode="after")
+    def _radiotherapy_told_once(self) -> History:
+        """The older `pelvic_radiotherapy_years_ago` says radiotherapy was given."""
+        given = self.radiotherapy
+        years = self.pelvic_radiotherapy_years_ago
+        if years is not None and given is not None and given.status != "given":
+            raise ValueError(
+                "history.pelvic_radiotherapy_years_ago: radiotherapy is recorded as "
+                f"{given.status}; give the years in radiotherapy.years_ago instead"
+            )
+        return self
 
 
 class SideExam(CaseModel):
@@ -107,6 +248,9 @@ class SideExam(CaseModel):
     straight_leg_raise: bool | None = None
     plantar: Literal["flexor", "extensor", "mute"] | None = None
     trendelenburg: bool | None = None
+    foot_pulses: Literal["present", "reduced", "absent"] | None = Field(
+        default=None, description="Foot pulses (dorsalis pedis and posterior tibial)"
+    )
 
 
 class SegmentResult(CaseModel):
@@ -188,23 +332,43 @@ class NeedleResult(CaseModel):
 
 
 class ImagingFinding(CaseModel):
+    """One finding of an imaging study, where it lies, and the region the study covered.
+
+    `normal` says the region imaged showed nothing relevant. With `region` given, a finding
+    not reported counts as absent only where that region could have shown it (a normal lumbar
+    MRI says nothing of a pelvic mass); without it, the study is taken to cover them all.
+    """
+
     kind: Literal[
         "mass",
         "haematoma",
         "abscess",
         "disc_herniation",
         "stenosis",
+        "degenerative_without_compression",
         "fracture",
         "nerve_signal",
+        "radiation_fibrosis",
+        "lymphadenopathy",
+        "aneurysm",
+        "bakers_cyst",
         "hip_arthritis",
         "normal",
-    ]
-    level: str | None = Field(default=None, max_length=20, description="e.g. L4-L5")
-    side: Sides | None = None
+    ] = Field(description="What the study showed")
+    level: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Where: a disc level (L4-L5, foraminal) or a place (iliacus, psoas, sacrum)",
+    )
+    side: Sides | None = Field(default=None, description="Side of the finding")
+    region: ImagedRegion | None = Field(default=None, description="The region the study imaged")
 
 
 class Labs(CaseModel):
     hba1c: float | None = Field(default=None, ge=3, le=20, description="HbA1c in %")
+    white_cell_count: float | None = Field(
+        default=None, ge=0, le=500, description="White cell count, x10^9/L"
+    )
     esr: float | None = Field(default=None, ge=0, le=200, description="mm/h")
     crp: float | None = Field(default=None, ge=0, le=500, description="mg/L")
     ck: float | None = Field(default=None, ge=0, le=100000, description="U/L")
@@ -218,6 +382,7 @@ class Case(CaseModel):
 
     id: str | None = Field(default=None, max_length=80)
     age: int = Field(ge=0, le=120)
+    bmi: float | None = Field(default=None, ge=10, le=90, description="Body mass index, kg/m2")
     sex: Literal["female", "male", "other"]
     evaluated_on: date | None = None
     onset_on: date | None = None
@@ -233,6 +398,17 @@ class Case(CaseModel):
     emg: dict[Side, dict[str, NeedleResult]] = Field(default_factory=dict)
     imaging: tuple[ImagingFinding, ...] = ()
     labs: Labs = Field(default_factory=Labs)
+
+    @model_validator(mode="after")
+    def _pregnancy_needs_a_woman(self) -> Case:
+        """Pregnancy and childbirth are recorded for women (or sex recorded as other)."""
+        if self.sex == "male":
+            if self.history.pregnant:
+                raise ValueError("history.pregnant: a man cannot be pregnant")
+            for name in ("delivery_weeks_ago", "delivery_instrumental", "labour_prolonged"):
+                if getattr(self.history, name) is not None:
+                    raise ValueError(f"history.{name}: a man cannot have given birth")
+        return self
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Case:

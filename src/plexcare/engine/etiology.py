@@ -157,6 +157,23 @@ class EtiologyModel:
     def disorder_index(self) -> dict[str, int]:
         return {d: i for i, d in enumerate(self.disorders)}
 
+    @cached_property
+    def joint_weights(self) -> FloatArray:
+        """`weights` with the facts the joint model scores elsewhere set to zero."""
+        joint: FloatArray = np.where(self.joint_excluded[:, None], 0.0, self.weights)
+        return joint
+
+    @cached_property
+    def requirement_arrays(self) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+        """The requirements as arrays: each one's feature column, log of its `unrecorded`
+        factor, and a requirements × disorders matrix placing it on its disorder."""
+        columns = np.array([column for _, column, _ in self.requirements], dtype=np.int64)
+        log_unrecorded = np.log([max(u, EXCLUDED) for _, _, u in self.requirements])
+        to_disorder = np.zeros((len(self.requirements), len(self.disorders)))
+        for index, (row, _, _) in enumerate(self.requirements):
+            to_disorder[index, row] = 1.0
+        return columns, np.asarray(log_unrecorded, dtype=np.float64), to_disorder
+
 
 def _fact_weights(
     frequency: FloatArray, base: FloatArray, model_parts: _Parts
@@ -307,12 +324,14 @@ def fact_matrix(model: EtiologyModel, states: FloatArray) -> FloatArray:
 
 def requirement_log_factor(model: EtiologyModel, states: FloatArray) -> FloatArray:
     """Cases × disorders: log of the factor for facts a cause cannot be without."""
-    factor = np.zeros((states.shape[0], len(model.disorders)))
-    for row, column, unrecorded in model.requirements:
-        state = states[:, column]
-        factor[:, row] += np.where(
-            state < 0, np.log(EXCLUDED), np.where(state == 0, np.log(max(unrecorded, EXCLUDED)), 0)
-        )
+    if not model.requirements:
+        return np.zeros((states.shape[0], len(model.disorders)))
+    columns, log_unrecorded, to_disorder = model.requirement_arrays
+    state = states[:, columns]  # cases × requirements
+    contribution = np.where(
+        state < 0, np.log(EXCLUDED), np.where(state == 0, log_unrecorded[None, :], 0.0)
+    )
+    factor: FloatArray = contribution @ to_disorder
     return factor
 
 
@@ -323,9 +342,7 @@ def history_log_likelihood(
 
     With `joint`, the facts scored by the site model or the imaging model are left out.
     """
-    weights = model.weights
-    if joint:
-        weights = np.where(model.joint_excluded[:, None], 0.0, weights)
+    weights = model.joint_weights if joint else model.weights
     result: FloatArray = facts @ weights
     return result
 

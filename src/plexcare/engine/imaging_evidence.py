@@ -13,7 +13,9 @@ them (`imaging_kinds.at_lesion`; 0 for a cause under which the finding is incide
 LR_j(k) is how much likelier the finding's place and side are at a lesion of site k than by
 chance (`location_likelihood`, with the places of `imaging_locations`). Several findings of one
 kind count the kind once; one of them lies at the lesion. A kind not seen on a study that was
-done counts as 1 − P(t | c), whatever the site.
+done counts as 1 − P(t | c), whatever the site, but only where the study looked: with every
+finding's region given, only the kinds those regions can show (`imaging_regions`; a normal
+lumbar MRI says nothing of a pelvic mass).
 
 `site_and_cause.yaml` holds every figure; this module only reads them.
 """
@@ -21,7 +23,7 @@ done counts as 1 − P(t | c), whatever the site.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +68,16 @@ class ImagingModel:
     mismatch: float
     side_match: float
     side_mismatch: float
+    regions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def kinds_shown(self, findings: Sequence[ImagingFinding]) -> frozenset[str] | None:
+        """The kinds the studies behind these findings could show; None: every kind."""
+        shown: set[str] = set()
+        for finding in findings:
+            if finding.region is None or finding.region not in self.regions:
+                return None
+            shown |= self.regions[finding.region]
+        return frozenset(shown)
 
 
 def _normal_words(text: str) -> str:
@@ -116,6 +128,7 @@ def compile_imaging(
         mismatch=odds.mismatch,
         side_match=odds.side_match,
         side_mismatch=odds.side_mismatch,
+        regions={entry.region: frozenset(entry.kinds) for entry in joint.imaging_regions},
     )
 
 
@@ -194,6 +207,7 @@ def _scored(
     """The factored likelihood, and each kind seen (with its K-vector of place and side
     ratios) or not seen (with its D-vector), each place worked out once."""
     by_kind = _by_kind(model, findings)
+    shown = model.kinds_shown(findings)
     d = model.log_frequency.shape[0]
     cause_term = np.zeros(d)
     at_lesion: dict[int, FloatArray] = {}
@@ -202,6 +216,8 @@ def _scored(
     for kind, entry in model.kinds.items():
         column = entry.feature
         if kind not in by_kind:
+            if shown is not None and kind not in shown:
+                continue
             absent = model.log_absent[:, column] - model.log_base_absent[column]
             cause_term += absent
             unseen.append((kind, column, absent))

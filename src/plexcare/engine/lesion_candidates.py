@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from plexcare.knowledge.model import GENERALIZED_PATTERNS, KnowledgeBase, StructureKind
@@ -90,11 +91,12 @@ class LesionCandidate:
     left_cut: frozenset[str] = frozenset()
     right_cut: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """Worked out once: every assessment reads each candidate's key and title."""
         return self.id if self.side is None else f"{self.id}@{self.side}"
 
-    @property
+    @cached_property
     def title(self) -> str:
         return self.label if self.side is None else f"{self.label} ({self.side})"
 

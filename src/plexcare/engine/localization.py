@@ -108,6 +108,14 @@ def blend_weight(findings_used: int, days_since_onset: float | None) -> float:
     return max(thin, early)
 
 
+def blend_weights(findings_used: npt.NDArray[np.int64], days: Sequence[float | None]) -> FloatArray:
+    """`blend_weight` for many cases at once."""
+    thin = THIN_EVIDENCE_BLEND * np.maximum(0.0, 1.0 - findings_used / FULL_EVIDENCE)
+    early = np.array([d is not None and d < 7 for d in days], dtype=bool)
+    result: FloatArray = np.maximum(thin, np.where(early, FIRST_WEEK_BLEND, 0.0))
+    return result
+
+
 def _uncertainty(
     observations: Observations, leader: float, blend: float, denervation_days: float
 ) -> tuple[str, ...]:
@@ -165,10 +173,12 @@ def _evidence_weights(
     if not columns:
         return columns, is_abnormal, np.zeros((0, model.candidate_count))
     table = model.abnormal[observations.time_bin, columns]  # obs × K × 2
-    p = np.where(is_abnormal[:, None, None], table, 1.0 - table)
     candidate = joint.sum(axis=1)
     given = joint / np.maximum(candidate, 1e-300)[:, None]
-    p_candidate = (p * given[None, :, :]).sum(axis=2)  # obs × K
+    # P(abnormal | candidate) with the background summed out; a normal result is its
+    # complement, since P(background | candidate) sums to one.
+    abnormal = (table * given[None, :, :]).sum(axis=2)  # obs × K
+    p_candidate = np.where(is_abnormal[:, None], abnormal, 1.0 - abnormal)
     prior = _prior(model)
     total = p_candidate @ prior
     rest = (total[:, None] - prior[None, :] * p_candidate) / np.maximum(1.0 - prior[None, :], 1e-12)
@@ -177,28 +187,29 @@ def _evidence_weights(
 
 
 def _explain(
-    model: LocalizationModel,
-    columns: list[int],
-    is_abnormal: npt.NDArray[np.bool_],
-    weights: FloatArray,
+    order: list[int],
+    values: list[float],
+    shown: list[float],
+    results: list[Literal["abnormal", "normal"]],
+    keys: list[str],
     labels: list[str],
 ) -> tuple[tuple[FindingWeight, ...], tuple[FindingWeight, ...]]:
-    """The findings that pull one candidate up most, and those that pull it down most
-    (`labels`: each observed finding in words, worked out once for every candidate)."""
-    if not columns:
+    """The findings that pull one candidate up most, and those that pull it down most.
+
+    `order` ranks the observed findings by their weight for this candidate, `values` holds
+    the weights and `shown` the same rounded for the report; `keys`, `labels` and `results`
+    give each finding's key, words and result, worked out once for every candidate. Plain
+    Python numbers from here on: a handful of findings per candidate is cheaper to pick from
+    a list than from NumPy scalars."""
+    if not order:
         return (), ()
-    order = np.argsort(-weights, kind="stable")
-    keys = model.findings.keys
 
     def weight(i: int) -> FindingWeight:
-        result: Literal["abnormal", "normal"] = "abnormal" if is_abnormal[i] else "normal"
-        return FindingWeight(keys[columns[i]], labels[i], result, round(float(weights[i]), 4))
+        return FindingWeight(keys[i], labels[i], results[i], shown[i])
 
-    strongest_for = order[:WEIGHTS_SHOWN]
-    strongest_against = order[::-1][:WEIGHTS_SHOWN]
-    supporting = tuple(weight(int(i)) for i in strongest_for if weights[i] > MEANINGFUL_WEIGHT)
+    supporting = tuple(weight(i) for i in order[:WEIGHTS_SHOWN] if values[i] > MEANINGFUL_WEIGHT)
     contradicting = tuple(
-        weight(int(i)) for i in strongest_against if weights[i] < -MEANINGFUL_WEIGHT
+        weight(i) for i in order[::-1][:WEIGHTS_SHOWN] if values[i] < -MEANINGFUL_WEIGHT
     )
     return supporting, contradicting
 
@@ -235,25 +246,42 @@ def localize_observations(
         specs[column].describe(abnormal=bool(abnormal))
         for column, abnormal in zip(columns, is_abnormal, strict=True)
     ]
+    keys = [model.findings.keys[column] for column in columns]
+    results: list[Literal["abnormal", "normal"]] = [
+        "abnormal" if abnormal else "normal" for abnormal in is_abnormal.tolist()
+    ]
+    candidates = model.arrays.candidates
+    probabilities: list[float] = shown.tolist()
+    ranked_columns: list[int] = order.tolist()
+    # The explained candidates' findings, ranked for all of them in one sort.
+    explained = weights[:, ranked_columns[:EXPLAINED_CANDIDATES]]
+    finding_orders: list[list[int]] = np.argsort(-explained, axis=0, kind="stable").T.tolist()
+    finding_values: list[list[float]] = explained.T.tolist()
+    finding_shown: list[list[float]] = np.round(explained, 4).T.tolist()
     ranked: list[RankedCandidate] = []
-    for rank, column in enumerate(order):
-        candidate = model.arrays.candidates[int(column)]
+    for rank, column in enumerate(ranked_columns):
+        candidate = candidates[column]
         supporting: tuple[FindingWeight, ...] = ()
         contradicting: tuple[FindingWeight, ...] = ()
-        if rank < EXPLAINED_CANDIDATES:
+        if rank < EXPLAINED_CANDIDATES and columns:
             supporting, contradicting = _explain(
-                model, columns, is_abnormal, weights[:, int(column)], labels
+                finding_orders[rank],
+                finding_values[rank],
+                finding_shown[rank],
+                results,
+                keys,
+                labels,
             )
         ranked.append(
-            RankedCandidate(
-                key=candidate.key,
-                id=candidate.id,
-                side=candidate.side,
-                kind=candidate.kind,
-                label=candidate.title,
-                probability=float(shown[column]),
-                supporting=supporting,
-                contradicting=contradicting,
+            RankedCandidate(  # positionally: key, id, side, kind, label, probability, ...
+                candidate.key,
+                candidate.id,
+                candidate.side,
+                candidate.kind,
+                candidate.title,
+                probabilities[column],
+                supporting,
+                contradicting,
             )
         )
     plexus = np.array([c.kind in PLEXUS_KINDS for c in model.arrays.candidates])

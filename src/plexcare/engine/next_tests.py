@@ -1,5 +1,9 @@
 """Which test to do next: expected information gain about the localization.
 
+`next_best_tests` is the localization's own ranking (the electrodiagnostic posterior, every
+finding on its own); the assessment plans on the joint answer the clinician sees, with costs,
+through `engine.study_plan`, and returns its tests in this same `NextTest` form.
+
 This is how an electromyographer plans a study: needle the muscle, or run the SNAP, whose result
 would most change the ranking. For each finding not yet observed, the gain is the mutual
 information between its result and the lesion candidate under the current posterior,
@@ -41,7 +45,7 @@ _TEST_OF_KIND: dict[FindingKind, TestKind] = {
 difference only against a study already done on the other side, so neither is planned alone;
 a block across a named segment is (stimulating above the fibular head tells a lesion there
 from one higher up)."""
-_VERB: dict[TestKind, str] = {
+VERB: dict[TestKind, str] = {
     "needle_emg": "needle",
     "nerve_conduction": "nerve conduction:",
     "strength": "test strength of",
@@ -59,6 +63,8 @@ class NextTest:
     information_gain: float  # bits
     reason: str
     separates: tuple[str, ...]  # candidate keys it tells apart
+    value_per_cost: float = 0.0  # bits per unit of cost (the planner's ranking)
+    cost: float = 0.0  # time, discomfort and equipment (`test_costs.yaml`); 0: not costed
 
 
 def _entropy(p: FloatArray) -> FloatArray:
@@ -158,7 +164,7 @@ def _describe(
     weight = candidate[plausible]
     p = p_abnormal[plausible]
     score = weight[:, None] * weight[None, :] * (p[:, None] - p[None, :])
-    name = f"{_VERB[test]} {spec.organ.side} {spec.organ.name}"
+    name = f"{VERB[test]} {spec.organ.side} {spec.organ.name}"
     finding = spec.kind.value.replace("_", " ")
     if score.size == 0 or float(score.max()) <= 1e-9:
         reason = "adds little to the current ranking"

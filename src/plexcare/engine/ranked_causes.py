@@ -116,9 +116,10 @@ def _reasons(
             facts = [*facts]
             feature, name, present, _ = facts[match]
             facts[match] = (feature, name, present, requirement.reason)
-    order = np.argsort(-weights, kind="stable")
+    order: list[int] = np.argsort(-weights, kind="stable").tolist()
+    values: list[float] = weights.tolist()
     chosen = [*order[:EXPLAINED_FEATURES], *order[::-1][:EXPLAINED_FEATURES]]
-    made = [FeatureWeight(*facts[int(i)], weight=float(weights[int(i)])) for i in chosen]
+    made = [FeatureWeight(*facts[i], weight=values[i]) for i in chosen]
     return strongest(made + extra)
 
 
@@ -144,24 +145,26 @@ def ranked_causes(
     imaging, imaging_weights = _imaging_facts(model, found, answer)
     facts = history + imaging
     weights = np.concatenate([history_weights, imaging_weights])
+    probabilities: list[float] = answer.cause.tolist()
+    fit_values: list[float] = fits.tolist()
     causes: list[RankedCause] = []
-    for rank, row in enumerate(order):
+    for rank, row in enumerate(order.tolist()):
         supporting: tuple[FeatureWeight, ...] = ()
         against: tuple[FeatureWeight, ...] = ()
         note = ""
         if rank < explained:
-            required = _requirement_weights(model, found, int(row))
+            required = _requirement_weights(model, found, row)
             supporting, against = _reasons(facts, weights[:, row], required)
-            note = _fit_note(float(fits[row]))
+            note = _fit_note(fit_values[row])
         causes.append(
             RankedCause(
                 disorder=etiology.disorders[row],
                 name=etiology.names[row],
                 category=etiology.categories[row],
-                probability=float(answer.cause[row]),
+                probability=probabilities[row],
                 supporting=supporting,
                 against=against,
-                localization_fit=float(fits[row]),
+                localization_fit=fit_values[row],
                 localization_note=note,
             )
         )

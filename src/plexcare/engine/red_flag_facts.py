@@ -180,11 +180,15 @@ def _history(case: Case, kb: KnowledgeBase, out: _Facts) -> None:
     out.state("cold_pale_or_pulseless_leg", symptoms.cold_pale_leg, "cold, pale or pulseless leg")
     out.state("new_swelling_or_bruising", symptoms.swelling_or_bruising, "new swelling or bruising")
     out.state("fever", symptoms.fever, "fever")
-    if history.cancer is not None:
-        state = "active" if history.cancer.active else "past"
-        out.state("cancer_history", True, f"{state} cancer ({history.cancer.site})")
+    cancer = history.cancer
+    if cancer is not None:
+        where = f" ({cancer.site})" if cancer.site else ""
+        out.state("cancer_history", cancer.known, f"{cancer.status} cancer{where}")
+    radiotherapy = history.radiotherapy
     if history.pelvic_radiotherapy_years_ago is not None:
         out.state("cancer_history", True, "pelvic radiotherapy")
+    elif radiotherapy is not None and radiotherapy.status == "given":
+        out.state("cancer_history", True, "radiotherapy")
     out.state(
         "chemotherapy_recent", history.chemotherapy_recent, "chemotherapy in the past 6 weeks"
     )

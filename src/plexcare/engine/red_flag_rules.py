@@ -66,7 +66,9 @@ def _blocked(rule: RedFlagRule, facts: WarningFacts) -> bool:
     return any(fact in facts.present for fact in rule.unless)
 
 
-def _evaluate(rule: RedFlagRule, facts: WarningFacts) -> FiredRule | OpenRule | None:
+def _evaluate(
+    rule: RedFlagRule, facts: WarningFacts, *, fired_only: bool = False
+) -> FiredRule | OpenRule | None:
     if _blocked(rule, facts):
         return None
     because: list[str] = []
@@ -76,6 +78,8 @@ def _evaluate(rule: RedFlagRule, facts: WarningFacts) -> FiredRule | OpenRule | 
         if present:
             because.extend(present)
             continue
+        if fired_only:
+            return None
         missing = [fact for fact in group if facts.is_unknown(fact)]
         if not missing:
             return None
@@ -85,12 +89,15 @@ def _evaluate(rule: RedFlagRule, facts: WarningFacts) -> FiredRule | OpenRule | 
     return FiredRule(rule, tuple(because))
 
 
-def evaluate_red_flags(facts: WarningFacts, kb: KnowledgeBase) -> RedFlagEvaluation:
-    """Every rule the facts fire (most urgent first), and every rule they leave open."""
+def evaluate_red_flags(
+    facts: WarningFacts, kb: KnowledgeBase, *, fired_only: bool = False
+) -> RedFlagEvaluation:
+    """Every rule the facts fire (most urgent first), and every rule they leave open; with
+    `fired_only` (the clinician's report, which shows no open rules) only the fired ones."""
     fired: list[FiredRule] = []
     still_open: list[OpenRule] = []
     for rule in kb.red_flags.rules:
-        outcome = _evaluate(rule, facts)
+        outcome = _evaluate(rule, facts, fired_only=fired_only)
         if isinstance(outcome, FiredRule):
             fired.append(outcome)
         elif isinstance(outcome, OpenRule):

@@ -88,5 +88,5 @@ def raise_red_flags(
 ) -> tuple[RedFlagAlert, ...]:
     """Every red-flag rule the case fires, most urgent first, each with its findings."""
     facts = warning_facts_from_case(case, kb, found)
-    evaluation = evaluate_red_flags(facts, kb)
+    evaluation = evaluate_red_flags(facts, kb, fired_only=True)
     return tuple(_alert(fired, facts, case, kb) for fired in evaluation.fired)

@@ -60,6 +60,10 @@ from plexcare.knowledge.model import KnowledgeBase
 
 FloatArray = npt.NDArray[np.float64]
 NO_LESION = "no_neuromuscular_lesion"
+HISTORY_SCORED_FINDINGS = (FindingKind.HYPERREFLEXIA.value,)
+"""Findings the joint model leaves to the cause model: a brisk reflex is the etiology feature
+`upper_motor_neuron_signs` (with the extensor plantar), whose frequency each cause states, so
+the site model's hyperreflexia column would count the same reflex grade a second time."""
 LOG_ZERO = -700.0
 UNKNOWN, NORMAL, ABNORMAL = 0, 1, 2
 
@@ -92,6 +96,9 @@ class SiteAndCauseModel:
     organ_nerve: npt.NDArray[np.int64] = field(repr=False)  # (organs,) nerve group, -1 none
     none_column: int = -1
     leg_columns: tuple[int, int] = (-1, -1)  # finding columns: left, right leg affected
+    scored_as_history: npt.NDArray[np.bool_] = field(
+        default_factory=lambda: np.zeros(0, dtype=bool), repr=False
+    )  # (findings,) findings the cause model scores instead (brisk reflexes)
     none_leg: FloatArray = field(default_factory=lambda: np.zeros((3, 3)), repr=False)
 
     @property
@@ -268,6 +275,10 @@ def compile_site_and_cause(kb: KnowledgeBase) -> SiteAndCauseModel:
     share = table[:, none_column] if none_column >= 0 else np.zeros(len(etiology.disorders))
     tempering = kb.site_and_cause.tempering
     organ_of, nerve_of = _groups(kb, localization)
+    history_kinds = {FindingKind(kind) for kind in HISTORY_SCORED_FINDINGS}
+    scored_as_history = np.array(
+        [spec.kind in history_kinds for spec in localization.findings.specs], dtype=bool
+    )
     return SiteAndCauseModel(
         kb_version=kb.version,
         localization=localization,
@@ -289,6 +300,7 @@ def compile_site_and_cause(kb: KnowledgeBase) -> SiteAndCauseModel:
         none_column=none_column,
         leg_columns=legs,
         none_leg=_none_leg_table(kb, etiology, share),
+        scored_as_history=scored_as_history,
     )
 
 
@@ -315,6 +327,9 @@ class SiteAndCause:
     facts: FloatArray = field(repr=False)  # (C,) the etiology facts the case states
     imaging: ImagingEvidence | None = field(repr=False)
     blend: float = 0.0
+    site_prior: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False)
+    """(K,) P(k | history, imaging): the site before the studies, which the next-test planner
+    blends with as the answer does."""
 
 
 def _leg_state(value: int) -> int:
@@ -405,9 +420,10 @@ def combine(model: SiteAndCauseModel, found: Parts, tempering: Tempering) -> Sit
     base = model.log_prior + history[None, :]
     if found.imaging is not None:
         base = base + tempering.imaging * found.imaging.log_likelihood
+    flat = _normalise(base)
     shown = _normalise(base + site_evidence[:, None])
     if found.blend > 0:
-        shown = (1.0 - found.blend) * shown + found.blend * _normalise(base)
+        shown = (1.0 - found.blend) * shown + found.blend * flat
     site = shown.sum(axis=1)
     given_site = np.exp(with_background - site_evidence[:, None])  # P(b | k, studies)
     site_background = site[:, None] * given_site
@@ -422,6 +438,7 @@ def combine(model: SiteAndCauseModel, found: Parts, tempering: Tempering) -> Sit
         facts=found.facts,
         imaging=found.imaging,
         blend=found.blend,
+        site_prior=flat.sum(axis=1),
     )
 
 
@@ -470,40 +487,50 @@ def score_batch(
     facts = fact_matrix(model.etiology, states)
     history = t.history * history_log_likelihood(model.etiology, facts, joint=True)
     history = history + requirement_log_factor(model.etiology, states)  # (N, D)
-    found: dict[tuple[ImagingFinding, ...], ImagingFactors | None] = {}
-    factors = []
+    groups: dict[tuple[ImagingFinding, ...], list[int]] = {}
     for row, findings in enumerate(imaging):
-        key = tuple(findings)
-        if key not in found:
-            found[key] = imaging_factors(model.imaging, key)
-        if (factor := found[key]) is not None:
-            history[row] += t.imaging * factor.cause_term
-            factors.append((row, factor))
+        if findings:
+            groups.setdefault(tuple(findings), []).append(row)
+    factors: list[tuple[npt.NDArray[np.int64], ImagingFactors]] = []
+    for key, members in groups.items():
+        if (factor := imaging_factors(model.imaging, key)) is not None:
+            rows = np.array(members, dtype=np.int64)
+            history[rows] += t.imaging * factor.cause_term
+            factors.append((rows, factor))
     prior = np.exp(model.log_prior - model.log_prior.max())
     cause_weight = np.exp(history - history.max(axis=1, keepdims=True))
     site_weight = np.exp(site_evidence - site_evidence.max(axis=1, keepdims=True))
-    flat = np.ones_like(site_weight)
     site, cause = _marginals(prior, cause_weight, site_weight)
-    flat_site, flat_cause = _marginals(prior, cause_weight, flat)
-    for row, factor in factors:
+    # The answer before the studies, for the cases blended with it (thin or early evidence).
+    blended_rows = np.flatnonzero(blends > 0)
+    flat = np.zeros_like(site_weight)
+    flat[blended_rows] = 1.0
+    flat_site, flat_cause = np.zeros_like(site), np.zeros_like(cause)
+    flat_site[blended_rows], flat_cause[blended_rows] = _marginals(
+        prior, cause_weight[blended_rows], flat[blended_rows]
+    )
+    for rows, factor in factors:
+        # Cases with the same imaging share the site-and-cause correction on its few causes.
         columns = factor.causes
+        if not len(columns):
+            continue
         extra = prior[:, columns] * (np.exp(t.imaging * factor.site_terms) - 1.0)  # (K, S)
-        extra *= cause_weight[row, columns][None, :]
+        weights_of_causes = cause_weight[np.ix_(rows, columns)]  # (R, S)
         for weights, sites, causes in (
-            (site_weight[row], site, cause),
-            (flat[row], flat_site, flat_cause),
+            (site_weight[rows], site, cause),
+            (flat[rows], flat_site, flat_cause),
         ):
-            sites[row] += weights * extra.sum(axis=1)
-            causes[row, columns] += weights @ extra
+            sites[rows] += weights * (weights_of_causes @ extra.T)
+            causes[np.ix_(rows, columns)] += (weights @ extra) * weights_of_causes
     site /= site.sum(axis=1, keepdims=True)
     cause /= cause.sum(axis=1, keepdims=True)
-    blended = blends > 0
-    if blended.any():
-        w = blends[:, None]
-        flat_site /= flat_site.sum(axis=1, keepdims=True)
-        flat_cause /= flat_cause.sum(axis=1, keepdims=True)
-        site = np.where(blended[:, None], (1.0 - w) * site + w * flat_site, site)
-        cause = np.where(blended[:, None], (1.0 - w) * cause + w * flat_cause, cause)
+    if blended_rows.size:
+        w = blends[blended_rows, None]
+        rows_site, rows_cause = flat_site[blended_rows], flat_cause[blended_rows]
+        rows_site /= rows_site.sum(axis=1, keepdims=True)
+        rows_cause /= rows_cause.sum(axis=1, keepdims=True)
+        site[blended_rows] = (1.0 - w) * site[blended_rows] + w * rows_site
+        cause[blended_rows] = (1.0 - w) * cause[blended_rows] + w * rows_cause
     return BatchSiteAndCause(
         site=site,
         cause=cause,
@@ -521,9 +548,6 @@ def cause_fit(model: SiteAndCauseModel, answer: SiteAndCause) -> FloatArray:
     return fit
 
 
-BATCH_CHUNK = 512
-
-
 def _cell_weights(
     model: SiteAndCauseModel,
     rows: npt.NDArray[np.int64],
@@ -536,11 +560,17 @@ def _cell_weights(
     end organs each nerve has in a case with another over (case, nerve) of the organs seen.
     """
     t = tempering or model.tempering
+    kept = (
+        ~model.scored_as_history[columns]
+        if model.scored_as_history.size
+        else np.ones(len(columns), dtype=bool)
+    )
     organs = model.organ_of[columns]
     span = model.organ_count
     cases = int(rows.max()) + 1 if rows.size else 0
-    per_organ = np.bincount(rows * span + organs, minlength=cases * span)
-    weight = 1.0 / (1.0 + t.within_end_organ * (per_organ[rows * span + organs] - 1))
+    per_organ = np.bincount(rows * span + organs, weights=kept, minlength=cases * span)
+    count_in_organ = np.maximum(per_organ[rows * span + organs], 1.0)
+    weight = kept / (1.0 + t.within_end_organ * (count_in_organ - 1))
     if t.within_nerve > 0 and model.nerve_count:
         seen = np.flatnonzero(per_organ)
         case_of, organ = np.divmod(seen, span)
@@ -560,24 +590,27 @@ def _cell_weights(
 
 def edx_log_likelihood_batch(model: SiteAndCauseModel, batch: ObservationBatch) -> FloatArray:
     """(cases × K × 2) weighted study log-likelihood of a batch, as `combine` scores one case
-    (before the electrodiagnosis exponent): each observed cell's table row, weighted by its
-    share of its groups, summed per case (`np.add.reduceat`), in chunks to bound memory."""
+    (before the electrodiagnosis exponent): each observed cell picks its table row (time bin,
+    normal or abnormal, finding) with its share of its groups as the weight, and one
+    sparse-times-dense product sums the weighted rows of every case at once, without
+    materialising the gathered rows. SciPy is imported here, as for `localize_batch`, so a
+    server that never scores a batch does not pay for it at start-up."""
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+
     table = model.localization
     n_cases, findings = batch.matrix.shape
     k = len(model.candidates)
-    log_lik = np.zeros((n_cases, k * 2))
-    rows_per_bin = 2 * findings
-    for start in range(0, n_cases, BATCH_CHUNK):
-        chunk = batch.matrix[start : start + BATCH_CHUNK]
-        rows, columns = np.nonzero(chunk >= 0)
-        if rows.size == 0:
-            continue
-        values = chunk[rows, columns].astype(np.int64)
-        flat = batch.time_bins[start + rows] * rows_per_bin + values * findings + columns
-        gathered = table.log_rows[flat]
-        gathered *= _cell_weights(model, rows, columns)[:, None]
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        log_lik[start + rows[starts]] = np.add.reduceat(gathered, starts, axis=0)
+    cells = np.flatnonzero(batch.matrix.ravel() >= 0)  # row-major: each case's cells in order
+    rows, columns = np.divmod(cells, findings)
+    values = batch.matrix.ravel()[cells].astype(np.int64)
+    picked = batch.time_bins[rows] * (2 * findings) + values * findings + columns
+    row_starts = np.zeros(n_cases + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_cases), out=row_starts[1:])
+    selection = csr_matrix(
+        (_cell_weights(model, rows, columns), picked, row_starts),
+        shape=(n_cases, table.log_rows.shape[0]),
+    )
+    log_lik = np.asarray(selection @ table.log_rows, dtype=np.float64)
     result = log_lik.reshape(n_cases, k, 2)
     column = model.none_column
     if column < 0:

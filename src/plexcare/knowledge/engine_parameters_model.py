@@ -216,6 +216,8 @@ class ClinicalThresholds(_Record):
     age_over_50: ClinicalThreshold
     esr_raised: ClinicalThreshold
     crp_raised: ClinicalThreshold
+    leucocytosis: ClinicalThreshold
+    obesity: ClinicalThreshold
     csf_protein_raised: ClinicalThreshold
     ck_raised: ClinicalThreshold
     ck_normal: ClinicalThreshold

@@ -50,6 +50,8 @@ from plexcare.knowledge.model import (
 from plexcare.knowledge.outcome_model import OutcomeScale
 from plexcare.knowledge.red_flag_model import RedFlagRules
 from plexcare.knowledge.site_and_cause_model import SiteAndCause
+from plexcare.knowledge.terminology_model import Terminology, TerminologyEntry
+from plexcare.knowledge.test_cost_model import TestCost, TestCosts
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -172,6 +174,8 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     thresholds = _load_thresholds(root, origins)
     generalized_patterns = _load_generalized_patterns(root, origins)
     site_and_cause = _load_site_and_cause(root)
+    test_costs = _load_test_costs(root, origins)
+    terminology = _load_terminology(root, origins)
     kb = KnowledgeBase(
         version=f"{__version__}+kb.{_fingerprint(root)}",
         education=education,
@@ -182,6 +186,8 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
         thresholds=thresholds,
         generalized_patterns=generalized_patterns,
         site_and_cause=site_and_cause,
+        test_costs=test_costs,
+        terminology=terminology,
         **collected,
     )
     check_integrity(kb, origins)
@@ -191,6 +197,8 @@ def load_knowledge_base(root: Path = DATA_DIR) -> KnowledgeBase:
     _check_outcome_scale_sources(kb, origins)
     _check_engine_parameter_sources(kb, origins)
     _check_site_and_cause(kb)
+    _check_test_costs(kb, origins)
+    _check_terminology(kb, origins)
     return kb
 
 
@@ -263,6 +271,29 @@ def _check_outcome_scale_sources(kb: KnowledgeBase, origins: Origins) -> None:
             if source not in kb.references:
                 where = origins.get(("OutcomeScale", key), "data/outcome_scales.yaml")
                 raise KnowledgeBaseError(where, key, "sources", f"unknown reference '{source}'")
+
+
+TERMINOLOGY_FILE = "terminology.yaml"
+
+
+def _load_terminology(root: Path, origins: Origins) -> Terminology:
+    """Standard codes for our ids (`terminology.yaml`); optional, like the triage file."""
+    path = root / TERMINOLOGY_FILE
+    if not path.exists():
+        return Terminology()
+    return Terminology(entries=_collect(TerminologyEntry, [path], root, origins))
+
+
+def _check_terminology(kb: KnowledgeBase, origins: Origins) -> None:
+    """Every entry cites known references, and a disorder's codes belong to a known disorder."""
+    for key, entry in kb.terminology.entries.items():
+        where = origins.get(("TerminologyEntry", key), f"data/{TERMINOLOGY_FILE}")
+        for source in entry.sources:
+            if source not in kb.references:
+                raise KnowledgeBaseError(where, key, "sources", f"unknown reference '{source}'")
+        kind, _, rest = key.partition(".")
+        if kind == "disorder" and rest.split(".")[0] not in kb.disorders:
+            raise KnowledgeBaseError(where, key, "id", f"unknown disorder '{rest}'")
 
 
 ELECTRODIAGNOSIS_FILE = "electrodiagnosis.yaml"
@@ -382,6 +413,39 @@ def _check_engine_parameter_sources(kb: KnowledgeBase, origins: Origins) -> None
                 where = origins.get(("GeneralizedPattern", pattern.id), GENERALIZED_PATTERNS_FILE)
                 problem = f"unknown reference '{source}'"
                 raise KnowledgeBaseError(where, pattern.id, "sources", problem)
+
+
+TEST_COSTS_FILE = "test_costs.yaml"
+
+
+def _load_test_costs(root: Path, origins: Origins) -> TestCosts:
+    """What each plannable test costs (`test_costs.yaml`); optional, like the triage file."""
+    path = root / TEST_COSTS_FILE
+    if not path.exists():
+        return TestCosts()
+    entries = tuple(_collect(TestCost, [path], root, origins).values())
+    return _validated(TestCosts, {"entries": entries}, _relative(path, root), "test_costs")
+
+
+def _check_test_costs(kb: KnowledgeBase, origins: Origins) -> None:
+    """Every cost entry cites known references and names targets of its own kind."""
+    known: Mapping[str, Mapping[str, object]] = {
+        "needle_emg": kb.muscles,
+        "strength": kb.muscles,
+        "nerve_conduction": kb.studies,
+        "reflex": kb.reflexes,
+        "sensation": kb.sensory_areas,
+    }
+    for entry in kb.test_costs.entries:
+        where = origins.get(("TestCost", entry.id), f"data/{TEST_COSTS_FILE}")
+        for source in entry.sources:
+            if source not in kb.references:
+                problem = f"unknown reference '{source}'"
+                raise KnowledgeBaseError(where, entry.id, "sources", problem)
+        for target in entry.targets:
+            if target not in known[entry.kind]:
+                problem = f"'{target}' is not a target of a {entry.kind.replace('_', ' ')} test"
+                raise KnowledgeBaseError(where, entry.id, "targets", problem)
 
 
 SITE_AND_CAUSE_FILE = "site_and_cause.yaml"

@@ -28,6 +28,8 @@ from plexcare.knowledge.engine_parameters_model import (
 from plexcare.knowledge.outcome_model import OutcomeScale
 from plexcare.knowledge.red_flag_model import RedFlagRules, Whom
 from plexcare.knowledge.site_and_cause_model import SiteAndCause, neutral_site_and_cause
+from plexcare.knowledge.terminology_model import Terminology
+from plexcare.knowledge.test_cost_model import TestCosts
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 RootName = Literal["T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"]
@@ -447,6 +449,10 @@ class KnowledgeBase(Fact):
     thresholds: ClinicalThresholds
     generalized_patterns: dict[str, GeneralizedPattern]
     site_and_cause: SiteAndCause = Field(default_factory=neutral_site_and_cause)
+    terminology: Terminology = Field(default_factory=lambda: Terminology())
+    """Standard codes (ICD-10-CM, SNOMED CT, LOINC) for our ids, for exchange (FHIR)."""
+    test_costs: TestCosts = Field(default_factory=lambda: TestCosts())
+    """What each test the next-test planner proposes costs, and how often it can be read."""
     _derived: dict[str, object] = PrivateAttr(default_factory=dict)
 
     def derived(self, name: str, build: Callable[[KnowledgeBase], Derived]) -> Derived:

@@ -15,7 +15,10 @@ disorders' own priors, site shares and feature frequencies (engine/site_and_caus
   radiotherapy for a radiation plexopathy), with how often they go unrecorded when present;
 - ``imaging_kinds`` and ``imaging_locations``: which causes make each imaging finding at the
   lesion itself, and which lesion sites a finding at a named place can produce, read as the
-  likelihood P(imaging finding | site, cause).
+  likelihood P(imaging finding | site, cause);
+- ``imaging_regions``: which finding kinds a study of each region can show, so a finding not
+  reported counts as absent only where the study looked;
+- ``radiotherapy_field``: the regions treated whose field holds the lumbosacral plexus.
 
 The models repeat the knowledge base's base settings (frozen, no unknown keys) rather than
 importing them, so `model.KnowledgeBase` can import them without an import cycle.
@@ -24,6 +27,7 @@ importing them, so `model.KnowledgeBase` can import them without an import cycle
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -33,8 +37,10 @@ __all__ = [
     "FeatureGroup",
     "ImagingKind",
     "ImagingLocation",
+    "ImagingRegion",
     "LocationLikelihood",
     "NestedFeature",
+    "RadiotherapyField",
     "SiteAndCause",
     "SiteBorneFeature",
     "SiteLeak",
@@ -160,6 +166,27 @@ class ImagingLocation(_Record):
     sources: Sources
 
 
+class ImagingRegion(_Record):
+    """A region a study can image and the finding kinds it can show (or exclude).
+
+    A lumbar spine MRI shows discs, stenosis and the roots but not the pelvis, so a normal one
+    says nothing of a pelvic mass; a pelvic CT shows masses, nodes and haematomas, not discs.
+    """
+
+    region: ParameterId
+    kinds: tuple[ParameterId, ...] = Field(min_length=1)
+    note: str = ""
+    sources: Sources
+
+
+class RadiotherapyField(_Record):
+    """The treated regions (`Radiotherapy.region` of a case) whose field holds the plexus."""
+
+    regions: tuple[ParameterId, ...] = Field(min_length=1)
+    note: str = ""
+    sources: Sources
+
+
 class LocationLikelihood(_Record):
     """Likelihood ratios of a finding's place and side, at the lesion against incidental.
 
@@ -186,7 +213,21 @@ class SiteAndCause(_Record):
     requirements: tuple[CauseRequirement, ...] = ()
     imaging_kinds: tuple[ImagingKind, ...] = ()
     imaging_locations: tuple[ImagingLocation, ...] = ()
+    imaging_regions: tuple[ImagingRegion, ...] = ()
+    radiotherapy_field: RadiotherapyField | None = None
     location_likelihood: LocationLikelihood
+
+    def kinds_shown(self, regions: frozenset[str | None]) -> frozenset[str] | None:
+        """The finding kinds studies of these regions can show; None when any study's region
+        is not given or not listed (then the study is taken to show every kind)."""
+        shown = self._kinds_by_region
+        if not regions or any(region not in shown for region in regions):
+            return None
+        return frozenset(kind for region in regions for kind in shown[str(region)])
+
+    @cached_property
+    def _kinds_by_region(self) -> dict[str, tuple[str, ...]]:
+        return {entry.region: entry.kinds for entry in self.imaging_regions}
 
     @model_validator(mode="after")
     def _each_feature_in_one_group(self) -> SiteAndCause:
@@ -227,7 +268,10 @@ class SiteAndCause(_Record):
             *((f"requirements.{r.disorder}", r.sources) for r in self.requirements),
             *((f"imaging_kinds.{k.kind}", k.sources) for k in self.imaging_kinds),
             *((f"imaging_locations.{p.id}", p.sources) for p in self.imaging_locations),
+            *((f"imaging_regions.{r.region}", r.sources) for r in self.imaging_regions),
         ]
+        if self.radiotherapy_field is not None:
+            records.append(("radiotherapy_field", self.radiotherapy_field.sources))
         for entry, sources in records:
             for source in sources:
                 yield entry, source
@@ -257,6 +301,8 @@ def neutral_site_and_cause() -> SiteAndCause:
         requirements=(),
         imaging_kinds=(),
         imaging_locations=(),
+        imaging_regions=(),
+        radiotherapy_field=None,
         location_likelihood=LocationLikelihood.model_construct(
             match=1.0 + 1e-9,
             mismatch=1.0 - 1e-9,
