@@ -83,7 +83,7 @@ def test_a_clinician_signs_in_and_sees_drawn_probability_bars_with_no_violation(
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/clinic/cases/new")
     page.goto(server_url + "/clinic/cases/new?example=l5_radiculopathy")
-    page.get_by_role("button", name="Assess").click()
+    page.get_by_role("button", name="Assess without saving").click()
     page.wait_for_load_state()
     assert "Assessment" in page.title()
     widths = page.eval_on_selector_all(

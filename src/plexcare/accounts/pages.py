@@ -26,10 +26,11 @@ from plexcare.accounts.models import User
 from plexcare.accounts.schemas import REGISTRATION_RECEIVED, PatientRegistration
 from plexcare.config import get_settings
 from plexcare.errors import ServiceError
-from plexcare.portal.layout import PortalPage
+from plexcare.portal.layout import PortalPage, home_for
 from plexcare.portal.rendering import (
     FormDep,
     VisitDep,
+    login_redirect,
     refuse_forgery,
     render,
     safe_next,
@@ -38,13 +39,15 @@ from plexcare.web.dependencies import SESSION_COOKIE, DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
-DEFAULT_AFTER_SIGN_IN = "/me/appointments"
+DEFAULT_AFTER_SIGN_IN = "/me"
+"""Where a new patient account goes after its first sign-in; signing in otherwise lands on the
+role's own home (`layout.ROLE_HOMES`) unless the visitor came from a page of this site."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class LoginPage(PortalPage):
     email: str = ""
-    next: str = DEFAULT_AFTER_SIGN_IN
+    next: str = ""
     notice: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -89,7 +92,7 @@ def login_page(
 ) -> HTMLResponse:
     page = LoginPage(
         frame=visit.frame(title="Sign in", current="/login"),
-        next=safe_next(next, DEFAULT_AFTER_SIGN_IN),
+        next=safe_next(next, ""),
         notice=REGISTRATION_RECEIVED if registered else "",
     )
     return render(request, "accounts/login.html", page, visit)
@@ -114,7 +117,7 @@ def sign_in(
     if not form.genuine:
         return refuse_forgery(request, visit)
     email, password = form.get("email"), form.fields.get("password", "")
-    target = safe_next(form.get("next"), DEFAULT_AFTER_SIGN_IN)
+    target = safe_next(form.get("next"), "")
     errors: dict[str, str] = {}
     if not email:
         errors["email"] = "Enter your e-mail address."
@@ -149,7 +152,7 @@ def sign_in(
             refused.headers["Retry-After"] = str(retry_after)
             return refused
         return render(request, "accounts/login.html", page, visit, status_code=400)
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(target or home_for(user.role), status_code=303)
     _start_session(response, session=session, user=user, now=now)
     session.commit()
     return response
@@ -219,6 +222,14 @@ def register(
         errors=errors,
     )
     return render(request, "accounts/register.html", page, visit, status_code=422)
+
+
+@router.get("/home", name="own_home")
+def own_home(request: Request, visit: VisitDep) -> Response:
+    """The "My pages" link of a page that does not know who is signed in: their role's home."""
+    if visit.visitor is None:
+        return login_redirect(request)
+    return RedirectResponse(home_for(visit.visitor.role), status_code=303)
 
 
 @router.get("/logout", name="logout_page")

@@ -58,3 +58,18 @@ class CaseVersion(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseSignOff(Base):
+    """A clinician's sign-off of one case version: who and when. Inserted once, never changed;
+    a signed-off version is final, and later findings go into a new version."""
+
+    __tablename__ = "case_sign_offs"
+    __table_args__ = (UniqueConstraint("case_version_id", name="uq_case_sign_offs_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_version_id: Mapped[int] = mapped_column(ForeignKey("case_versions.id", ondelete="CASCADE"))
+    signed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -84,11 +84,74 @@ class MessagePage(PortalPage):
     next_label: str = "Go to the home page"
 
 
+PUBLIC = "public"
+"""The `ROLE_LINKS` key for a visitor who has not signed in."""
+
+ROLE_HOMES = {
+    Role.patient.value: "/me",
+    Role.clinician.value: "/clinic",
+    Role.front_desk.value: "/desk",
+    Role.admin.value: "/admin",
+}
+"""Where each role lands after signing in, unless it came from a page it should go back to."""
+
+ROLE_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    PUBLIC: (
+        ("Home", "/"),
+        ("About the condition", "/condition"),
+        ("Symptom self-check", "/self-check"),
+        ("Book an appointment", "/book"),
+        ("Our specialists", "/specialists"),
+        ("Health packages", "/packages"),
+        ("Contact", "/contact"),
+    ),
+    Role.patient.value: (
+        ("My home", "/me"),
+        ("About the condition", "/condition"),
+        ("Symptom self-check", "/self-check"),
+        ("Book an appointment", "/book"),
+        ("My appointments", "/me/appointments"),
+        ("My second opinions", "/me/second-opinions"),
+        ("My packages", "/me/packages"),
+    ),
+    Role.clinician.value: (
+        ("Worklist", "/clinic"),
+        ("New case", "/clinic/cases/new"),
+        ("About the condition", "/condition"),
+        ("Second opinions", "/desk/second-opinions"),
+    ),
+    Role.front_desk.value: (
+        ("Front desk", "/desk"),
+        ("Book for a caller", "/desk/book"),
+        ("Call-backs", "/desk/callbacks"),
+        ("Second opinions", "/desk/second-opinions"),
+        ("Demo mailbox", "/desk/mailbox"),
+    ),
+    Role.admin.value: (
+        ("Administration", "/admin"),
+        ("Closures", "/admin/closures"),
+        ("Outbox", "/admin/outbox"),
+        ("Audit log", "/admin/audit"),
+        ("Front desk", "/desk"),
+    ),
+}
+"""The menu, one row per audience: a role sees only its own row, so it is never offered a page
+that would answer "Not available to your account". Pages of a new area add their link to the
+rows of the roles that may use it; signing in or out is added by `site_nav`."""
+
+
 def site_nav(current: str, visitor: Visitor | None) -> tuple[NavLink, ...]:
-    links = [("Home", "/"), ("About the condition", "/condition")]
-    if visitor is not None and visitor.role == Role.clinician.value:
-        links.append(("New case assessment", "/clinic/cases/new"))
+    """The menu for this visitor: their role's row of `ROLE_LINKS`, then sign in or out."""
+    if visitor is None:
+        links = (*ROLE_LINKS[PUBLIC], ("Sign in", "/login"))
+    else:
+        links = (*ROLE_LINKS.get(visitor.role, ()), ("Sign out", "/logout"))
     return tuple(NavLink(label, href, href == current) for label, href in links)
+
+
+def home_for(role: str) -> str:
+    """The page a person of this role starts from; an unknown role starts at the home page."""
+    return ROLE_HOMES.get(role, "/")
 
 
 def when_label(moment: datetime, zone: ZoneInfo) -> str:
