@@ -19,11 +19,12 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/plexcare serve --demo --host $(HOST) --port $(PORT)
+	$(BIN)/plexcare serve --demo --worker --mail-sink --host $(HOST) --port $(PORT)
 
-# Debian's Chromium for browser tests; the Playwright browser download does not work here.
+# Debian's Chromium for browser tests (the Playwright browser download does not work here), and
+# poppler-utils (pdfinfo, pdftotext) for the tests that read the report PDFs.
 browser:
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@test -x /usr/bin/chromium -a -x /usr/bin/pdfinfo || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null)
 
 # axe-core (npm, pinned in package-lock.json) for the accessibility checks the browser tests run.
 node_modules/axe-core/axe.min.js: package.json package-lock.json

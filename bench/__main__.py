@@ -10,7 +10,10 @@ BENCHMARKS = (
     "bench.localization",
     "bench.assessment",
     "bench.validation",
+    "bench.planner",
     "bench.booking",
+    "bench.fhir_bundle",
+    "bench.report_pdf",
 )
 
 

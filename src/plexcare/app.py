@@ -19,28 +19,46 @@ from starlette.types import ASGIApp
 from plexcare import __version__
 from plexcare.accounts.pages import router as accounts_pages
 from plexcare.accounts.routes import router as accounts_router
+from plexcare.admin import router as admin_pages
 from plexcare.audit.routes import router as audit_router
 from plexcare.callbacks.routes import router as callbacks_router
+from plexcare.cases.assessment_pages import router as case_assessment_pages
 from plexcare.cases.pages import router as cases_pages
 from plexcare.cases.routes import router as cases_router
+from plexcare.cds_hooks.routes import router as cds_hooks_router
+from plexcare.clinic.pages import router as clinic_pages
 from plexcare.clinic.routes import router as clinic_router
 from plexcare.config import Settings, get_settings
+from plexcare.desk import router as desk_pages
 from plexcare.education import router as education_router
+from plexcare.fhir.routes import router as fhir_router
+from plexcare.fhir.smart_routes import router as smart_pages
+from plexcare.followup.pages import router as followup_pages
 from plexcare.followup.routes import router as followup_router
+from plexcare.notifications.pages import router as notifications_pages
 from plexcare.notifications.routes import router as notifications_router
+from plexcare.packages.pages import router as packages_pages
 from plexcare.packages.routes import router as packages_router
 from plexcare.scheduling.pages import router as scheduling_pages
 from plexcare.scheduling.routes import router as scheduling_router
 from plexcare.scheduling.waitlist_routes import router as waitlist_router
+from plexcare.second_opinions.desk_pages import router as second_opinions_desk_pages
+from plexcare.second_opinions.pages import router as second_opinions_pages
 from plexcare.second_opinions.routes import router as second_opinions_router
+from plexcare.triage.callback_pages import router as callback_pages
 from plexcare.triage.pages import router as triage_pages
 from plexcare.triage.routes import router as triage_router
+from plexcare.web.api_docs import install_api_docs
 from plexcare.web.body_limits import MULTIPART_ALLOWANCE_BYTES, BodyLimitMiddleware, BodyLimits
 from plexcare.web.health import router as health_router
 from plexcare.web.openapi import install_openapi
 from plexcare.web.problems import install_problem_handlers
 from plexcare.web.request_queue import RequestQueue, connection_wait_timed_out
 from plexcare.web.security_headers import SecurityHeadersMiddleware, TrustedProxies
+from plexcare.workspace.case_report import router as case_report_pages
+from plexcare.workspace.chart import router as chart_page
+from plexcare.workspace.patient_home import router as patient_home_page
+from plexcare.workspace.worklist import router as worklist_page
 
 
 class PlexcareApp(FastAPI):
@@ -85,6 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Care platform for lumbosacral plexopathy: patient services, clinical "
         "decision support and clinic operations.",
         lifespan=lifespan,
+        # /docs is served from the installed Swagger UI package (`web.api_docs`), not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.settings = settings
     app.proxies = TrustedProxies(settings.trusted_proxies)  # a bad entry fails here, at start-up
@@ -107,12 +128,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(callbacks_router)
     app.include_router(packages_router)
     app.include_router(followup_router)
+    app.include_router(fhir_router)
+    app.include_router(cds_hooks_router)
+    app.include_router(smart_pages)
     # The HTML pages, each area's own; their shared toolkit is `portal`.
     app.include_router(triage_pages)
     app.include_router(accounts_pages)
     app.include_router(scheduling_pages)
     app.include_router(cases_pages)
+    app.include_router(case_assessment_pages)
+    app.include_router(followup_pages)
+    app.include_router(case_report_pages)
+    app.include_router(patient_home_page)
+    app.include_router(worklist_page)
+    app.include_router(chart_page)
+    app.include_router(second_opinions_pages)
+    app.include_router(second_opinions_desk_pages)
+    app.include_router(packages_pages)
+    app.include_router(notifications_pages)
+    app.include_router(clinic_pages)
+    app.include_router(callback_pages)
+    app.include_router(desk_pages)
+    app.include_router(admin_pages)
     install_openapi(app)
+    install_api_docs(app)
     _protect(app, settings)
     return app
 

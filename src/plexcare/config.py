@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     clinic_timezone: str = "Europe/London"
     phone_region: str = Field(default="GB", pattern=r"^[A-Z]{2}$")
     """How to read a phone number written without a country code (ISO 3166 region)."""
+    public_holidays: str = Field(default="GB-ENG", pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,5})?$")
+    """The public-holiday calendar the clinic closes on: an ISO 3166 country, optionally with
+    its subdivision (`GB-ENG`, `DE-BY`), as the `holidays` package knows them. Admins open a
+    holiday or close any other day at /admin/closures."""
     emergency_number: str = Field(default="999", pattern=r"^[0-9]{2,4}$")
     """The number the self-check tells people to call in an emergency (tap to call)."""
     out_of_hours_number: str = Field(default="111", pattern=r"^[0-9]{2,6}$")
@@ -68,6 +72,28 @@ class Settings(BaseSettings):
     """At start-up, unfinished or unreferenced upload files older than this are removed;
     younger ones may belong to another server process's upload in progress."""
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    clinic_name: str = "plexcare Neuromuscular Clinic"
+    clinic_address: str = "Outpatient department, 1 Example Road, London SE1 7EH"
+    clinic_phone: str = Field(default="+442079460018", pattern=r"^\+[1-9][0-9]{6,14}$")
+    """The clinic's switchboard in E.164, shown on the contact page as a `tel:` link."""
+    clinic_whatsapp: str = Field(default="447700900123", pattern=r"^[1-9][0-9]{6,14}$")
+    """The WhatsApp number as wa.me reads it: country code and number, digits only."""
+    clinic_whatsapp_message: str = Field(
+        default="Hello, I would like to ask the clinic about an appointment.", max_length=500
+    )
+    """The message a `https://wa.me/<number>?text=` link starts with, for the visitor to edit."""
+    clinic_opens: str = Field(default="08:00", pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+    clinic_closes: str = Field(default="18:00", pattern=r"^[0-2][0-9]:[0-5][0-9]$")
+    """When the phones and the front desk are staffed on working days (Monday to Friday,
+    public holidays closed), in the clinic's time zone; callback promises follow these."""
+    mailbox_dir: Path = Field(default_factory=lambda: Path("var/mailbox").resolve())
+    """Where the demo's local SMTP sink (`plexcare serve --demo`) keeps what it receives, one
+    .eml file per message, for staff to read at /desk/mailbox."""
+    smart_client_id: str = Field(default="plexcare", min_length=1, max_length=200)
+    """Our client id at the EHRs' authorization servers (SMART App Launch, `/smart/launch`)."""
+    smart_issuers: tuple[str, ...] = ()
+    """The EHR FHIR base URLs (`iss`) a SMART launch may come from; any other is refused, so
+    a crafted link cannot make plexcare send a clinician's authorization to a stranger."""
 
     @field_validator("clinic_timezone")
     @classmethod

@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "plexcare.callbacks.models",
     "plexcare.packages.models",
     "plexcare.followup.models",
+    "plexcare.case_drafts.models",
 )
 
 

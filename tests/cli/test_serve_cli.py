@@ -4,7 +4,10 @@ machine, no demo clinic unless asked for (and then every page says so), private 
 from __future__ import annotations
 
 import os
+import smtplib
+import socket
 import stat
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +50,12 @@ class Place:
     url: str
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
 def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Place]:
     var = tmp_path / "var"
@@ -54,6 +63,8 @@ def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Place]:
     url = f"sqlite:///{database}"
     monkeypatch.setenv("PLEXCARE_DATABASE_URL", url)
     monkeypatch.setenv("PLEXCARE_UPLOAD_DIR", str(var / "uploads"))
+    monkeypatch.setenv("PLEXCARE_MAILBOX_DIR", str(var / "mailbox"))
+    monkeypatch.setenv("PLEXCARE_SMTP_PORT", str(free_port()))
     monkeypatch.delenv("PLEXCARE_SECRET_KEY", raising=False)
     monkeypatch.delenv("PLEXCARE_DEVELOPMENT", raising=False)
     get_settings.cache_clear()
@@ -155,3 +166,53 @@ def test_demo_logins_left_from_a_trial_are_announced_without_demo(
     assert result.exit_code == 0, result.output
     assert "demo logins" in result.output
     assert launches.calls[-1][0].state.demo_clinic is True
+
+
+@dataclass
+class WhileServing:
+    """What was true while `uvicorn.run` would have been serving."""
+
+    sink_kept: list[str] = field(default_factory=list)
+    worker_threads: list[str] = field(default_factory=list)
+    app: FastAPI | None = None
+
+    def __call__(self, app: FastAPI, **options: Any) -> None:
+        self.app = app
+        self.worker_threads = [
+            thread.name for thread in threading.enumerate() if "outbox-worker" in thread.name
+        ]
+        settings = get_settings()
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+            smtp.sendmail(
+                "appointments@plexcare.example",
+                ["patient@example.org"],
+                b"Subject: Appointment confirmed\r\n\r\nSee you on Tuesday.",
+            )
+        self.sink_kept = sorted(path.name for path in settings.mailbox_dir.glob("*.eml"))
+
+
+def test_serve_demo_sends_while_it_serves_and_keeps_mail_for_the_desk(
+    place: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = WhileServing()
+    monkeypatch.setattr(uvicorn, "run", serving)
+
+    result = serve("--demo")
+
+    assert result.exit_code == 0, result.output
+    assert "outbox worker running" in result.output
+    assert "mail sink on 127.0.0.1:" in result.output
+    assert serving.worker_threads == ["plexcare-outbox-worker"]
+    assert len(serving.sink_kept) == 1
+    assert serving.app is not None and serving.app.state.mailbox_dir == place.var / "mailbox"
+    assert mode(place.var / "mailbox") == 0o700
+    assert not [t for t in threading.enumerate() if "outbox-worker" in t.name], "stopped after"
+
+
+def test_serve_without_demo_runs_the_worker_but_no_sink(place: Place, launches: Launches) -> None:
+    result = serve(PLEXCARE_SECRET_KEY=A_REAL_KEY)
+    assert result.exit_code == 0, result.output
+    assert "outbox worker running" in result.output
+    assert "mail sink" not in result.output
+    assert getattr(launches.app.state, "mailbox_dir", None) is None
+    assert "outbox worker" not in serve("--no-worker", PLEXCARE_SECRET_KEY=A_REAL_KEY).output

@@ -43,13 +43,22 @@ ROLES = ("anonymous", *PEOPLE)
 PAGES = {
     "/self-check": "anonymous",
     "/self-check/callback?urgency=urgent": "anonymous",
+    "/callback": "anonymous",
+    "/second-opinion": "patient",
     "/login": "anonymous",
     "/register": "anonymous",
     "/book?specialty=neurology&from=2026-03-03&to=2026-03-04": "patient",
-    "/me/appointments": "patient",
+    "/me/appointments/{appointment}/cancel": "patient",
     "/me/appointments/{appointment}/reschedule": "patient",
     "/book/hold/{hold}": "patient",
     "/clinic/cases/new?example=l5_radiculopathy": "clinician",
+    "/desk/book": "front_desk",
+    "/desk/appointments/{appointment}/move": "front_desk",
+    "/desk/appointments/{appointment}/cancel": "front_desk",
+    "/admin": "admin",
+    "/admin/closures": "admin",
+    "/admin/appointment-types": "admin",
+    "/admin/resources": "admin",
 }
 """Each page with the role that sees its forms; every role then posts to them."""
 SIGNING_OUT = "/logout"

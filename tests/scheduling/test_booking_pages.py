@@ -115,8 +115,11 @@ def test_a_patient_moves_and_then_cancels_their_appointment(
     assert new.starts_at == datetime.fromisoformat(later["starts_at"])
     new_id = new.id
     session.rollback()  # end the read, so the app may write (SQLite has one writer)
-    token = csrf_token(client, "/me/appointments")
-    cancelled = client.post(f"/me/appointments/{new_id}/cancel", data={"csrf_token": token})
+    token = csrf_token(client, f"/me/appointments/{new_id}/cancel")
+    cancelled = client.post(
+        f"/me/appointments/{new_id}/cancel",
+        data={"csrf_token": token, "reason_code": "feeling_better"},
+    )
     assert cancelled.status_code == 200
     assert "Your appointment is cancelled" in cancelled.text
     assert session.get(Appointment, new_id).status == "cancelled"  # type: ignore[union-attr]

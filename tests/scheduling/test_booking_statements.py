@@ -24,9 +24,10 @@ from plexcare.scheduling.models import Appointment, AppointmentResource, Idempot
 from tests.conftest_db import Personas, SmallClinic, empty_tables, make_app
 from tests.scheduling.test_booking import TUESDAY_10, booking_body
 
-STATEMENTS_PER_BOOKING = 11
+STATEMENTS_PER_BOOKING = 12
 """BEGIN IMMEDIATE; who is asking; the patient's strikes (the same statement locks the patient
-on PostgreSQL); clinician + type + resources; the day's schedule; the clinician's busy time
+on PostgreSQL); clinician + type + resources; the day's schedule; whether the clinic is closed
+that day (an admin's closure or opened holiday); the clinician's busy time
 (lapsed holds included); then one INSERT each for the clinician's reservation (the no-overlap
 rule holds and appointments share), the appointment (guarded by the patient's own rules), the
 audit event, the outbox messages and the idempotency record."""
@@ -76,7 +77,7 @@ def rows_of(session: Session, model: type[Any]) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_a_patient_booking_a_consultation_costs_eleven_statements_and_writes_everything_it_must(
+def test_a_patient_booking_a_consultation_costs_twelve_statements_and_writes_everything_it_must(
     sqlite_clinic: SqliteClinic, statement_log: StatementLog
 ) -> None:
     headers = {**sqlite_clinic.personas.headers["patient_a"], "Idempotency-Key": "count-1"}

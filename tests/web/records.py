@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor
 from plexcare.callbacks import service as callbacks
 from plexcare.callbacks.models import CallbackRequest
+from plexcare.scheduling import service as booking
 from tests.conftest_db import TEST_NOW
 
 
@@ -31,3 +34,23 @@ def anonymous_callback(
         urgency="routine",
         now=TEST_NOW,
     )
+
+
+def booked_consultation(
+    session: Session,
+    *,
+    patient_id: int,
+    clinician_id: int,
+    appointment_type_id: int,
+    starts_at: datetime,
+) -> int:
+    """An appointment the patient booked for themselves (not committed); its id. The page
+    matrix asks for it as its owner, as another patient and as each member of staff."""
+    return booking.book(
+        session=session,
+        actor=Actor(user_id=patient_id, role="patient"),
+        clinician_id=clinician_id,
+        appointment_type_id=appointment_type_id,
+        starts_at=starts_at,
+        now=TEST_NOW,
+    ).id

@@ -39,6 +39,7 @@ from plexcare.accounts.models import User
 from plexcare.app import create_app
 from plexcare.cases import service as cases
 from plexcare.clinic import service as clinic
+from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.engine import Case
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.packages import service as packages
@@ -53,7 +54,7 @@ from plexcare.second_opinions import service as second_opinions
 from plexcare.second_opinions.models import SecondOpinionFile, SecondOpinionRequest
 from tests.conftest_db import PASSWORD, TEST_NOW, Personas, SmallClinic
 from tests.second_opinions.samples import PDF as SAMPLE_PDF
-from tests.web.records import anonymous_callback
+from tests.web.records import anonymous_callback, booked_consultation
 
 ALLOW = "allow"
 PERSONAS = ("anonymous", "patient_b", "clinician", "front_desk", "admin", "patient_a")
@@ -681,3 +682,88 @@ def test_each_list_holds_only_what_the_caller_may_see(
             assert everyone <= listed, f"{persona} sees {listed}, not all of {everyone}"
         else:
             assert listed.isdisjoint(everyone), f"{persona} sees patients' records {listed}"
+
+
+# Pages of the front desk, the administrator and a patient's own appointment: each persona
+# opens each page signed in (a bearer token, which pages accept as the API does). A page
+# answers the sign-in redirect (303) for anonymous visitors, 403 for a role it is not for, and
+# 404 for another patient's appointment, as if it did not exist.
+SIGN_IN = 303
+DESK_PAGE = rule(SIGN_IN, 403, 403, 403, 200, 200)
+ADMIN_PAGE = rule(SIGN_IN, 403, 403, 403, 403, 200)
+OWN_APPOINTMENT_PAGE = rule(SIGN_IN, 200, 404, 403, 403, 403)
+PAGE_MATRIX: dict[str, dict[str, Any]] = {
+    "/desk": DESK_PAGE,
+    "/desk?day=2026-03-03": DESK_PAGE,
+    "/desk/book": DESK_PAGE,
+    "/desk/book?q=ann": DESK_PAGE,
+    "/desk/book?patient_id={patient}&specialty=neurology": DESK_PAGE,
+    "/desk/appointments/{appointment}/move": DESK_PAGE,
+    "/desk/appointments/{appointment}/cancel": DESK_PAGE,
+    "/desk/callbacks": DESK_PAGE,
+    "/admin": ADMIN_PAGE,
+    "/admin/clinicians/{clinician}/hours": ADMIN_PAGE,
+    "/admin/closures": ADMIN_PAGE,
+    "/admin/appointment-types": ADMIN_PAGE,
+    "/admin/resources": ADMIN_PAGE,
+    "/admin/outbox": ADMIN_PAGE,
+    "/admin/audit": ADMIN_PAGE,
+    "/me/appointments/{appointment}/cancel": OWN_APPOINTMENT_PAGE,
+    "/me/appointments/{appointment}/reschedule": OWN_APPOINTMENT_PAGE,
+    "/me/appointments/{appointment}/calendar.ics": OWN_APPOINTMENT_PAGE,
+}
+
+
+def page_routes(app: FastAPI, prefixes: tuple[str, ...]) -> set[str]:
+    """The GET pages the app serves under `prefixes` (outside the JSON API)."""
+    return {
+        route.path
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        and "GET" in route.methods
+        and route.path.startswith(prefixes)
+    }
+
+
+def test_every_desk_and_admin_page_has_a_row_in_the_page_matrix() -> None:
+    """h13a's second-opinion queue and demo mailbox keep their own tests."""
+    served = page_routes(create_app(), ("/desk", "/admin")) - {
+        "/desk/second-opinions",
+        "/desk/second-opinions/{request_id}",
+        "/desk/mailbox",
+        "/desk/mailbox/{message_id}",
+    }
+    listed = {
+        re.sub(r"\{(patient|appointment|clinician)\}", r"{\1_id}", path.split("?", 1)[0])
+        for path in PAGE_MATRIX
+    }
+    named = {re.sub(r"\{\w+\}", "{}", path) for path in listed}
+    assert {re.sub(r"\{\w+\}", "{}", path) for path in served} <= named
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_opens_only_the_pages_the_page_matrix_allows(
+    persona: str, client: TestClient, personas: Personas, session: Session
+) -> None:
+    people = session.scalars(select(User).order_by(User.id)).all()
+    ann = next(user for user in people if user.email == "ann@example.org")
+    okafor = session.scalar(select(Clinician.id).order_by(Clinician.id))
+    consultation = session.scalar(select(AppointmentType.id).order_by(AppointmentType.id))
+    assert okafor is not None and consultation is not None
+    appointment = booked_consultation(
+        session,
+        patient_id=ann.id,
+        clinician_id=okafor,
+        appointment_type_id=consultation,
+        starts_at=datetime.combine(FIRST_DAY, time(10), tzinfo=UTC),
+    )
+    values = {"patient": ann.id, "appointment": appointment, "clinician": okafor}
+    session.commit()
+    for template, expected in PAGE_MATRIX.items():
+        path = template.format(**values)
+        answer = client.get(path, headers=personas.headers[persona], follow_redirects=False)
+        assert answer.status_code == expected[persona], f"{persona} {path}: {answer.text[:300]}"
+        if expected[persona] == SIGN_IN:
+            assert answer.headers["location"].startswith("/login?next=")
+        if expected[persona] == 200 and path.startswith("/desk/book?patient_id"):
+            assert "Free times" in answer.text and "ann@example.org" in answer.text

@@ -22,26 +22,55 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 
 from plexcare.errors import InvalidInput
 
-__all__ = ["PhoneNumberInvalid", "display_phone_number", "normalize_phone_number"]
+__all__ = [
+    "PLAIN_REASONS",
+    "PhoneNumberInvalid",
+    "display_phone_number",
+    "normalize_phone_number",
+]
 
 _MAX_INPUT = 40  # longer than any real number with spacing; stops pathological input early
 
 _LENGTH_PROBLEMS = {
-    phonenumbers.ValidationResult.TOO_SHORT: "too short",
-    phonenumbers.ValidationResult.TOO_LONG: "too long",
-    phonenumbers.ValidationResult.INVALID_LENGTH: "the wrong length",
-    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "missing its area code",
+    phonenumbers.ValidationResult.TOO_SHORT: ("too short", "too_short"),
+    phonenumbers.ValidationResult.TOO_LONG: ("too long", "too_long"),
+    phonenumbers.ValidationResult.INVALID_LENGTH: ("the wrong length", "wrong_length"),
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: ("missing its area code", "no_area_code"),
 }
 
 
 class PhoneNumberInvalid(InvalidInput):
-    """The number cannot be dialled as given; the message says why, the field says where."""
+    """The number cannot be dialled as given; the message says why, the field says where, and
+    `reason` names the problem for a page to say in plain words (`PLAIN_REASONS`)."""
+
+    def __init__(self, detail: str, *, field: str | None = None, reason: str = "invalid") -> None:
+        super().__init__(detail, field=field)
+        self.reason = reason
+
+
+PLAIN_REASONS = {
+    "missing": "Enter a phone number we can call.",
+    "long_input": "This is too long to be a phone number. Enter just the number, such as "
+    "020 7946 0018.",
+    "too_short": "This number is too short. Check that every digit is there, with the area "
+    "code (such as 020 or 07700).",
+    "too_long": "This number has too many digits. Check it for an extra digit.",
+    "wrong_length": "This number has the wrong number of digits. Check it and try again.",
+    "no_area_code": "Add the area code to the number, such as 020 for London.",
+    "country_code": "The country code after the + is not one we know. Check it, or write a UK "
+    "number without it.",
+    "premium_rate": "We cannot call premium-rate numbers. Give a mobile or landline number.",
+    "invalid": "This does not look like a number we can call. Write a UK number such as "
+    "020 7946 0018, or an international number starting with +.",
+    "region": "This does not look like a number we can call.",
+}
+"""What each problem means to the person typing the number, without the library's terms."""
 
 
 def _check_region(region: str) -> str:
     code = region.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise PhoneNumberInvalid(f"unknown region code {region!r}", field="region")
+        raise PhoneNumberInvalid(f"unknown region code {region!r}", field="region", reason="region")
     return code
 
 
@@ -54,9 +83,11 @@ def normalize_phone_number(raw: str, *, region: str, field: str = "phone") -> st
     code = _check_region(region)
     text = raw.strip()
     if not text:
-        raise PhoneNumberInvalid("a phone number is required", field=field)
+        raise PhoneNumberInvalid("a phone number is required", field=field, reason="missing")
     if len(text) > _MAX_INPUT:
-        raise PhoneNumberInvalid("this is too long to be a phone number", field=field)
+        raise PhoneNumberInvalid(
+            "this is too long to be a phone number", field=field, reason="long_input"
+        )
     international = text.startswith(("+", "00"))
     where = "international phone number" if international else f"phone number for region {code}"
     try:
@@ -65,14 +96,23 @@ def normalize_phone_number(raw: str, *, region: str, field: str = "phone") -> st
         raise PhoneNumberInvalid(f"not a {where}", field=field) from error
     possible = phonenumbers.is_possible_number_with_reason(number)
     if possible in _LENGTH_PROBLEMS:
-        problem = _LENGTH_PROBLEMS[possible]
-        raise PhoneNumberInvalid(f"not a valid {where}: it is {problem}", field=field)
+        problem, reason = _LENGTH_PROBLEMS[possible]
+        if reason == "no_area_code" and text.startswith("0") and not international:
+            # Written with its trunk 0, so the area code is there and digits are missing.
+            problem, reason = "too short", "too_short"
+        raise PhoneNumberInvalid(
+            f"not a valid {where}: it is {problem}", field=field, reason=reason
+        )
     if possible == phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
-        raise PhoneNumberInvalid("not a phone number: unknown country code", field=field)
+        raise PhoneNumberInvalid(
+            "not a phone number: unknown country code", field=field, reason="country_code"
+        )
     if not phonenumbers.is_valid_number(number):
         raise PhoneNumberInvalid(f"not a valid {where}", field=field)
     if phonenumbers.number_type(number) == PhoneNumberType.PREMIUM_RATE:
-        raise PhoneNumberInvalid("we cannot call premium-rate numbers", field=field)
+        raise PhoneNumberInvalid(
+            "we cannot call premium-rate numbers", field=field, reason="premium_rate"
+        )
     return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
 
 

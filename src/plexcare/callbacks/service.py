@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
+import holidays
 from sqlalchemy.orm import Session
 
 from plexcare.accounts import repository as accounts_repository
@@ -62,8 +64,36 @@ class CallbackView:
     overdue: bool
 
 
-def clinic_targets() -> ResponseTargets:
-    return ResponseTargets(hours=ClinicHours(time_zone=get_settings().clinic_timezone))
+FULL_NAME_LIMIT = 200
+REASON_LIMIT = 1000
+
+
+@lru_cache(maxsize=8)
+def _public_holidays(region: str, first_year: int) -> frozenset[date]:
+    """Two years of the clinic calendar's public holidays: enough for any response target."""
+    country, _, subdivision = region.partition("-")
+    calendar = holidays.country_holidays(
+        country, subdiv=subdivision or None, years=(first_year, first_year + 1)
+    )
+    return frozenset(calendar)
+
+
+def clinic_hours(now: datetime | None = None) -> ClinicHours:
+    """When the phones are staffed, from settings: working days, opening and closing times,
+    and the public holidays of the clinic's calendar (closed), so a promise made on a Friday
+    evening before a bank holiday Monday names Tuesday."""
+    settings = get_settings()
+    year = (now or datetime.now(UTC)).astimezone(settings.clinic_zone).year
+    return ClinicHours(
+        time_zone=settings.clinic_timezone,
+        opens=time.fromisoformat(settings.clinic_opens),
+        closes=time.fromisoformat(settings.clinic_closes),
+        holidays=_public_holidays(settings.public_holidays, year),
+    )
+
+
+def clinic_targets(now: datetime | None = None) -> ResponseTargets:
+    return ResponseTargets(hours=clinic_hours(now))
 
 
 def is_overdue(request: CallbackRequest, now: datetime) -> bool:
@@ -109,8 +139,14 @@ def request_callback(
 ) -> CallbackRequest:
     """Queue a callback; no account needed. An emergency is refused with emergency advice."""
     chosen = check_urgency(urgency)
+    if not full_name.strip():
+        raise InvalidInput("enter the name to ask for", field="full_name")
+    if len(full_name.strip()) > FULL_NAME_LIMIT:
+        raise InvalidInput(f"a name may be at most {FULL_NAME_LIMIT} characters", field="full_name")
+    if len(reason.strip()) > REASON_LIMIT:
+        raise InvalidInput(f"a reason may be at most {REASON_LIMIT:,} characters", field="reason")
     number = normalize_phone_number(phone, region=region)
-    targets = clinic_targets()
+    targets = clinic_targets(now)
     if (preferred_start is None) != (preferred_end is None):
         missing = "preferred_end" if preferred_end is None else "preferred_start"
         raise InvalidInput("give both ends of the preferred window, or neither", field=missing)

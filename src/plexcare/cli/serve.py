@@ -21,11 +21,25 @@ def serve(
         help="Load the demo clinic (published passwords) when the database is empty; allows "
         "the default secret key.",
     ),
+    worker: bool = typer.Option(
+        True,
+        "--worker/--no-worker",
+        help="Send the outbox's messages from this process too (in a background thread).",
+    ),
+    mail_sink: bool | None = typer.Option(
+        None,
+        "--mail-sink/--no-mail-sink",
+        help="Start the local SMTP sink on PLEXCARE_SMTP_HOST:PLEXCARE_SMTP_PORT, kept in "
+        "PLEXCARE_MAILBOX_DIR and read by staff at /desk/mailbox (default: with --demo).",
+    ),
 ) -> None:
     """Migrate the database and serve the app; `--demo` for a trial with the demo clinic.
 
     Refuses (exit 2) to start with the default secret key, which anyone can use to forge form
-    tokens, unless `--demo` is given or PLEXCARE_DEVELOPMENT=true.
+    tokens, unless `--demo` is given or PLEXCARE_DEVELOPMENT=true. Messages leave while it
+    serves: the outbox worker runs in a background thread (`--no-worker` when a separate
+    `plexcare worker` sends them), and with `--demo` they go to a local SMTP sink whose
+    messages staff read at /desk/mailbox, so nothing reaches a real address.
     """
     from plexcare.config import DEFAULT_SECRET_KEY, get_settings
 
@@ -65,11 +79,50 @@ def serve(
         typer.echo("warning: the default secret key is in use; form tokens can be forged")
     if app.state.demo_clinic:
         typer.echo("warning: this database holds the demo logins, whose passwords are published")
+    sink = None
+    if demo if mail_sink is None else mail_sink:
+        from plexcare.notifications.mailbox import MailSink
+
+        sink = MailSink(
+            host=settings.smtp_host, port=settings.smtp_port, directory=settings.mailbox_dir
+        )
+        app.state.mailbox_dir = settings.mailbox_dir
+        try:
+            sink.start()
+        except Exception as error:
+            sink = None
+            typer.echo(
+                f"warning: the mail sink could not listen on {settings.smtp_host}:"
+                f"{settings.smtp_port} ({type(error).__name__}); messages wait in the outbox "
+                "and are retried",
+                err=True,
+            )
+        else:
+            typer.echo(
+                f"mail sink on {settings.smtp_host}:{settings.smtp_port}: messages are kept in "
+                f"{settings.mailbox_dir} and shown to staff at http://{host}:{port}/desk/mailbox"
+            )
+    background = None
+    if worker:
+        from plexcare.db import session_factory
+        from plexcare.notifications.worker import BackgroundWorker, smtp_senders
+
+        background = BackgroundWorker(
+            sessions=session_factory(url), outlets=smtp_senders(settings), settings=settings
+        )
+        background.start()
+        typer.echo("outbox worker running: confirmations and reminders are sent as they fall due")
     typer.echo(f"plexcare on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    # The socket peer is handed over untouched: X-Forwarded-For and X-Forwarded-Proto count
-    # only from `trusted_proxies` (web/dependencies.py, web/security_headers.py), never from
-    # whatever uvicorn trusts by default (127.0.0.1).
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    try:
+        # The socket peer is handed over untouched: X-Forwarded-For and X-Forwarded-Proto
+        # count only from `trusted_proxies` (web/dependencies.py, web/security_headers.py),
+        # never from whatever uvicorn trusts by default (127.0.0.1).
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        if background is not None:
+            background.stop()
+        if sink is not None:
+            sink.stop()
 
 
 def worker(
@@ -79,22 +132,14 @@ def worker(
     """Send due notifications (with retries) and pass lapsed waitlist offers on."""
     from plexcare.config import get_settings
     from plexcare.db import session_factory, utc_now
-    from plexcare.notifications.senders import LoggingShortMessageSender, SmtpEmailSender
-    from plexcare.notifications.worker import Senders, deliver_due, expire_waitlist_offers
+    from plexcare.notifications.worker import deliver_round, smtp_senders
 
     logging.basicConfig(level=logging.INFO)
     settings = get_settings()
     sessions = session_factory(settings.database_url)
-    outlets = Senders(
-        email=SmtpEmailSender(
-            host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_sender
-        ),
-        short_message=LoggingShortMessageSender(),
-    )
+    outlets = smtp_senders(settings)
     while True:
-        now = utc_now()
-        expire_waitlist_offers(sessions=sessions, now=now)
-        report = deliver_due(sessions=sessions, outlets=outlets, settings=settings, now=now)
+        report = deliver_round(sessions=sessions, outlets=outlets, settings=settings, now=utc_now())
         if report.sent or report.failed or report.retried:
             typer.echo(f"sent {report.sent}, retried {report.retried}, failed {report.failed}")
         if once:

@@ -52,10 +52,43 @@ CLINICIANS = (
     ("Dr Hannah Weiss", Specialty.pain_medicine, "Neuropathic pain management."),
 )
 
+PROFILES = {
+    "Dr Ada Okafor": (
+        "English, Yoruba",
+        "Leg weakness, numbness or pain that may come from the nerves of the lower back and "
+        "pelvis; nerve conduction studies and EMG.",
+    ),
+    "Dr Tomas Lind": (
+        "English, Swedish",
+        "Plexus and peripheral nerve problems, including after surgery, childbirth or injury.",
+    ),
+    "Ms Priya Raman": (
+        "English, Tamil, Hindi",
+        "Nerve compression that may need an operation: spinal canal narrowing, disc problems, "
+        "nerve tumours.",
+    ),
+    "Dr Grace Mensah": (
+        "English, French",
+        "Getting walking again after nerve injury: exercise plans, foot drop splints, aids.",
+    ),
+    "Dr Luis Ortega": (
+        "English, Spanish, Portuguese",
+        "Rehabilitation with nerve testing, for weakness that is slow to recover.",
+    ),
+    "Dr Hannah Weiss": (
+        "English, German",
+        "Burning, shooting or constant nerve pain that ordinary painkillers do not help.",
+    ),
+}
+"""Languages and what each demo clinician sees patients for, for the specialists pages."""
+
 
 def load_demo_clinic(*, session: Session, now: datetime) -> bool:
-    """Create the demo clinic unless clinicians already exist; True when it was created."""
+    """Create the demo clinic unless clinicians already exist; True when it was created.
+
+    A demo clinic created before the specialists' profiles existed gets them filled in."""
     if not repository.clinic_is_empty(session=session):
+        fill_demo_profiles(session=session)
         return False
     room = clinic.add_resource(session=session, name="EMG room 1", kind="emg_room")
     clinic.add_resource(session=session, name="EMG machine 1", kind="emg_machine")
@@ -97,12 +130,15 @@ def load_demo_clinic(*, session: Session, now: datetime) -> bool:
         for role, login in logins.items()
     }
     for index, (name, specialty, biography) in enumerate(CLINICIANS):
+        languages, sees = PROFILES.get(name, ("", ""))
         person = clinic.add_clinician(
             session=session,
             full_name=name,
             specialty=specialty,
             biography=biography,
             user_id=users[Role.clinician].id if index == 0 else None,
+            languages=languages,
+            sees=sees,
         )
         offered = [consultation, follow_up]
         if specialty in (Specialty.neurology, Specialty.physical_medicine_rehabilitation):
@@ -124,3 +160,14 @@ def load_demo_clinic(*, session: Session, now: datetime) -> bool:
     load_demo_packages(session=session)
     session.flush()
     return True
+
+
+def fill_demo_profiles(*, session: Session) -> None:
+    """Languages and what they see for demo clinicians whose profile is still empty."""
+    clinicians, _total = repository.clinicians(
+        session=session, specialty=None, limit=1000, offset=0
+    )
+    for person in clinicians:
+        if person.full_name in PROFILES and not person.languages and not person.sees:
+            person.languages, person.sees = PROFILES[person.full_name]
+    session.flush()

@@ -45,6 +45,10 @@ class Clinician(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     specialty: Mapped[str] = mapped_column(String(40), index=True)
     biography: Mapped[str] = mapped_column(String(2000), default="")
+    languages: Mapped[str] = mapped_column(String(200), default="")
+    """The languages the clinician consults in, as patients read them ("English, Yoruba")."""
+    sees: Mapped[str] = mapped_column(String(1000), default="")
+    """What the clinician sees patients for, in plain words, for the specialists page."""
 
 
 class Resource(Base):

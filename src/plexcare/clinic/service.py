@@ -47,9 +47,16 @@ def add_clinician(
     specialty: Specialty,
     biography: str = "",
     user_id: int | None = None,
+    languages: str = "",
+    sees: str = "",
 ) -> Clinician:
     clinician = Clinician(
-        full_name=full_name, specialty=specialty.value, biography=biography, user_id=user_id
+        full_name=full_name,
+        specialty=specialty.value,
+        biography=biography,
+        user_id=user_id,
+        languages=languages,
+        sees=sees,
     )
     session.add(clinician)
     session.flush()

@@ -14,7 +14,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from plexcare.config import get_settings
 from plexcare.education import views
+from plexcare.education.contact import contact_details
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
 from plexcare.portal.rendering import templates
@@ -28,14 +30,24 @@ router.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static"
 
 
 def _render(
-    request: Request, template: str, page: views.EducationPage, status_code: int = 200
+    request: Request,
+    template: str,
+    page: views.EducationPage | views.ContactPage,
+    status_code: int = 200,
 ) -> HTMLResponse:
     return templates.TemplateResponse(request, template, {"page": page}, status_code=status_code)
 
 
 @router.get("/", name="home")
 async def home(request: Request, kb: KnowledgeBaseDep) -> HTMLResponse:
-    return _render(request, "education/home.html", views.home_page(kb))
+    contact = contact_details(get_settings())
+    return _render(request, "education/home.html", views.home_page(kb, contact))
+
+
+@router.get("/contact", name="contact")
+async def contact(request: Request) -> HTMLResponse:
+    page = views.contact_page(contact_details(get_settings()))
+    return _render(request, "education/contact.html", page)
 
 
 @router.get("/condition", name="condition_overview")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from plexcare.education.contact import CallToAction, ContactDetails, calls_to_action
 from plexcare.knowledge.model import EducationSection, FaqEntry, KnowledgeBase, Reference
 
 URGENT_SECTION_ID = "urgent_care"
@@ -86,6 +87,18 @@ class HomePage:
     sections: tuple[SectionLink, ...]
     urgent: SectionView
     footnotes: tuple[Citation, ...]
+    actions: tuple[CallToAction, ...] = ()
+    contact: ContactDetails | None = None
+
+
+@dataclass(frozen=True)
+class ContactPage:
+    """Where and when to reach the clinic, and what to do when it is closed."""
+
+    title: str
+    nav: tuple[NavLink, ...]
+    contact: ContactDetails
+    footnotes: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,7 +232,9 @@ def _urgent_section(kb: KnowledgeBase) -> EducationSection:
     return section
 
 
-def home_page(kb: KnowledgeBase) -> HomePage:
+def home_page(kb: KnowledgeBase, contact: ContactDetails | None = None) -> HomePage:
+    """The condition's front door, opening with the clinic's calls to action when the clinic's
+    contact details are known (the web page always passes them)."""
     footnotes = _Footnotes(kb)
     urgent = _section_view(_urgent_section(kb), footnotes)
     return HomePage(
@@ -228,6 +243,14 @@ def home_page(kb: KnowledgeBase) -> HomePage:
         sections=_section_links(kb),
         urgent=urgent,
         footnotes=footnotes.citations(),
+        actions=calls_to_action(contact) if contact is not None else (),
+        contact=contact,
+    )
+
+
+def contact_page(contact: ContactDetails) -> ContactPage:
+    return ContactPage(
+        title=f"Contact {contact.clinic_name}", nav=_navigation("/contact"), contact=contact
     )
 
 

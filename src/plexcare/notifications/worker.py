@@ -11,6 +11,8 @@ permanent failure (the address is refused) stops at once.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from plexcare.accounts.models import User
 from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.config import Settings
+from plexcare.db import utc_now
 from plexcare.notifications import icalendar, messages, senders
 from plexcare.notifications.models import OutboxMessage
 from plexcare.scheduling import waitlist
@@ -226,3 +229,79 @@ def expire_waitlist_offers(*, sessions: sessionmaker[Session], now: datetime) ->
         count = waitlist.expire_offers(session=session, now=now)
         session.commit()
     return count
+
+
+def smtp_senders(settings: Settings) -> Senders:
+    """E-mail over the configured SMTP server (the demo's local sink under `serve --demo`);
+    SMS and WhatsApp to the log, until a gateway is configured."""
+    return Senders(
+        email=senders.SmtpEmailSender(
+            host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_sender
+        ),
+        short_message=senders.LoggingShortMessageSender(),
+    )
+
+
+def deliver_round(
+    *, sessions: sessionmaker[Session], outlets: Senders, settings: Settings, now: datetime
+) -> DeliveryReport:
+    """One round of the worker: lapsed waitlist offers passed on, then due messages sent."""
+    expire_waitlist_offers(sessions=sessions, now=now)
+    return deliver_due(sessions=sessions, outlets=outlets, settings=settings, now=now)
+
+
+class BackgroundWorker:
+    """The outbox worker in a thread of the serving process, so `make run` sends what it
+    promises without a second command.
+
+    Each round runs `deliver_round` at the wall clock's time, then waits `interval` seconds or
+    until `stop`. A round that fails (the database busy, say) is logged and the next one tries
+    again: the messages stay pending in the outbox, so nothing is lost. Several processes may
+    run it at once (PostgreSQL claims each message with SKIP LOCKED)."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        outlets: Senders,
+        settings: Settings,
+        interval: float = 2.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._sessions = sessions
+        self._outlets = outlets
+        self._settings = settings
+        self._interval = interval
+        self._clock = clock
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="plexcare-outbox-worker", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=timeout)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                report = deliver_round(
+                    sessions=self._sessions,
+                    outlets=self._outlets,
+                    settings=self._settings,
+                    now=self._clock(),
+                )
+            except Exception:
+                _log.exception("outbox round failed; trying again")
+            else:
+                if report.sent or report.failed or report.retried:
+                    _log.info(
+                        "outbox: sent %d, retried %d, failed %d",
+                        report.sent,
+                        report.retried,
+                        report.failed,
+                    )
+            self._stopping.wait(self._interval)

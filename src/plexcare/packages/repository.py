@@ -72,3 +72,7 @@ def appointments_by_booking(
     for booking_id, appointment in rows:
         found.setdefault(booking_id, []).append(appointment)
     return found
+
+
+def booking_by_id(*, session: Session, booking_id: int) -> PackageBooking | None:
+    return session.get(PackageBooking, booking_id)

@@ -33,9 +33,10 @@ from plexcare.packages.models import (
     PackageBooking,
     PackageBookingAppointment,
 )
-from plexcare.scheduling import search
+from plexcare.scheduling import changes, search
 from plexcare.scheduling import service as booking
 from plexcare.scheduling.models import Appointment
+from plexcare.scheduling.policy import AppointmentStatus
 
 SEARCH_DAYS = 42
 """How far ahead an itinerary is looked for (the slot search allows at most 62 days)."""
@@ -287,3 +288,40 @@ def list_bookings(
         )
         found.append((row, package, appointments.get(row.id, [])))
     return found, total
+
+
+def cancel_booking(
+    *, session: Session, actor: Actor, booking_id: int, now: datetime, reason: str | None
+) -> tuple[PackageBooking, list[Appointment]]:
+    """Cancel every still-booked appointment of a package, or none.
+
+    Each appointment goes through the scheduling service's own cancellation (its notice rule,
+    late-cancellation strike, cancellation message and waitlist offer); if any one is refused
+    the caller rolls back, so a package is never left half cancelled. A patient may cancel only
+    their own package (another patient's is "not found")."""
+    record = repository.booking_by_id(session=session, booking_id=booking_id)
+    if record is None:
+        raise NotFound("no such package booking")
+    actor.ensure_may_see_patient(record.patient_id)
+    appointments = repository.appointments_by_booking(session=session, booking_ids=[record.id])
+    standing = [
+        item
+        for item in appointments.get(record.id, [])
+        if item.status == AppointmentStatus.BOOKED.value
+    ]
+    if not standing:
+        raise Conflict("nothing of this package is still booked")
+    cancelled = [
+        changes.cancel(session=session, actor=actor, appointment_id=item.id, now=now, reason=reason)
+        for item in standing
+    ]
+    audit.record_access(
+        session=session,
+        actor=actor,
+        action="update",
+        subject_type="package_booking",
+        subject_id=record.id,
+        patient_user_id=record.patient_id,
+        now=now,
+    )
+    return record, cancelled

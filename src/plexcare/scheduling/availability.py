@@ -193,7 +193,10 @@ def _subtract(base: list[_Interval], cuts: list[_Interval]) -> list[_Interval]:
 
 
 def _open_stretches(schedule: ClinicianSchedule, day: date, zone: ZoneInfo) -> list[_Interval]:
-    """The day's bookable UTC stretches: weekly sessions minus breaks and closures, plus extras."""
+    """The day's bookable UTC stretches: weekly sessions minus breaks and closures, plus extras;
+    none on a day the whole clinic is closed."""
+    if day in schedule.closed_days:
+        return []
     weekday = day.weekday()
     weekly = [
         _utc_interval(day, session.start, session.end, zone)

@@ -116,6 +116,9 @@ class ClinicianSchedule:
     sessions: tuple[WeeklySession, ...]
     breaks: tuple[WeeklySession, ...] = ()
     exceptions: tuple[AvailabilityException, ...] = ()
+    closed_days: frozenset[date] = frozenset()
+    """Local dates the whole clinic is closed (public holidays, closures): no slot at all,
+    whatever the weekly pattern, leave or extra sessions say."""
 
     def __post_init__(self) -> None:
         if not self.clinician_id:

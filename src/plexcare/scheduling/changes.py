@@ -1,4 +1,4 @@
-"""Changing a booked appointment: cancel, reschedule (one step), completed, no-show.
+"""Changing a booked appointment: cancel, reschedule (one step), arrived, completed, no-show.
 Never commits.
 
 Every change first locks the appointment (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's
@@ -13,6 +13,7 @@ is taken, the whole change rolls back and the patient keeps the old appointment.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -134,8 +135,10 @@ def reschedule(
     starts_at: datetime,
     now: datetime,
     clinician_id: int | None = None,
+    reason: str | None = None,
 ) -> Appointment:
-    """Move the appointment: the old slot is freed and the new one booked, atomically.
+    """Move the appointment: the old slot is freed and the new one booked, atomically; the
+    reason, when given, stays with the old appointment as a cancellation's does.
 
     The new appointment keeps the calendar UID with a higher SEQUENCE, so the patient's
     calendar moves the event instead of showing two.
@@ -160,6 +163,8 @@ def reschedule(
     reservations.release(session=session, reservation_ids=[freed] if freed is not None else [])
     old.strike = decision.counts_toward_no_show
     old.updated_at = now
+    if reason:
+        old.cancel_reason = reason
     new = _create_appointment(
         session=session,
         actor=actor,
@@ -200,8 +205,34 @@ def mark_attendance(
         session=session, actor=actor, appointment_id=appointment_id, now=now, action="update"
     )
     _check(appointment, outcome, now)
+    if outcome is policy.AppointmentStatus.NO_SHOW and appointment.arrived_at is not None:
+        raise Conflict("the patient has arrived; mark the visit attended instead")
     appointment.status = outcome.value
     appointment.strike = outcome is policy.AppointmentStatus.NO_SHOW
     appointment.updated_at = now
+    session.flush()
+    return appointment
+
+
+def mark_arrived(
+    *, session: Session, actor: Actor, appointment_id: int, now: datetime, zone: ZoneInfo
+) -> Appointment:
+    """The front desk saw the patient arrive: on the appointment's own day, while it is booked.
+
+    Arrival changes no time and no status (the visit is still to be marked attended), so it
+    frees and takes nothing; it only tells the clinician the patient is in the waiting room,
+    and a patient who arrived cannot then be marked missed.
+    """
+    actor.require_role(Role.clinician, Role.front_desk, Role.admin)
+    appointment = appointment_for(
+        session=session, actor=actor, appointment_id=appointment_id, now=now, action="update"
+    )
+    if appointment.status != policy.AppointmentStatus.BOOKED.value:
+        raise Conflict(f"a {appointment.status} appointment can no longer change")
+    if appointment.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
+        raise Conflict("arrivals are marked on the day of the appointment")
+    if appointment.arrived_at is None:
+        appointment.arrived_at = now
+        appointment.updated_at = now
     session.flush()
     return appointment

@@ -8,16 +8,18 @@ constraint over `[starts_at, blocked_until)` per clinician (migration 0004); on 
 every transaction is `BEGIN IMMEDIATE` (serialized), a unique start per clinician backs up the
 overlap check made inside that same transaction. Appointments keep their own older guards too
 (per clinician and per resource), and on PostgreSQL one patient's active appointments cannot
-overlap either (`ex_appointments_patient_overlap`).
+overlap either (`ex_appointments_patient_overlap`; on SQLite a trigger of that name, migration
+0007).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -113,6 +115,9 @@ class Appointment(Base):
     )
     """The clinician time this appointment occupies while active; none once it is freed. The
     reservation cannot be deleted while an appointment points at it."""
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """When the front desk saw the patient arrive; the status stays booked until the visit is
+    marked attended or missed, so arrival never frees or takes time."""
 
 
 class AppointmentResource(Base):
@@ -188,3 +193,23 @@ class WaitlistEntry(Base):
     urgency: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="waiting", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ClinicDay(Base):
+    """A day the clinic departs from its calendar: closed (a staff away-day, a burst pipe) or,
+    on a public holiday that is closed by default, opened after all.
+
+    Only departures are stored; a public holiday with no row stays closed, so next year's
+    holidays close without anyone entering them. A closed day offers no slot to anyone.
+    """
+
+    __tablename__ = "clinic_days"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    changed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())

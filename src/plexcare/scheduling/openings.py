@@ -20,7 +20,7 @@ from plexcare.clinic import service as clinic
 from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.config import get_settings
 from plexcare.errors import Conflict, InvalidInput, NotFound
-from plexcare.scheduling import availability, reservations
+from plexcare.scheduling import availability, closures, reservations
 from plexcare.scheduling import repository as scheduling_repository
 
 _DAY = timedelta(days=1)
@@ -86,11 +86,14 @@ def find_opening(
     day either side of it.
     """
     zone = _clinic_zone()
-    schedule = clinic.schedule_for_day(
+    day = starts_at.astimezone(ZoneInfo(zone)).date()
+    schedule = closures.with_closures(
         session=session,
-        clinician_id=target.clinician.id,
-        time_zone=zone,
-        day=starts_at.astimezone(ZoneInfo(zone)).date(),
+        schedule=clinic.schedule_for_day(
+            session=session, clinician_id=target.clinician.id, time_zone=zone, day=day
+        ),
+        first_day=day,
+        last_day=day,
     )
     window = clinic.booking_window(target.appointment_type)
     around = (starts_at - _DAY, starts_at + _DAY)
@@ -120,6 +123,8 @@ def find_opening(
             own_holds=[own for own in calendar.own_holds if _overlaps(own, slot)],
             lapsed_holds=[lapsed for lapsed in calendar.lapsed_holds if _overlaps(lapsed, slot)],
         )
+    if day in schedule.closed_days:
+        raise InvalidInput("the clinic is closed on this day", field="starts_at")
     offered = availability.slot_starting_at(
         schedule=schedule, appointment_type=target.kind, start=starts_at, now=now, window=window
     )

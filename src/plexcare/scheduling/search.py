@@ -14,7 +14,7 @@ from plexcare.clinic import service as clinic
 from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.config import get_settings
 from plexcare.errors import InvalidInput, NotFound
-from plexcare.scheduling import availability
+from plexcare.scheduling import availability, closures
 from plexcare.scheduling import repository as scheduling_repository
 
 MAX_SEARCH_DAYS = 62
@@ -73,6 +73,14 @@ def _slots_for(
     schedule = clinic.schedule_for(session=session, clinician=clinician, time_zone=zone)
     domain_type = clinic.domain_appointment_type(session=session, appointment_type=kind)
     window = clinic.booking_window(kind)
+    local_today = now.astimezone(schedule.zone).date()
+    schedule = closures.with_closures(
+        session=session,
+        schedule=schedule,
+        first_day=(first_day or local_today) - timedelta(days=1),
+        last_day=(last_day or (now + window.horizon).astimezone(schedule.zone).date())
+        + timedelta(days=1),
+    )
     start = (
         datetime.combine(first_day, time(0), tzinfo=UTC) - timedelta(days=1) if first_day else now
     )

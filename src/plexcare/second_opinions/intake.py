@@ -28,6 +28,7 @@ from starlette.formparsers import FormParser, MultiPartException, MultiPartParse
 from starlette.requests import ClientDisconnect, Request
 
 from plexcare.errors import InvalidInput, ServiceError
+from plexcare.portal.csrf import TOKEN_FIELD
 from plexcare.second_opinions.service import MAX_FILES, IncomingFile
 from plexcare.second_opinions.uploads import UploadTooLarge, UploadUnsupported, describe_size
 from plexcare.web.body_limits import MULTIPART_ALLOWANCE_BYTES
@@ -50,6 +51,9 @@ class MalformedUpload(ServiceError):
 class Submission:
     question: str
     files: list[IncomingFile]
+    csrf_token: str = ""
+    """The page form's token (`portal.csrf`); the JSON API, called with a bearer token, sends
+    none and needs none."""
 
 
 _MULTIPART = "multipart/form-data"
@@ -139,6 +143,9 @@ async def read_submission(request: Request, *, max_bytes: int) -> AsyncIterator[
             for item in sent
             if isinstance(item, UploadFile) and (item.filename or item.size)
         ]
-        yield Submission(question=question, files=files)
+        token = form.get(TOKEN_FIELD)
+        yield Submission(
+            question=question, files=files, csrf_token=token if isinstance(token, str) else ""
+        )
     finally:
         await form.close()

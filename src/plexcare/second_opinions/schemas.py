@@ -14,10 +14,14 @@ class SecondOpinionStatus(StrEnum):
     answered = "answered"
 
 
+OPINION_LIMITS = (20, 20000)
+"""The shortest and longest written opinion, in characters (the API and the desk page)."""
+
+
 class OpinionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    opinion: str = Field(min_length=20, max_length=20000)
+    opinion: str = Field(min_length=OPINION_LIMITS[0], max_length=OPINION_LIMITS[1])
 
 
 class SecondOpinionFileOut(BaseModel):

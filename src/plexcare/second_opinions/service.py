@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
+from plexcare.accounts import repository as accounts_repository
 from plexcare.accounts.actor import Actor
 from plexcare.accounts.roles import Role
 from plexcare.audit import service as audit
@@ -214,6 +215,29 @@ def start_review(
         raise Conflict(f"this request is already {request.status.replace('_', ' ')}")
     request.status = SecondOpinionStatus.in_review.value
     request.reviewer_user_id = reviewer
+    request.updated_at = now
+    session.flush()
+    return request
+
+
+def assign(
+    *, session: Session, actor: Actor, request_id: int, reviewer_user_id: int, now: datetime
+) -> SecondOpinionRequest:
+    """The front desk (or a clinician) hands a request to a clinician, who then answers it.
+
+    The reviewer must be an active clinician's account; an answered request keeps the
+    clinician who answered it."""
+    actor.require_role(Role.front_desk, Role.admin, Role.clinician)
+    reviewer = accounts_repository.user_by_id(session=session, user_id=reviewer_user_id)
+    if reviewer is None or reviewer.role != Role.clinician.value or not reviewer.is_active:
+        raise InvalidInput("choose one of the clinic's clinicians", field="reviewer_user_id")
+    request = request_for(
+        session=session, actor=actor, request_id=request_id, now=now, action="update"
+    )
+    if request.status == SecondOpinionStatus.answered.value:
+        raise Conflict("this request has already been answered")
+    request.status = SecondOpinionStatus.in_review.value
+    request.reviewer_user_id = reviewer.id
     request.updated_at = now
     session.flush()
     return request

@@ -2,7 +2,8 @@
 
 Only a signed-in patient holds and books, and only for themselves: a hold that is not theirs,
 or has lapsed, is "no longer held for you". The scheduling services check the rules and write
-the audit log; a time taken in the meantime is answered with the reason and a way back.
+the audit log; a time taken in the meantime is answered with the reason and a way back. The
+search the slot was chosen from rides along (`back`), so "Choose another time" returns to it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling import service as scheduling
 from plexcare.scheduling.models import SlotHold
 from plexcare.scheduling.pages import views
+from plexcare.scheduling.pages.find_a_time import kept_search
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -51,7 +53,8 @@ def hold_slot(
     starts_at = form_values.instant(form.get("starts_at"))
     clinician_id = form_values.record_id(form.get("clinician_id"))
     type_id = form_values.record_id(form.get("appointment_type_id"))
-    back = "/book?" + urlencode({"clinician_id": clinician_id or ""})
+    search_kept = kept_search(form.get("back"))
+    back = "/book?" + (search_kept or urlencode({"clinician_id": clinician_id or ""}))
     if starts_at is None or clinician_id is None or type_id is None:
         return message(
             request,
@@ -75,7 +78,8 @@ def hold_slot(
         session.rollback()
         return _slot_gone(request, visit, error, back)
     session.commit()
-    return RedirectResponse(f"/book/hold/{hold.id}", status_code=303)
+    kept = f"?{urlencode({'back': search_kept})}" if search_kept else ""
+    return RedirectResponse(f"/book/hold/{hold.id}{kept}", status_code=303)
 
 
 def _own_hold(*, session: DbSession, visit: Visit, hold_id: int | None, now: datetime) -> SlotHold:
@@ -99,7 +103,7 @@ def _hold_lapsed(request: Request, visit: Visit) -> HTMLResponse:
 
 @router.get("/book/hold/{hold_id}", name="held_slot_page")
 def held_slot(
-    request: Request, hold_id: str, visit: VisitDep, session: DbSession, now: Now
+    request: Request, hold_id: str, visit: VisitDep, session: DbSession, now: Now, back: str = ""
 ) -> Response:
     denied = gate(request, visit, Role.patient)
     if denied is not None:
@@ -122,6 +126,7 @@ def held_slot(
         clinician=clinician.full_name if clinician else "",
         visit=kind.name if kind else "",
         expires=clock_label(hold.expires_at, zone),
+        back=kept_search(back),
     )
     return render(request, "scheduling/hold.html", page, visit)
 
@@ -149,7 +154,7 @@ def confirm_booking(
         )
     except ServiceError as error:
         session.rollback()
-        return _slot_gone(request, visit, error, "/book")
+        return _slot_gone(request, visit, error, "/book?" + kept_search(form.get("back")))
     session.commit()
     return RedirectResponse(f"/me/appointments?done=booked#appointment-{appointment.id}", 303)
 
@@ -169,4 +174,5 @@ def release_hold(
     except ServiceError:
         return _hold_lapsed(request, visit)
     session.commit()
-    return RedirectResponse("/book", status_code=303)
+    search_kept = kept_search(form.get("back"))
+    return RedirectResponse(f"/book?{search_kept}" if search_kept else "/book", status_code=303)

@@ -1,5 +1,7 @@
-"""My appointments: the signed-in patient's own upcoming and past visits, and cancelling or
-moving one of them.
+"""My appointments: the signed-in patient's own upcoming and past visits, the clinic's notice
+rule with the patient's own late cancellations and missed visits, and each upcoming visit as a
+calendar file (.ics) or a prefilled Google or Outlook event. Cancelling and moving are in
+`appointment_changes`.
 
 Only ever that patient's own records: the scheduling services check ownership (someone else's
 appointment is "not found", the same as one that does not exist) and write the audit log,
@@ -9,28 +11,51 @@ reads included.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
+from plexcare.accounts import repository as accounts_repository
 from plexcare.accounts.roles import Role
 from plexcare.clinic import repository as clinic_repository
 from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.config import get_settings
 from plexcare.errors import NotFound, ServiceError
+from plexcare.notifications import icalendar
 from plexcare.portal import form_values
-from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
-from plexcare.scheduling import changes
+from plexcare.portal.rendering import VisitDep, gate, message, render
+from plexcare.scheduling import changes, policy
 from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling.pages import views
-from plexcare.scheduling.pages.find_a_time import find_slots, zone_name
+from plexcare.scheduling.pages.find_a_time import zone_name
 from plexcare.scheduling.policy import AppointmentStatus
+from plexcare.scheduling.service import NO_SHOW_POLICY, NOTICE_POLICY
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
-def _lookups(
+def clinic_place() -> str:
+    settings = get_settings()
+    return f"{settings.clinic_name}, {settings.clinic_address}"
+
+
+def notice_rule(*, session: DbSession, patient_id: int, now: datetime) -> views.NoticeRule:
+    """The notice rule and where this patient stands against the booking pause."""
+    strikes = scheduling_repository.strikes_of_patient(session=session, patient_id=patient_id)
+    lookback = NO_SHOW_POLICY.lookback
+    recent = [strike for strike in strikes if now - lookback <= strike <= now]
+    return views.NoticeRule(
+        hours=int(NOTICE_POLICY.cancellation_notice.total_seconds() // 3600),
+        strikes_allowed=NO_SHOW_POLICY.strikes_allowed,
+        lookback_months=round(lookback.days / 30.4),
+        strikes=len(recent),
+        paused=policy.is_booking_restricted(strikes=strikes, now=now, policy=NO_SHOW_POLICY),
+    )
+
+
+def lookups(
     session: DbSession,
 ) -> tuple[Mapping[int, Clinician], Mapping[int, AppointmentType]]:
     clinicians, _total = clinic_repository.clinicians(
@@ -57,161 +82,88 @@ def my_appointments(
     rows, _total = scheduling_repository.page_of_appointments(
         session=session, query=query, limit=200, offset=0
     )
-    clinicians, kinds = _lookups(session)
+    clinicians, kinds = lookups(session)
     zone = get_settings().clinic_zone
     upcoming: list[views.AppointmentRow] = []
     past: list[views.AppointmentRow] = []
     for row in rows:
         changes.audit_read(session=session, actor=visit.actor, appointment=row, now=now)
-        shown = views.appointment_row(row, clinicians=clinicians, kinds=kinds, zone=zone, now=now)
+        shown = views.appointment_row(
+            row, clinicians=clinicians, kinds=kinds, zone=zone, now=now, location=clinic_place()
+        )
         is_upcoming = row.starts_at > now and row.status == AppointmentStatus.BOOKED.value
         (upcoming if is_upcoming else past).append(shown)
+    assert visit.actor.user_id is not None
     page = views.MyAppointmentsPage(
         frame=visit.frame(title="My appointments", current="/me/appointments"),
         done=views.DONE_MESSAGES.get(done, ""),
         upcoming=tuple(upcoming),
         past=tuple(reversed(past)),
         time_zone=zone_name(),
+        rule=notice_rule(session=session, patient_id=visit.actor.user_id, now=now),
     )
     session.commit()
     return render(request, "scheduling/my_appointments.html", page, visit)
 
 
-def _not_yours(request: Request, visit: Visit) -> HTMLResponse:
-    return message(
-        request,
-        visit,
-        status_code=404,
-        heading="Appointment not found",
-        text="There is no such appointment among yours.",
-        next_href="/me/appointments",
-        next_label="See my appointments",
-    )
-
-
-def _change_refused(request: Request, visit: Visit, error: ServiceError) -> HTMLResponse:
-    if isinstance(error, NotFound):
-        return _not_yours(request, visit)
-    return message(
-        request,
-        visit,
-        status_code=error.status,
-        heading="This appointment cannot be changed",
-        text=f"{error.detail[:1].upper()}{error.detail[1:]}.",
-        next_href="/me/appointments",
-        next_label="See my appointments",
-    )
-
-
-@router.post("/me/appointments/{appointment_id}/cancel")
-def cancel_appointment(
-    request: Request,
-    appointment_id: str,
-    visit: VisitDep,
-    form: FormDep,
-    session: DbSession,
-    now: Now,
-) -> Response:
-    denied = gate_form(request, visit, form, Role.patient)
-    if denied is not None:
-        return denied
-    chosen = form_values.record_id(appointment_id)
-    if chosen is None:
-        return _not_yours(request, visit)
-    try:
-        changes.cancel(
-            session=session,
-            actor=visit.actor,
-            appointment_id=chosen,
-            now=now,
-            reason=form.get("reason")[:500] or None,
-        )
-    except ServiceError as error:
-        session.rollback()
-        return _change_refused(request, visit, error)
-    session.commit()
-    return RedirectResponse("/me/appointments?done=cancelled", status_code=303)
-
-
-@router.get("/me/appointments/{appointment_id}/reschedule", name="reschedule_page")
-def reschedule_page(
+@router.get("/me/appointments/{appointment_id}/calendar.ics", name="appointment_calendar_file")
+def calendar_file(
     request: Request, appointment_id: str, visit: VisitDep, session: DbSession, now: Now
 ) -> Response:
+    """The appointment as an iCalendar file for any calendar program (same UID and sequence as
+    the e-mailed invitation, so importing both shows one event)."""
     denied = gate(request, visit, Role.patient)
     if denied is not None:
         return denied
     chosen = form_values.record_id(appointment_id)
-    if chosen is None:
-        return _not_yours(request, visit)
     try:
+        if chosen is None:
+            raise NotFound("no such appointment")
         appointment = changes.appointment_for(
             session=session, actor=visit.actor, appointment_id=chosen, now=now
         )
-    except ServiceError as error:
-        return _change_refused(request, visit, error)
-    params = request.query_params
-    values = views.SearchValues(
-        clinician_id=str(appointment.clinician_id),
-        appointment_type_id=str(appointment.appointment_type_id),
-        first_day=params.get("from", "").strip(),
-        last_day=params.get("to", "").strip(),
-    )
-    errors: dict[str, str] = {}
-    found = find_slots(session=session, now=now, values=values, errors=errors)
-    clinicians, kinds = _lookups(session)
-    zone = get_settings().clinic_zone
-    page = views.ReschedulePage(
-        frame=visit.frame(title="Move my appointment", current="/me/appointments"),
-        appointment=views.appointment_row(
-            appointment, clinicians=clinicians, kinds=kinds, zone=zone, now=now
-        ),
-        values=values,
-        errors=errors,
-        days=views.days_of(found, zone),
-        time_zone=zone_name(),
-    )
-    session.commit()
-    return render(
-        request, "scheduling/reschedule.html", page, visit, status_code=422 if errors else 200
-    )
-
-
-@router.post("/me/appointments/{appointment_id}/reschedule")
-def reschedule(
-    request: Request,
-    appointment_id: str,
-    visit: VisitDep,
-    form: FormDep,
-    session: DbSession,
-    now: Now,
-) -> Response:
-    denied = gate_form(request, visit, form, Role.patient)
-    if denied is not None:
-        return denied
-    chosen = form_values.record_id(appointment_id)
-    if chosen is None:
-        return _not_yours(request, visit)
-    starts_at = form_values.instant(form.get("starts_at"))
-    if starts_at is None:
+    except ServiceError:
         return message(
             request,
             visit,
-            status_code=422,
-            heading="That time cannot be booked",
-            text="The chosen time was not understood. Please choose it again from the list.",
-            next_href=f"/me/appointments/{chosen}/reschedule",
-            next_label="Choose another time",
+            status_code=404,
+            heading="Appointment not found",
+            text="There is no such appointment among yours.",
+            next_href="/me/appointments",
+            next_label="See my appointments",
         )
-    try:
-        changes.reschedule(
-            session=session,
-            actor=visit.actor,
-            appointment_id=chosen,
-            starts_at=starts_at,
-            now=now,
-        )
-    except ServiceError as error:
-        session.rollback()
-        return _change_refused(request, visit, error)
+    clinicians, kinds = lookups(session)
+    patient = accounts_repository.user_by_id(session=session, user_id=appointment.patient_id)
+    settings = get_settings()
+    clinician = clinicians.get(appointment.clinician_id)
+    kind = kinds.get(appointment.appointment_type_id)
+    cancelled = appointment.status != policy.AppointmentStatus.BOOKED.value
+    body = icalendar.build_invitation(
+        appointment=icalendar.CalendarAppointment(
+            appointment_id=appointment.uid,
+            sequence=appointment.sequence,
+            start=appointment.starts_at,
+            end=appointment.ends_at,
+            time_zone=settings.clinic_timezone,
+            clinic_name=settings.clinic_name,
+            clinician_name=clinician.full_name if clinician else "your clinician",
+            visit_name=kind.name if kind else "Appointment",
+            location=settings.clinic_address,
+            organizer=icalendar.CalendarParty(
+                email=settings.smtp_sender, name=settings.clinic_name
+            ),
+            attendee=icalendar.CalendarParty(
+                email=patient.email if patient else settings.smtp_sender,
+                name=(patient.full_name if patient else "").replace('"', ""),
+            ),
+        ),
+        method=icalendar.CalendarMethod.CANCEL if cancelled else icalendar.CalendarMethod.REQUEST,
+        stamp=appointment.updated_at,
+        domain=settings.smtp_sender.rpartition("@")[2] or "plexcare.example",
+    )
     session.commit()
-    return RedirectResponse("/me/appointments?done=moved", status_code=303)
+    return Response(
+        content=body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="appointment-{appointment.id}.ics"'},
+    )

@@ -7,16 +7,17 @@ in the clinic's zone (what people read), so a visitor abroad books the time the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.clinic.service import Specialty
 from plexcare.portal.layout import PortalPage, clock_label, when_label
 from plexcare.scheduling.models import Appointment
-from plexcare.scheduling.policy import AppointmentStatus
+from plexcare.scheduling.policy import AppointmentStatus, NoticePolicy
 from plexcare.scheduling.search import FoundSlot
 
 SPECIALTY_LABELS = {
@@ -68,6 +69,24 @@ class SearchValues:
     appointment_type_id: str = ""
     first_day: str = ""
     last_day: str = ""
+    chosen_day: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One cell of the calendar: a day of the search with its free times, or a blank."""
+
+    day: int
+    label: str
+    free: int
+    href: str
+    chosen: bool
+    in_range: bool
+
+
+@dataclass(frozen=True)
+class CalendarWeek:
+    days: tuple[CalendarDay, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +98,12 @@ class BookPage(PortalPage):
     errors: dict[str, str] = field(default_factory=dict)
     searched: bool = False
     days: tuple[DaySlots, ...] = ()
+    weeks: tuple[CalendarWeek, ...] = ()
+    chosen_label: str = ""
+    earlier_href: str = ""
+    later_href: str = ""
+    back: str = ""
+    """The search as a query string, carried through holding a slot and back."""
     time_zone: str
     can_book: bool
     sign_in_href: str
@@ -91,6 +116,7 @@ class HoldPage(PortalPage):
     clinician: str
     visit: str
     expires: str
+    back: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +127,21 @@ class AppointmentRow:
     visit: str
     status: str
     changeable: bool
+    google_href: str = ""
+    outlook_href: str = ""
+    late_cancellation: bool = False
+    """Cancelling now would be late (inside the notice period) and count as a strike."""
+
+
+@dataclass(frozen=True)
+class NoticeRule:
+    """The clinic's notice rule in words, shown before a patient changes an appointment."""
+
+    hours: int
+    strikes_allowed: int
+    lookback_months: int
+    strikes: int
+    paused: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +150,7 @@ class MyAppointmentsPage(PortalPage):
     upcoming: tuple[AppointmentRow, ...]
     past: tuple[AppointmentRow, ...]
     time_zone: str
+    rule: NoticeRule | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +159,90 @@ class ReschedulePage(PortalPage):
     values: SearchValues
     errors: dict[str, str] = field(default_factory=dict)
     days: tuple[DaySlots, ...] = ()
+    weeks: tuple[CalendarWeek, ...] = ()
+    chosen_label: str = ""
+    earlier_href: str = ""
+    later_href: str = ""
     time_zone: str
+    rule: NoticeRule | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelPage(PortalPage):
+    """ "Are you sure?": the appointment, the notice rule, whether this would be late, and a
+    reason to give."""
+
+    appointment: AppointmentRow
+    rule: NoticeRule
+    reasons: tuple[Choice, ...]
+    reason: str = ""
+    detail: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveConfirmPage(PortalPage):
+    appointment: AppointmentRow
+    new_when: str
+    starts_at: str
+    rule: NoticeRule
+    reasons: tuple[Choice, ...]
+    reason: str = ""
+    error: str = ""
+
+
+CHANGE_REASONS = (
+    Choice("cannot_attend", "I cannot come at this time"),
+    Choice("feeling_better", "I am feeling better"),
+    Choice("seen_elsewhere", "I am being seen elsewhere"),
+    Choice("booked_by_mistake", "I booked it by mistake"),
+    Choice("other", "Another reason"),
+)
+"""Why a patient cancels or moves: the clinic reads these to free slots sooner, not to judge."""
+
+
+def reason_text(code: str, detail: str) -> str | None:
+    """The stored reason: the chosen reason's words and the patient's own, if any."""
+    labels = {choice.value: choice.label for choice in CHANGE_REASONS}
+    if code not in labels:
+        return None
+    return f"{labels[code]}. {detail}".strip()[:500] if detail else labels[code]
+
+
+def google_calendar_href(
+    *, title: str, start: datetime, end: datetime, location: str, details: str
+) -> str:
+    """A "add to Google Calendar" link: the event is prefilled, nothing is sent anywhere
+    until the patient saves it there."""
+    stamp = "%Y%m%dT%H%M%SZ"
+    query = urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": title,
+            "dates": f"{start.astimezone(UTC):{stamp}}/{end.astimezone(UTC):{stamp}}",
+            "location": location,
+            "details": details,
+        }
+    )
+    return f"https://calendar.google.com/calendar/render?{query}"
+
+
+def outlook_calendar_href(
+    *, title: str, start: datetime, end: datetime, location: str, details: str
+) -> str:
+    """The same for Outlook on the web."""
+    query = urlencode(
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": title,
+            "startdt": start.astimezone(UTC).isoformat(),
+            "enddt": end.astimezone(UTC).isoformat(),
+            "location": location,
+            "body": details,
+        }
+    )
+    return f"https://outlook.live.com/calendar/0/deeplink/compose?{query}"
 
 
 def specialty_choices() -> tuple[Choice, ...]:
@@ -164,15 +289,79 @@ def appointment_row(
     kinds: Mapping[int, AppointmentType],
     zone: ZoneInfo,
     now: datetime,
+    location: str = "",
+    notice: NoticePolicy | None = None,
 ) -> AppointmentRow:
+    notice = notice or NoticePolicy()
     clinician = clinicians.get(appointment.clinician_id)
     kind = kinds.get(appointment.appointment_type_id)
+    who = clinician.full_name if clinician else "a clinician"
+    what = kind.name if kind else "appointment"
+    changeable = (
+        appointment.status == AppointmentStatus.BOOKED.value and appointment.starts_at > now
+    )
+    title = f"{what} with {who}"
+    details = f"{title}. To change it, sign in at the clinic's website or call the clinic."
     return AppointmentRow(
         id=appointment.id,
         when=when_label(appointment.starts_at, zone),
-        clinician=clinician.full_name if clinician else "a clinician",
-        visit=kind.name if kind else "appointment",
+        clinician=who,
+        visit=what,
         status=STATUS_LABELS.get(appointment.status, appointment.status),
-        changeable=appointment.status == AppointmentStatus.BOOKED.value
-        and appointment.starts_at > now,
+        changeable=changeable,
+        google_href=google_calendar_href(
+            title=title,
+            start=appointment.starts_at,
+            end=appointment.ends_at,
+            location=location,
+            details=details,
+        )
+        if changeable
+        else "",
+        outlook_href=outlook_calendar_href(
+            title=title,
+            start=appointment.starts_at,
+            end=appointment.ends_at,
+            location=location,
+            details=details,
+        )
+        if changeable
+        else "",
+        late_cancellation=changeable and appointment.starts_at - now < notice.cancellation_notice,
     )
+
+
+def day_label(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def calendar_weeks(
+    *,
+    first: date,
+    last: date,
+    counts: Mapping[date, int],
+    chosen: date | None,
+    link: Callable[[date], str],
+) -> tuple[CalendarWeek, ...]:
+    """Monday-first weeks covering first..last; days outside the range are blank cells."""
+    start = first - timedelta(days=first.weekday())
+    weeks: list[CalendarWeek] = []
+    while start <= last:
+        cells = []
+        for offset in range(7):
+            day = start + timedelta(days=offset)
+            in_range = first <= day <= last
+            free = counts.get(day, 0) if in_range else 0
+            cells.append(
+                CalendarDay(
+                    day=day.day,
+                    label=day_label(day),
+                    free=free,
+                    href=f"?{link(day)}#slots-heading" if free else "",
+                    chosen=day == chosen,
+                    in_range=in_range,
+                )
+            )
+        weeks.append(CalendarWeek(tuple(cells)))
+        start += timedelta(days=7)
+    return tuple(weeks)

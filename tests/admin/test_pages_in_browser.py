@@ -1,0 +1,93 @@
+"""The administrator in Debian's Chromium against a real server: a day closed on the closures
+page vanishes from the booking calendar; every admin page passes axe (no serious or critical
+violation) and fits a phone screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from plexcare.db import session_factory
+from tests.accessibility import assert_accessible
+from tests.browser import chromium, served
+from tests.conftest_db import PASSWORD, SmallClinic, empty_tables, make_app
+
+pytestmark = pytest.mark.browser
+SEARCH = "/book?specialty=neurology&from=2026-03-04&to=2026-03-05"
+
+
+@pytest.fixture(scope="module")
+def server_url(sqlite_url: str) -> Iterator[str]:
+    empty_tables(sqlite_url)
+    with session_factory(sqlite_url)() as session:
+        SmallClinic(session)
+        session.commit()
+    with served(make_app(sqlite_url)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def sign_in(page: Page, base: str, email: str, next_path: str) -> None:
+    page.goto(f"{base}/login?next={next_path}")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{next_path}")
+
+
+def free_days(page: Page) -> list[str]:
+    return [
+        text.split(",")[0]
+        for text in page.locator("#calendar td a .visually-hidden").all_inner_texts()
+    ]
+
+
+def test_an_admin_closes_a_day_and_its_times_vanish(server_url: str, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(server_url + SEARCH)
+    assert "Wednesday 4 March 2026" in free_days(page)
+
+    sign_in(page, server_url, "admin@clinic.example", "/admin/closures")
+    assert "Christmas Day" in page.inner_text("main")
+    assert_accessible(page)
+    page.get_by_label("Day", exact=True).fill("2026-03-04")
+    page.get_by_label("Why (shown to staff)").fill("Staff training")
+    page.get_by_role("button", name="Close the clinic that day").click()
+    page.wait_for_url("**/admin/closures?done=closed*")
+    assert "The day is closed" in page.inner_text("main")
+    assert "Staff training" in page.inner_text("main")
+
+    page.goto(server_url + SEARCH)
+    days = free_days(page)
+    assert "Wednesday 4 March 2026" not in days
+    assert "Thursday 5 March 2026" in days
+    page.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin",
+        "/admin/clinicians/1/hours",
+        "/admin/appointment-types",
+        "/admin/resources",
+        "/admin/outbox",
+        "/admin/audit",
+    ],
+)
+def test_each_admin_page_passes_axe_and_fits_a_phone(
+    server_url: str, browser: Browser, path: str
+) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    sign_in(page, server_url, "admin@clinic.example", path)
+    assert_accessible(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.close()
