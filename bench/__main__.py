@@ -14,6 +14,7 @@ BENCHMARKS = (
     "bench.booking",
     "bench.fhir_bundle",
     "bench.report_pdf",
+    "bench.cold_start",
 )
 
 
