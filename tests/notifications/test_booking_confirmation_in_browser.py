@@ -6,38 +6,26 @@ in the demo mailbox the front desk reads."""
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from plexcare.config import Settings
 from plexcare.db import session_factory
 from plexcare.notifications.mailbox import MailSink
-from plexcare.notifications.worker import BackgroundWorker, smtp_senders
 from tests.accessibility import assert_accessible
-from tests.browser import chromium, served
-from tests.conftest_db import PASSWORD, TEST_NOW, SmallClinic, empty_tables, make_app
+from tests.browser import chromium
+from tests.conftest_db import PASSWORD, SmallClinic, empty_tables, make_app
+from tests.notifications.demo_delivery import running_sink, served_with_mail
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
-    started = MailSink(
-        host="127.0.0.1", port=_free_port(), directory=tmp_path_factory.mktemp("mailbox")
-    )
-    started.start()
-    yield started
-    started.stop()
+    with running_sink(tmp_path_factory.mktemp("mailbox")) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
@@ -46,24 +34,8 @@ def server_url(sqlite_url: str, sink: MailSink) -> Iterator[str]:
     with session_factory(sqlite_url)() as session:
         SmallClinic(session)
         session.commit()
-    app = make_app(sqlite_url)
-    app.state.mailbox_dir = sink.mailbox.directory
-    settings = Settings(
-        database_url=sqlite_url, smtp_host="127.0.0.1", smtp_port=sink._controller.port
-    )
-    worker = BackgroundWorker(
-        sessions=session_factory(sqlite_url),
-        outlets=smtp_senders(settings),
-        settings=settings,
-        interval=0.2,
-        clock=lambda: TEST_NOW,
-    )
-    worker.start()
-    try:
-        with served(app) as url:
-            yield url
-    finally:
-        worker.stop()
+    with served_with_mail(make_app(sqlite_url), sqlite_url, sink) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +49,7 @@ def _sign_in(page: Page, base: str, email: str, next_path: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{next_path}*")
+    page.wait_for_url(lambda url: "/login" not in url and next_path in url)
 
 
 def test_the_confirmation_of_a_booking_with_its_invitation_reaches_the_demo_mailbox(
