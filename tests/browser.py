@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from plexcare.db import session_factory
-from tests.conftest_db import SmallClinic, empty_tables, make_app
+from tests.conftest_db import PASSWORD, SmallClinic, empty_tables, make_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -85,3 +85,16 @@ def chromium() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+def sign_in(page: Page, base: str, email: str, next_path: str) -> None:
+    """Sign in from the login page that leads to `next_path`, and wait until it is reached.
+
+    The login page's own address ends with `?next=<path>`, so waiting for a URL that merely
+    ends with the path would return at once, before the form was even sent.
+    """
+    page.goto(f"{base}/login?next={next_path}")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url and next_path.split("?")[0] in url)

@@ -9,10 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from plexcare.db import session_factory
 from tests.accessibility import assert_accessible
-from tests.browser import chromium, served
-from tests.conftest_db import PASSWORD, SmallClinic, empty_tables, make_app
+from tests.browser import chromium, sign_in, small_clinic_served
 
 pytestmark = pytest.mark.browser
 SEARCH = "/book?specialty=neurology&from=2026-03-04&to=2026-03-05"
@@ -20,11 +18,7 @@ SEARCH = "/book?specialty=neurology&from=2026-03-04&to=2026-03-05"
 
 @pytest.fixture(scope="module")
 def server_url(sqlite_url: str) -> Iterator[str]:
-    empty_tables(sqlite_url)
-    with session_factory(sqlite_url)() as session:
-        SmallClinic(session)
-        session.commit()
-    with served(make_app(sqlite_url)) as url:
+    with small_clinic_served(sqlite_url) as url:
         yield url
 
 
@@ -32,14 +26,6 @@ def server_url(sqlite_url: str) -> Iterator[str]:
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-def sign_in(page: Page, base: str, email: str, next_path: str) -> None:
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def free_days(page: Page) -> list[str]:

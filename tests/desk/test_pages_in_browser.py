@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from plexcare.accounts.actor import Actor
 from plexcare.db import session_factory
 from plexcare.scheduling import service as booking
 from tests.accessibility import assert_accessible
-from tests.browser import chromium, served
-from tests.conftest_db import PASSWORD, TEST_NOW, SmallClinic, empty_tables, make_app
+from tests.browser import chromium, served, sign_in
+from tests.conftest_db import TEST_NOW, SmallClinic, empty_tables, make_app
 from tests.web.records import anonymous_callback
 
 pytestmark = pytest.mark.browser
@@ -48,14 +48,6 @@ def server_url(sqlite_url: str) -> Iterator[str]:
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-def sign_in(page: Page, base: str, email: str, next_path: str) -> None:
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def test_the_desk_marks_a_no_show_and_books_for_a_caller(server_url: str, browser: Browser) -> None:

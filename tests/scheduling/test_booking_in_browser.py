@@ -17,8 +17,8 @@ from plexcare.accounts.actor import Actor
 from plexcare.db import session_factory
 from plexcare.scheduling import service as booking
 from tests.accessibility import assert_accessible
-from tests.browser import chromium, served
-from tests.conftest_db import PASSWORD, TEST_NOW, SmallClinic, empty_tables, make_app
+from tests.browser import chromium, served, sign_in
+from tests.conftest_db import TEST_NOW, SmallClinic, empty_tables, make_app
 
 pytestmark = pytest.mark.browser
 TUESDAY_10 = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
@@ -52,14 +52,6 @@ def clinic(sqlite_url: str) -> Iterator[tuple[str, dict[str, int]]]:
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-def sign_in(page: Page, base: str, email: str, next_path: str) -> None:
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def tab_to(page: Page, selector: str, limit: int = 80) -> None:

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from plexcare.db import session_factory
 from tests.accessibility import assert_accessible
-from tests.browser import chromium, served
-from tests.conftest_db import PASSWORD, SmallClinic, empty_tables, make_app
+from tests.browser import chromium, served, sign_in
+from tests.conftest_db import SmallClinic, empty_tables, make_app
 from tests.second_opinions.samples import PDF, PDF_HEADER_HTML_BODY
 
 pytestmark = pytest.mark.browser
@@ -38,14 +38,6 @@ def server_url(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 def browser() -> Iterator[Browser]:
     with chromium() as launched:
         yield launched
-
-
-def sign_in(page: Page, base: str, email: str, next_path: str) -> None:
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def test_a_patient_sends_a_pdf_and_a_refused_file_gets_a_plain_reason(
