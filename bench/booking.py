@@ -12,7 +12,9 @@ with bearer tokens), the app under uvicorn with two workers, then
 3. contention: all 32 clients race, at the same instant, for the same few hours of one
    clinician with appointment types that overlap; the database must end with exactly one
    appointment on every contested half-hour and no overlap anywhere;
-4. pgbench TPC-B-like for as long, with 8 and 32 clients, on the same server.
+4. scale-out: the app again with `SCALE_OUT_WORKERS` processes (N app servers sharing one
+   database, as docs/deploy.md runs them), the book phase repeated with the same 32 clients;
+5. pgbench TPC-B-like for as long, with 8 and 32 clients, on the same server.
 Everything it created (server, databases) is removed at the end, also on failure.
 
 The booking rules hold for every request, so only the contention phase may see a 409:
@@ -34,7 +36,7 @@ import os
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -67,6 +69,8 @@ ACTIVE = "('booked', 'completed', 'no_show')"
 OPEN_APPOINTMENTS_LIMIT = 100_000
 """`PLEXCARE_MAX_OPEN_APPOINTMENTS` for the bench server: above any patient's share of the
 free slots (about 1,100), so the per-patient limit is checked but never reached."""
+SCALE_OUT_WORKERS = 4
+"""App processes of the scale-out phase; the main phases run `WORKERS` (2)."""
 EXPECTED_CONFLICT = "409 slot taken"
 """The only refusal the contention phase expects: another rival won the time first."""
 
@@ -224,11 +228,10 @@ class Phases:
     connections: list[int]
 
 
-async def _drive(app: RunningApp, bench: BenchClinic, dealt: list[list[SlotToBook]]) -> Phases:
+async def _drive(app: RunningApp, bench: BenchClinic, hands: list[Iterator[SlotToBook]]) -> Phases:
     """Warm-up (not reported: first requests open pools and fill caches), book, hold+book,
     then contention with other patients; each free slot is offered to one client only, and
-    each client works through its own hand (`dealt`) across the three uncontended phases."""
-    hands = [iter(hand) for hand in dealt]
+    each client works through its own hand across the uncontended phases."""
     clients = await _connect(app.base_url, bench.patients[:CLIENTS])
     rivals = [
         Client(http=client.http, patient=patient)
@@ -261,6 +264,35 @@ async def _drive(app: RunningApp, bench: BenchClinic, dealt: list[list[SlotToBoo
         for client in clients:
             await client.http.aclose()
     return Phases(warm_up, book, flow, contention, connections)
+
+
+async def _scale_out(
+    app: RunningApp, bench: BenchClinic, hands: list[Iterator[SlotToBook]]
+) -> tuple[Phase, Phase]:
+    """The book phase against more app processes: a warm-up (each process opens its pool),
+    then booking for `FLOW_SECONDS`, from the clients' remaining hands."""
+    clients = await _connect(app.base_url, bench.patients[:CLIENTS])
+    try:
+        warm_up = await _uncontended(
+            app=app,
+            clients=clients,
+            name="warm-up",
+            hands=hands,
+            seconds=WARM_UP_SECONDS,
+            with_hold=False,
+        )
+        book = await _uncontended(
+            app=app,
+            clients=clients,
+            name=f"book x{SCALE_OUT_WORKERS}",
+            hands=hands,
+            seconds=FLOW_SECONDS,
+            with_hold=False,
+        )
+    finally:
+        for client in clients:
+            await client.http.aclose()
+    return warm_up, book
 
 
 def _double_booking_problems(bench: BenchClinic, contention: Phase, uncontended: int) -> list[str]:
@@ -308,12 +340,12 @@ def _double_booking_problems(bench: BenchClinic, contention: Phase, uncontended:
     return problems
 
 
-def _refusal_problems(phases: Phases) -> list[str]:
+def _refusal_problems(phases: Sequence[Phase], contention: Phase) -> list[str]:
     """409s the rules should never have given: any outside contention, and in contention any
     but a lost race; and clients that ran out of slots, whose rate would read too low."""
     problems = []
-    for phase in (phases.warm_up, phases.book, phases.flow, phases.contention):
-        allowed = {EXPECTED_CONFLICT} if phase is phases.contention else set()
+    for phase in phases:
+        allowed = {EXPECTED_CONFLICT} if phase is contention else set()
         for status, count in sorted(phase.statuses.items()):
             if status.startswith("409") and status not in allowed:
                 problems.append(f"{phase.name}: {count} x {status}")
@@ -377,16 +409,28 @@ def main() -> None:
         if setup_problems:
             raise RuntimeError("booking benchmark set-up: " + "; ".join(setup_problems))
         settings = {"PLEXCARE_MAX_OPEN_APPOINTMENTS": str(OPEN_APPOINTMENTS_LIMIT)}
+        hands = [iter(hand) for hand in dealt]
         with running_app(bench.database_url, settings) as app:
-            phases = asyncio.run(_drive(app, bench, dealt))
+            phases = asyncio.run(_drive(app, bench, hands))
+        with running_app(bench.database_url, settings, workers=SCALE_OUT_WORKERS) as app:
+            scale_warm_up, scaled = asyncio.run(_scale_out(app, bench, hands))
         book, flow, contention = phases.book, phases.flow, phases.contention
-        problems = _refusal_problems(phases) + _double_booking_problems(
-            bench, contention, phases.warm_up.booked + book.booked + flow.booked
+        uncontended = phases.warm_up.booked + book.booked + flow.booked
+        problems = _refusal_problems(
+            (phases.warm_up, book, flow, contention, scale_warm_up, scaled), contention
+        ) + _double_booking_problems(
+            bench, contention, uncontended + scale_warm_up.booked + scaled.booked
         )
     print(f"  client connections per uvicorn worker: {phases.connections or 'unknown'}")
     _print_phase(book, CLIENTS)
     _print_phase(flow, CLIENTS)
     _print_phase(contention, CLIENTS)
+    _print_phase(scaled, CLIENTS)
+    print(
+        f"  app processes on one database: {WORKERS} -> {book.rate:,.0f} bookings/s, "
+        f"{SCALE_OUT_WORKERS} -> {scaled.rate:,.0f} bookings/s (p99 {book.percentile(0.99):.0f} "
+        f"/ {scaled.percentile(0.99):.0f} ms; on this machine's {os.cpu_count()} cores)"
+    )
     verdict = "none" if not problems else "; ".join(problems)
     print(
         f"  double booking: {len(bench.contested_hours)} contested hours x {CLIENTS} clients, "

@@ -107,10 +107,11 @@ def _is_worker(pid: int) -> bool:
 
 @contextmanager
 def running_app(
-    database_url: str, settings: Mapping[str, str] | None = None
+    database_url: str, settings: Mapping[str, str] | None = None, workers: int = WORKERS
 ) -> Iterator[RunningApp]:
     """`plexcare.app:create_app` on a free local port, stopped on leaving. `settings` are
-    extra `PLEXCARE_*` environment variables for the server process only."""
+    extra `PLEXCARE_*` environment variables for the server process only; `workers` app
+    processes share the port, as N app servers behind a proxy share the clients."""
     port = _free_port()
     env = {**os.environ, **(settings or {}), "PLEXCARE_DATABASE_URL": database_url}
     with tempfile.TemporaryDirectory(prefix="plexcare-bench-") as folder:
@@ -128,7 +129,7 @@ def running_app(
                     "--port",
                     str(port),
                     "--workers",
-                    str(WORKERS),
+                    str(workers),
                     "--no-access-log",
                     "--log-level",
                     "warning",

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     hold_minutes: int = Field(default=10, ge=1, le=120)
     waitlist_offer_minutes: int = Field(default=60, ge=1, le=24 * 60)
     session_days: int = Field(default=14, ge=1)
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    """How long one app process remembers who holds a bearer token (0: ask the database on
+    every request). A token revoked through another process is still accepted here for at
+    most this long (`plexcare.accounts.token_holders`)."""
     secure_cookies: bool = False
     upload_dir: Path = Field(default_factory=lambda: Path("var/uploads").resolve())
     """Second-opinion files: outside the package and any folder the web server serves."""

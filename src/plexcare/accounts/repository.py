@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from plexcare.accounts.login_throttle import ThrottleState
 from plexcare.accounts.models import AccessToken, LoginThrottle, User
+from plexcare.accounts.token_holders import TokenHolder
 
 ThrottleKey = tuple[str, str]
 """(scope, key) of a `LoginThrottle` row."""
@@ -48,7 +49,7 @@ def live_token_owner(*, session: Session, token_hash: str, kind: str, now: datet
 
 
 _LIVE_TOKEN_HOLDER = (
-    select(User.id, User.role)
+    select(User.id, User.role, AccessToken.expires_at)
     .join(AccessToken, AccessToken.user_id == User.id)
     .where(
         AccessToken.token_hash == bindparam("token_hash"),
@@ -64,16 +65,17 @@ the database spends on this indexed lookup."""
 
 def live_token_holder(
     *, session: Session, token_hash: str, kind: str, now: datetime
-) -> tuple[int, str] | None:
-    """The id and role of the active user holding a live token of this kind.
+) -> TokenHolder | None:
+    """The id and role of the active user holding a live token of this kind, and when the
+    token expires.
 
     The same rule as `live_token_owner` without loading the whole account: every signed-in
-    request asks it, and who is asking needs only these two columns.
+    request asks it, and who is asking needs only these columns.
     """
     row = session.execute(
         _LIVE_TOKEN_HOLDER, {"token_hash": token_hash, "kind": kind, "now": now}
     ).first()
-    return (row[0], row[1]) if row is not None else None
+    return TokenHolder(user_id=row[0], role=row[1], expires_at=row[2]) if row else None
 
 
 def list_users(

@@ -29,6 +29,7 @@ from plexcare.accounts.login_throttle import Scope, ThrottleRule, ThrottleState,
 from plexcare.accounts.models import AccessToken, User
 from plexcare.accounts.passwords import hash_password, verify_password
 from plexcare.accounts.roles import Role
+from plexcare.accounts.token_holders import TokenHolders
 from plexcare.audit import service as audit
 from plexcare.callbacks.phone import normalize_phone_number
 from plexcare.callbacks.rate_limit import client_key
@@ -295,15 +296,43 @@ def user_for_token(*, session: Session, raw_token: str, kind: str, now: datetime
 
 
 def holder_of_token(
-    *, session: Session, raw_token: str, kind: str, now: datetime
+    *,
+    session: Session,
+    raw_token: str,
+    kind: str,
+    now: datetime,
+    remembered: TokenHolders | None = None,
 ) -> tuple[int, str] | None:
-    """(user id, role) of the active user a live token of this kind belongs to, or None."""
-    return repository.live_token_holder(
-        session=session, token_hash=_token_hash(raw_token), kind=kind, now=now
-    )
+    """(user id, role) of the active user a live token of this kind belongs to, or None.
+
+    With `remembered`, an answer given in the last few seconds is reused (`token_holders`
+    says what that allows), and a fresh one from the database is remembered."""
+    token_hash = _token_hash(raw_token)
+    holder = remembered.recall(token_hash, now) if remembered is not None else None
+    if holder is None:
+        holder = repository.live_token_holder(
+            session=session, token_hash=token_hash, kind=kind, now=now
+        )
+        if holder is None:
+            return None
+        if remembered is not None:
+            remembered.remember(token_hash, holder)
+    return holder.user_id, holder.role
+
+
+def remembered_holder_of_token(
+    *, raw_token: str, now: datetime, remembered: TokenHolders
+) -> tuple[int, str] | None:
+    """(user id, role) if this process remembers the token's holder, without asking the
+    database (so an `async` caller may ask it on the event loop); None means "ask
+    `holder_of_token`", not "refused"."""
+    holder = remembered.recall(_token_hash(raw_token), now)
+    return None if holder is None else (holder.user_id, holder.role)
 
 
 def revoke_token(*, session: Session, raw_token: str, now: datetime) -> None:
+    """The token stops working: at once for page sessions (never remembered), within
+    `PLEXCARE_TOKEN_CACHE_SECONDS` for a bearer token an app process has just seen."""
     token = repository.token_by_hash(session=session, token_hash=_token_hash(raw_token))
     if token is not None and token.revoked_at is None:
         token.revoked_at = now

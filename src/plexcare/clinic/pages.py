@@ -9,13 +9,11 @@ time a profile promises is one the booking page offers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
 from plexcare.clinic import repository
 from plexcare.clinic.models import Clinician
@@ -59,10 +57,10 @@ class SpecialistPage(PortalPage):
 
 
 def specialist_view(
-    session: Session, person: Clinician, *, now: datetime, zone: ZoneInfo
+    person: Clinician, *, found: search.FoundSlot | None, zone: ZoneInfo
 ) -> SpecialistView:
-    """The profile as a patient reads it; the next free time of any visit type they offer."""
-    found = search.earliest(session=session, now=now, clinician_id=person.id)
+    """The profile as a patient reads it, with `found`, the next free time of any visit type
+    they offer (`search.earliest_by_clinician`)."""
     query = urlencode({"specialty": person.specialty, "clinician_id": person.id})
     return SpecialistView(
         id=person.id,
@@ -91,9 +89,13 @@ def specialists(
         session=session, specialty=chosen or None, limit=200, offset=0
     )
     zone = get_settings().clinic_zone
+    # One search for every clinician listed, not one per profile.
+    next_free = search.earliest_by_clinician(session=session, now=now, specialty=chosen or None)
     page = SpecialistsPage(
         frame=visit.frame(title="Find our specialists", current=HOME),
-        specialists=tuple(specialist_view(session, row, now=now, zone=zone) for row in rows),
+        specialists=tuple(
+            specialist_view(row, found=next_free.get(row.id), zone=zone) for row in rows
+        ),
         specialties=tuple(SPECIALTY_LABELS.items()),
         chosen=chosen,
         error=error,
@@ -124,7 +126,11 @@ def specialist(
         )
     page = SpecialistPage(
         frame=visit.frame(title=person.full_name, current=HOME),
-        specialist=specialist_view(session, person, now=now, zone=get_settings().clinic_zone),
+        specialist=specialist_view(
+            person,
+            found=search.earliest(session=session, now=now, clinician_id=person.id),
+            zone=get_settings().clinic_zone,
+        ),
     )
     session.commit()
     return render(request, "clinic/specialist.html", page, visit)

@@ -64,10 +64,14 @@ resource in ``slot.resource_ids``; that is what later calls must receive as busy
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
 
 from plexcare.scheduling.availability_rules import (
     AppointmentType,
@@ -87,6 +91,7 @@ __all__ = [
     "AvailabilityException",
     "BookingWindow",
     "BusyInterval",
+    "BusyTime",
     "ClinicianSchedule",
     "ExceptionKind",
     "ResourceNeed",
@@ -95,8 +100,11 @@ __all__ = [
     "WeeklySession",
     "earliest_slot",
     "find_slots",
+    "iter_slots",
+    "micros",
     "slot_starting_at",
     "wall_clock_to_utc",
+    "window_days",
 ]
 
 _Interval = tuple[datetime, datetime]
@@ -144,7 +152,10 @@ def wall_clock_to_utc(*, day: date, wall_time: time, time_zone: str) -> datetime
     return _to_utc(day, wall_time, clinic_zone(time_zone))
 
 
+@functools.lru_cache(maxsize=16384)
 def _to_utc(day: date, wall_time: time, zone: ZoneInfo) -> datetime:
+    """Cached: a search of fifty clinicians asks for the same few wall-clock times (09:00,
+    12:30, 17:00) on the same days over and over."""
     naive = datetime.combine(day, wall_time)
     first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
     if first.astimezone(zone).replace(tzinfo=None) == naive:
@@ -226,21 +237,53 @@ def _open_stretches(schedule: ClinicianSchedule, day: date, zone: ZoneInfo) -> l
     return _union([*opened, *(i for i in extras if i is not None)])
 
 
-class _BusyIndex:
-    """Merged busy intervals with a bisect lookup, so checking a slot is O(log n)."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
-    def __init__(self, busy: Iterable[BusyInterval]) -> None:
-        self._intervals = _union(
-            (interval.start.astimezone(UTC), interval.end.astimezone(UTC)) for interval in busy
-        )
-        self._ends = [end for _, end in self._intervals]
+
+def micros(instant: datetime) -> int:
+    """An aware instant as whole microseconds since the Unix epoch (exact, unlike timestamp())."""
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+class BusyTime:
+    """Merged busy intervals of one clinician or resource with a bisect lookup, so checking a
+    slot is O(log n). Built once and shared by every appointment type a search expands for
+    that clinician or resource.
+
+    Kept as integer microseconds since the epoch: a search reads tens of thousands of busy
+    intervals as numbers (`rota.busy_micros`) and merges them with NumPy, and only the few
+    slots it checks are turned into numbers, never the busy rows into datetimes.
+    """
+
+    def __init__(self, intervals: npt.NDArray[np.int64] | None = None) -> None:
+        """`intervals`: an (n, 2) array of [start, end) microseconds, end after start, any
+        order."""
+        if intervals is None or len(intervals) == 0:
+            self._starts: list[int] = []
+            self._ends: list[int] = []
+            return
+        order = np.argsort(intervals[:, 0], kind="stable")
+        starts, ends = intervals[order, 0], intervals[order, 1]
+        reach = np.maximum.accumulate(ends)
+        opens = np.empty(len(starts), dtype=bool)
+        opens[0] = True
+        opens[1:] = starts[1:] > reach[:-1]
+        closes = np.append(opens[1:], True)
+        self._starts = starts[opens].tolist()
+        self._ends = reach[closes].tolist()
+
+    @classmethod
+    def of(cls, busy: Iterable[BusyInterval]) -> BusyTime:
+        pairs = [(micros(interval.start), micros(interval.end)) for interval in busy]
+        return cls(np.array(pairs, dtype=np.int64).reshape(-1, 2))
 
     def is_free(self, start: datetime, end: datetime) -> bool:
-        index = bisect.bisect_right(self._ends, start)
-        return index == len(self._intervals) or self._intervals[index][0] >= end
+        index = bisect.bisect_right(self._ends, micros(start))
+        return index == len(self._starts) or self._starts[index] >= micros(end)
 
 
-def _iter_slots(
+def iter_slots(
     *,
     schedule: ClinicianSchedule,
     appointment_type: AppointmentType,
@@ -248,9 +291,12 @@ def _iter_slots(
     last_day: date,
     now: datetime,
     window: BookingWindow,
-    clinician_busy: Sequence[BusyInterval],
-    resource_busy: Mapping[str, Sequence[BusyInterval]],
+    clinician_busy: BusyTime,
+    resource_busy: Mapping[str, BusyTime],
 ) -> Iterator[Slot]:
+    """Free slots on local dates first_day..last_day, earliest first, computed lazily: a
+    search that wants the first fifty of many clinicians expands only the days it reaches.
+    `find_slots` is this, all at once, from plain busy intervals."""
     require_aware(now, "now")
     if last_day < first_day:
         raise ScheduleInputError("last_day", "must not be before first_day")
@@ -260,17 +306,16 @@ def _iter_slots(
     # Local dates outside the window cannot hold a slot; a day of margin covers zone offsets.
     day = max(first_day, earliest.astimezone(zone).date() - timedelta(days=1))
     last_day = min(last_day, latest.astimezone(zone).date() + timedelta(days=1))
-    clinician = _BusyIndex(clinician_busy)
-    resources = {rid: _BusyIndex(busy) for rid, busy in resource_busy.items()}
     kinds = tuple(need.kind for need in appointment_type.resource_needs)
+    step = appointment_type.step
     while day <= last_day:
         for stretch_start, stretch_end in _open_stretches(schedule, day, zone):
             start = stretch_start
-            while start + appointment_type.step <= stretch_end:
-                occupied_until = start + appointment_type.step
-                if earliest <= start < latest and clinician.is_free(start, occupied_until):
+            while start + step <= stretch_end:
+                occupied_until = start + step
+                if earliest <= start < latest and clinician_busy.is_free(start, occupied_until):
                     chosen = _choose_resources(
-                        appointment_type.resource_needs, resources, start, occupied_until
+                        appointment_type.resource_needs, resource_busy, start, occupied_until
                     )
                     if chosen is not None:
                         yield Slot(
@@ -287,9 +332,42 @@ def _iter_slots(
         day += timedelta(days=1)
 
 
+def window_days(*, now: datetime, window: BookingWindow, zone: ZoneInfo) -> tuple[date, date]:
+    """The local dates a booking window can offer slots on: from the first bookable instant's
+    date to the horizon's ("earliest available" searches exactly these)."""
+    require_aware(now, "now")
+    return (
+        (now + window.minimum_notice).astimezone(zone).date(),
+        (now + window.horizon).astimezone(zone).date(),
+    )
+
+
+def _iter_slots(
+    *,
+    schedule: ClinicianSchedule,
+    appointment_type: AppointmentType,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    window: BookingWindow,
+    clinician_busy: Sequence[BusyInterval],
+    resource_busy: Mapping[str, Sequence[BusyInterval]],
+) -> Iterator[Slot]:
+    return iter_slots(
+        schedule=schedule,
+        appointment_type=appointment_type,
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+        window=window,
+        clinician_busy=BusyTime.of(clinician_busy),
+        resource_busy={rid: BusyTime.of(busy) for rid, busy in resource_busy.items()},
+    )
+
+
 def _choose_resources(
     needs: tuple[ResourceNeed, ...],
-    resources: Mapping[str, _BusyIndex],
+    resources: Mapping[str, BusyTime],
     start: datetime,
     end: datetime,
 ) -> tuple[str, ...] | None:
@@ -347,14 +425,13 @@ def earliest_slot(
     resource_busy: Mapping[str, Sequence[BusyInterval]] | None = None,
 ) -> Slot | None:
     """The first free slot anywhere inside the booking window, or None ("earliest available")."""
-    require_aware(now, "now")
-    zone = schedule.zone
+    first_day, last_day = window_days(now=now, window=window, zone=schedule.zone)
     return next(
         _iter_slots(
             schedule=schedule,
             appointment_type=appointment_type,
-            first_day=(now + window.minimum_notice).astimezone(zone).date(),
-            last_day=(now + window.horizon).astimezone(zone).date(),
+            first_day=first_day,
+            last_day=last_day,
             now=now,
             window=window,
             clinician_busy=clinician_busy,

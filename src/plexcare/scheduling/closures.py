@@ -12,6 +12,7 @@ sheet lists them), the calendar never cancels on its own. Never commits.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -81,6 +82,20 @@ def days_between(*, session: Session, first_day: date, last_day: date) -> list[C
         )
         for day in sorted(set(holiday_names) | set(stored))
     ]
+
+
+def closed_given(
+    *, first_day: date, last_day: date, open_by_day: Mapping[date, bool]
+) -> frozenset[date]:
+    """The closed local dates from first_day to last_day, given the admins' stored departures
+    (day -> is open) already read: the slot search reads them in its one query."""
+    closed = {
+        day for day in public_holidays(first_day, last_day) if open_by_day.get(day) is not True
+    }
+    closed.update(
+        day for day, is_open in open_by_day.items() if not is_open and first_day <= day <= last_day
+    )
+    return frozenset(closed)
 
 
 def closed_days(*, session: Session, first_day: date, last_day: date) -> frozenset[date]:

@@ -1,0 +1,165 @@
+"""Cases read in bulk from raw input refuse exactly what one case refuses, and answer the same.
+
+`case_batch.read_case` reads JSON bytes straight into a `Case` (parse and validation in one
+pass) instead of parsing to dictionaries first; hypothesis mutates real cases (values out of
+range, of the wrong type, unknown keys, fields removed) and holds the fast reading to the
+ordinary one, field for field. The bulk ranking of the batch rows is held to
+`BatchAssessment.case`, and a batch's unknown name is blamed on the case that has it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from plexcare.engine import assess_batch
+from plexcare.engine.case import Case
+from plexcare.engine.case_batch import (
+    CaseInputError,
+    assess_read_cases,
+    leading_answers,
+    read_case,
+)
+from plexcare.knowledge.model import KnowledgeBase
+
+ROOT = Path(__file__).parents[2]
+SOURCES = sorted(
+    [
+        *(ROOT / "examples" / "cases").glob("*.yaml"),
+        *(Path(__file__).parent / "vignettes").glob("*.yaml"),
+    ]
+)
+RAW: list[dict[str, Any]] = [
+    json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str)) for path in SOURCES
+]
+ODD_VALUES = st.sampled_from(
+    [
+        None,
+        True,
+        False,
+        0,
+        -1,
+        3,
+        5,
+        6,
+        11,
+        200,
+        2.5,
+        -0.5,
+        1000.0,
+        "",
+        "x",
+        "left",
+        "both",
+        "absent",
+        "reduced",
+        "mV",
+        "none",
+        "active",
+        "2024-03-01",
+        "2023-13-40",
+        [],
+        [1],
+        {},
+        {"a": 1},
+    ]
+)
+
+
+def _paths(value: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every place in a case's data a value sits, nested ones included."""
+    found: list[tuple[str | int, ...]] = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+@st.composite
+def case_data(draw: st.DrawFn) -> dict[str, Any]:
+    """A real case, left alone or changed in a few places the way bad input is."""
+    data: dict[str, Any] = copy.deepcopy(draw(st.sampled_from(RAW)))
+    for _ in range(draw(st.integers(0, 3))):
+        paths = _paths(data)
+        path = draw(st.sampled_from(paths))
+        parent: Any = data
+        for part in path[:-1]:
+            parent = parent[part]
+        how = draw(st.sampled_from(["replace", "remove", "add"]))
+        if how == "replace":
+            parent[path[-1]] = draw(ODD_VALUES)
+        elif how == "remove" and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif how == "add" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(["fevr", "side", "amplitude", "left", "age"]))] = draw(
+                ODD_VALUES
+            )
+    return data
+
+
+def _outcome(where: str, raw: Any) -> Case | str | None:
+    """The case read, or the field it was refused for.
+
+    The wording may differ (JSON calls a mapping an object); the verdict and the field may not.
+    """
+    try:
+        return read_case(where, raw)
+    except CaseInputError as error:
+        return error.field
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case_data())
+def test_json_read_from_its_bytes_accepts_and_refuses_as_the_case_model_does(
+    data: dict[str, Any],
+) -> None:
+    text = json.dumps(data)
+    fast = _outcome("case.json", text.encode())
+    assert fast == _outcome("case.json", json.loads(text))
+    assert fast == _outcome("case.json", yaml.load(text, Loader=yaml.CSafeLoader))
+
+
+def test_a_refused_field_is_named_with_its_place() -> None:
+    raw = b'{"age": 50, "sex": "male", "exam": {"left": {"strength": {"iliacus": 7}}}}'
+    with pytest.raises(CaseInputError) as refused:
+        read_case("cases.jsonl:3", raw)
+    assert refused.value.field == "exam.left.strength.iliacus"
+    assert str(refused.value).startswith("cases.jsonl:3: field 'exam.left.strength.iliacus': ")
+
+
+def test_text_that_is_not_json_is_unreadable_rather_than_a_field_error() -> None:
+    with pytest.raises(CaseInputError) as refused:
+        read_case("case.json", b"age: 50\nsex: male\n")
+    assert refused.value.unreadable
+    assert "not valid JSON" in str(refused.value)
+
+
+def test_every_batch_row_ranks_as_the_single_row_view_does(kb: KnowledgeBase) -> None:
+    cases = [Case.model_validate(item) for item in RAW]
+    results = assess_batch(cases, kb)
+    assert leading_answers(results) == [results.case(row) for row in range(len(cases))]
+    assert leading_answers(results, top=5)[7] == results.case(7, top=5)
+
+
+def test_an_unknown_name_in_a_batch_is_blamed_on_its_case(kb: KnowledgeBase) -> None:
+    cases = [Case.model_validate(item) for item in RAW[:4]]
+    cases.insert(
+        2,
+        Case.model_validate({"age": 50, "sex": "male", "emg": {"left": {"tibialis_anteror": {}}}}),
+    )
+    wheres = [f"case{number}.json" for number in range(len(cases))]
+    with pytest.raises(CaseInputError) as refused:
+        assess_read_cases(cases, wheres, kb)
+    assert refused.value.where == "case2.json"
+    assert refused.value.field == "emg.left.tibialis_anteror"
+    assert "tibialis_anterior" in refused.value.problem
