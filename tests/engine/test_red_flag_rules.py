@@ -101,6 +101,8 @@ def test_the_rule_set_covers_every_emergency_the_guidance_names() -> None:
         "cold_pale_or_pulseless_leg",
         "recent_spinal_procedure",
         "breathing_or_swallowing_weakness",
+        "tense_swollen_buttock_or_thigh",
+        "aortic_or_iliac_aneurysm",
     ):
         assert fact in emergency_facts, fact
 

@@ -393,6 +393,88 @@ SCENARIOS = [
         "weakness_worsening_over_weeks",
         "Stewart 2010",
     ),
+    Scenario(
+        "tense_buttock_after_lying_immobile",
+        {"tense_buttock_or_thigh": True, "lay_immobile": True, "started": "hours_or_days"},
+        {
+            "tempo": "acute",
+            "symptoms": {"tense_buttock_or_thigh": True},
+            "history": {"lay_immobile_for_hours": True},
+        },
+        "emergency",
+        "buttock_or_thigh_compartment_syndrome",
+        "Henson 2009 gluteal compartment syndrome",
+    ),
+    Scenario(
+        "tense_thigh_with_a_numb_leg",
+        {"tense_buttock_or_thigh": True, "numbness": True},
+        {
+            "symptoms": {"tense_buttock_or_thigh": True},
+            "exam": {"right": {"sensation": {"dorsum_of_foot": "reduced"}}},
+        },
+        "emergency",
+        "buttock_or_thigh_compartment_syndrome",
+        "Ojike 2010 thigh compartment syndrome",
+    ),
+    Scenario(
+        "known_aneurysm_new_back_pain",
+        {"aneurysm": True, "back_pain": True, "started": "hours_or_days", "began": "days"},
+        {
+            "tempo": "acute",
+            "history": {"aneurysm": True},
+            "symptoms": {"back_pain": True},
+            "weeks_since_onset": 0.5,
+        },
+        "emergency",
+        "leaking_aortic_or_iliac_aneurysm",
+        "ESVS 2019 aorto-iliac aneurysms; NICE NG156",
+    ),
+    Scenario(
+        "aneurysm_on_imaging_with_sudden_groin_pain",
+        {"aneurysm": True, "sudden_pain": True, "groin_or_hip_pain": True},
+        {
+            "tempo": "acute",
+            "pain": {"sites": ["groin"]},
+            "imaging": [{"kind": "aneurysm", "side": "right"}],
+        },
+        "emergency",
+        "leaking_aortic_or_iliac_aneurysm",
+        "ESVS 2019 aorto-iliac aneurysms; NICE NG156",
+    ),
+    Scenario(
+        "known_aneurysm_with_buttock_pain_for_weeks",
+        {"aneurysm": True, "leg_pain": True, "started": "weeks", "began": "one_to_three_months"},
+        {
+            "tempo": "subacute",
+            "history": {"aneurysm": True},
+            "pain": {"sites": ["buttock", "lateral leg"]},
+            "weeks_since_onset": 8,
+        },
+        "same_day",
+        "painful_aortic_or_iliac_aneurysm",
+        "ESVS 2019 aorto-iliac aneurysms: a symptomatic aneurysm is repaired urgently",
+    ),
+    Scenario(
+        "known_aneurysm_with_back_pain_for_years",
+        {"aneurysm": True, "back_pain": True, "started": "months", "began": "longer"},
+        {
+            "tempo": "chronic",
+            "history": {"aneurysm": True},
+            "symptoms": {"back_pain": True},
+            "weeks_since_onset": 150,
+        },
+        None,
+    ),
+    Scenario(
+        "lay_immobile_without_a_tense_limb",
+        {"lay_immobile": True, "tense_buttock_or_thigh": False, "numbness": True},
+        {
+            "history": {"lay_immobile_for_hours": True},
+            "symptoms": {"tense_buttock_or_thigh": False},
+            "exam": {"right": {"sensation": {"dorsum_of_foot": "reduced"}}},
+        },
+        None,
+    ),
 ]
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 

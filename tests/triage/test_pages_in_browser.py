@@ -57,6 +57,7 @@ WARNING_QUESTIONS = {
     "fever": "Have you had a fever",
     "sudden_pain": "Did pain in your groin",
     "bleeding_or_swelling": "Do you have new swelling",
+    "tense_buttock_or_thigh": "Is your buttock or thigh tense",
 }
 
 
@@ -104,6 +105,14 @@ def test_a_same_day_answer_offers_only_appointments_within_24_hours(
     form.get_by_role("group", name="Do you have pain that shoots").get_by_label("No").check()
     form.get_by_role("group", name="How weak is your leg?").get_by_label("Not weak").check()
     form.get_by_role("group", name="Do you have numbness, tingling").get_by_label("No").check()
+    # Back pain makes a known aneurysm and a sudden onset matter (a possible leak), so the
+    # page asks again for both while they are blank; answered, nothing is left to ask.
+    form.get_by_role("group", name="Has a doctor told you that you have an aneurysm").get_by_label(
+        "No"
+    ).check()
+    form.get_by_role("group", name="How quickly did the problem come on?").get_by_label(
+        "Over a few weeks"
+    ).check()
     page.get_by_role("button", name="See my advice").click()
     page.wait_for_load_state()
     assert "Get seen today, within 24 hours" in page.inner_text("main")

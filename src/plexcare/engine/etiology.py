@@ -164,6 +164,37 @@ class EtiologyModel:
         return joint
 
     @cached_property
+    def fact_cells(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], tuple[tuple[int, list[int]], ...]]:
+        """How `fact_matrix` reads each fact from the feature states, compiled once: a fact is
+        the "and" of two cells of [present | absent | unknown | always] (the columns `first`
+        and `second`), except a group's "none of them", which is all its members absent."""
+        count = len(self.features)
+        absent, unknown, always = count, 2 * count, 3 * count
+        first: list[int] = []
+        second: list[int] = []
+        none_of: list[tuple[int, list[int]]] = []
+        for column in self.plain:
+            first += [column, absent + column]
+            second += [always, always]
+        for _, members, exhaustive in self.groups:
+            first += members
+            second += [always] * len(members)
+            if not exhaustive:
+                none_of.append((len(first), list(members)))
+                first.append(always)
+                second.append(always)
+        for child, parent in self.nested:
+            first += [child, absent + child, child, absent + child]
+            second += [parent, parent, unknown + parent, unknown + parent]
+        return (
+            np.array(first, dtype=np.int64),
+            np.array(second, dtype=np.int64),
+            tuple(none_of),
+        )
+
+    @cached_property
     def requirement_arrays(self) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
         """The requirements as arrays: each one's feature column, log of its `unrecorded`
         factor, and a requirements × disorders matrix placing it on its disorder."""
@@ -299,26 +330,14 @@ def fact_matrix(model: EtiologyModel, states: FloatArray) -> FloatArray:
     feature given its parent when the parent is present, on its own when the parent is
     unknown, and not at all when the parent is absent (it cannot then be present).
     """
-    present, absent = states > 0, states < 0
-    out = np.zeros((states.shape[0], len(model.facts)))
-    plain = list(model.plain)
-    count = 2 * len(plain)
-    out[:, 0:count:2] = present[:, plain]
-    out[:, 1:count:2] = absent[:, plain]
-    column = count
-    for _, members, exhaustive in model.groups:
-        out[:, column : column + len(members)] = present[:, list(members)]
-        column += len(members)
-        if not exhaustive:
-            out[:, column] = absent[:, list(members)].all(axis=1)
-            column += 1
-    for child, parent in model.nested:
-        with_parent, unknown = present[:, parent], states[:, parent] == 0
-        out[:, column] = present[:, child] & with_parent
-        out[:, column + 1] = absent[:, child] & with_parent
-        out[:, column + 2] = present[:, child] & unknown
-        out[:, column + 3] = absent[:, child] & unknown
-        column += 4
+    first, second, none_of = model.fact_cells
+    absent = states < 0
+    always = np.ones((states.shape[0], 1), dtype=bool)
+    cells = np.concatenate([states > 0, absent, states == 0, always], axis=1)
+    stated = cells[:, first] & cells[:, second]
+    for column, members in none_of:
+        stated[:, column] = absent[:, members].all(axis=1)
+    out: FloatArray = stated.astype(np.float64)
     return out
 
 

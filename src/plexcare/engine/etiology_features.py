@@ -218,6 +218,8 @@ def _history(case: Case, kb: KnowledgeBase, out: _Collector) -> None:
         infection = history.infection_risk
     out.flag("recent_infection", infection, "recent infection")
     out.flag("fall", history.fall, "a fall")
+    out.flag("lay_immobile_for_hours", history.lay_immobile_for_hours, "lying immobile for hours")
+    out.flag("atrial_fibrillation", history.atrial_fibrillation, "atrial fibrillation")
     out.flag("leg_crossing_or_squatting", history.leg_crossing_or_squatting, "leg crossing")
 
 
@@ -273,7 +275,17 @@ def _presentation(case: Case, limits: ClinicalThresholds, out: _Collector) -> No
     out.flag("dermatomal_rash", symptoms.dermatomal_rash, "dermatomal rash")
     out.flag("cyclical_pain", symptoms.cyclical_pain, "pain with each period")
     out.flag("vascular_claudication", symptoms.vascular_claudication, "vascular claudication")
-    out.flag("limb_swelling", symptoms.swelling_or_bruising, "swelling or bruising")
+    tense = symptoms.tense_buttock_or_thigh
+    swollen = _any_true((symptoms.swelling_or_bruising, tense))
+    what = "tense, swollen buttock or thigh" if tense else "swelling or bruising"
+    out.set("limb_swelling", swollen, what if swollen else "no swelling or bruising")
+    out.flag("pain_on_coughing", symptoms.pain_on_coughing, "pain on coughing or straining")
+    out.flag("spread_to_other_leg", symptoms.spread_to_other_leg, "spread to the other leg")
+    out.flag(
+        "difficulty_rising_from_chair",
+        symptoms.difficulty_rising_from_chair,
+        "difficulty rising from a chair",
+    )
     out.set("age_over_50", limits.age_over_50.reached(case.age), f"age {case.age}")
     out.set("female", SEX_IS_FEMALE.get(case.sex), case.sex)
     out.flag("neurogenic_claudication", symptoms.neurogenic_claudication, "neurogenic claudication")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -69,6 +70,18 @@ class ImagingModel:
     side_match: float
     side_mismatch: float
     regions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @cached_property
+    def kind_terms(self) -> Mapping[str, tuple[FloatArray, FloatArray]]:
+        """Per kind, the (D,) log-likelihood ratios of it seen and of it not seen, against
+        the base rates: worked out once, since every case with imaging adds them up."""
+        return {
+            kind: (
+                self.log_frequency[:, entry.feature] - self.log_base[entry.feature],
+                self.log_absent[:, entry.feature] - self.log_base_absent[entry.feature],
+            )
+            for kind, entry in self.kinds.items()
+        }
 
     def kinds_shown(self, findings: Sequence[ImagingFinding]) -> frozenset[str] | None:
         """The kinds the studies behind these findings could show; None: every kind."""
@@ -213,16 +226,17 @@ def _scored(
     at_lesion: dict[int, FloatArray] = {}
     seen: list[tuple[str, int, FloatArray]] = []
     unseen: list[tuple[str, int, FloatArray]] = []
+    terms = model.kind_terms
     for kind, entry in model.kinds.items():
         column = entry.feature
+        present, absent = terms[kind]
         if kind not in by_kind:
             if shown is not None and kind not in shown:
                 continue
-            absent = model.log_absent[:, column] - model.log_base_absent[column]
             cause_term += absent
             unseen.append((kind, column, absent))
             continue
-        cause_term += model.log_frequency[:, column] - model.log_base[column]
+        cause_term += present
         ratio = np.mean([location_ratio(model, f) for f in by_kind[kind]], axis=0)
         seen.append((kind, column, ratio))
         for cause in np.flatnonzero(entry.at_lesion):

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from plexcare.engine.case import Case
 from plexcare.engine.case_names import check_case_names
+from plexcare.engine.fast_records import record
 from plexcare.engine.findings import Observations, observe
 from plexcare.engine.lesion_candidates import PLEXUS_KINDS, CandidateKind, CandidateSide
 from plexcare.engine.likelihood import LocalizationModel, compile_model
@@ -158,9 +159,14 @@ def _prior(model: LocalizationModel) -> FloatArray:
 
 
 def _evidence_weights(
-    model: LocalizationModel, observations: Observations, joint: FloatArray
+    model: LocalizationModel,
+    observations: Observations,
+    joint: FloatArray,
+    explained: list[int],
+    prior: FloatArray,
 ) -> tuple[list[int], npt.NDArray[np.bool_], FloatArray]:
-    """Each observed finding's log-likelihood ratio (nats) for every candidate vs the others.
+    """Each observed finding's log-likelihood ratio (nats) for the `explained` candidates
+    (columns) vs the others; `prior` is the model's candidate prior.
 
     "The others" are weighted by the prior, not the posterior: a finding supports a candidate
     when it is likelier there than across the other places a lesion could be. Weighting by the
@@ -171,7 +177,7 @@ def _evidence_weights(
     columns = list(observations.abnormal) + list(observations.normal)
     is_abnormal = np.arange(len(columns)) < len(observations.abnormal)
     if not columns:
-        return columns, is_abnormal, np.zeros((0, model.candidate_count))
+        return columns, is_abnormal, np.zeros((0, len(explained)))
     table = model.abnormal[observations.time_bin, columns]  # obs × K × 2
     candidate = joint.sum(axis=1)
     given = joint / np.maximum(candidate, 1e-300)[:, None]
@@ -179,10 +185,10 @@ def _evidence_weights(
     # complement, since P(background | candidate) sums to one.
     abnormal = (table * given[None, :, :]).sum(axis=2)  # obs × K
     p_candidate = np.where(is_abnormal[:, None], abnormal, 1.0 - abnormal)
-    prior = _prior(model)
     total = p_candidate @ prior
-    rest = (total[:, None] - prior[None, :] * p_candidate) / np.maximum(1.0 - prior[None, :], 1e-12)
-    weights = np.log(p_candidate) - np.log(np.maximum(rest, 1e-300))
+    shown, own = p_candidate[:, explained], prior[explained]
+    rest = (total[:, None] - own[None, :] * shown) / np.maximum(1.0 - own[None, :], 1e-12)
+    weights = np.log(shown) - np.log(np.maximum(rest, 1e-300))
     return columns, is_abnormal, np.asarray(weights, dtype=np.float64)
 
 
@@ -205,13 +211,50 @@ def _explain(
         return (), ()
 
     def weight(i: int) -> FindingWeight:
-        return FindingWeight(keys[i], labels[i], results[i], shown[i])
+        return record(
+            FindingWeight,
+            {"finding": keys[i], "label": labels[i], "result": results[i], "weight": shown[i]},
+        )
 
     supporting = tuple(weight(i) for i in order[:WEIGHTS_SHOWN] if values[i] > MEANINGFUL_WEIGHT)
     contradicting = tuple(
         weight(i) for i in order[::-1][:WEIGHTS_SHOWN] if values[i] < -MEANINGFUL_WEIGHT
     )
     return supporting, contradicting
+
+
+@dataclass(frozen=True)
+class _CandidateRows:
+    """What every ranked candidate repeats from the model: its fields before the probability
+    (key, id, side, kind, label, in `RankedCandidate`'s order) and whether it is a plexus
+    lesion; every finding column's words, as found abnormal and as found normal; and the
+    candidate prior."""
+
+    fields: tuple[dict[str, object], ...]
+    plexus: npt.NDArray[np.bool_]
+    abnormal_labels: tuple[str, ...]
+    normal_labels: tuple[str, ...]
+    prior: FloatArray
+
+
+def _compile_candidate_rows(kb: KnowledgeBase) -> _CandidateRows:
+    model = localization_model(kb)
+    candidates = model.arrays.candidates
+    specs = model.findings.specs
+    return _CandidateRows(
+        fields=tuple(
+            {"key": c.key, "id": c.id, "side": c.side, "kind": c.kind, "label": c.title}
+            for c in candidates
+        ),
+        plexus=np.array([c.kind in PLEXUS_KINDS for c in candidates], dtype=bool),
+        abnormal_labels=tuple(spec.describe(abnormal=True) for spec in specs),
+        normal_labels=tuple(spec.describe(abnormal=False) for spec in specs),
+        prior=_prior(model),
+    )
+
+
+def _candidate_rows(kb: KnowledgeBase) -> _CandidateRows:
+    return kb.derived("localization_candidate_rows", _compile_candidate_rows)
 
 
 def localize(case: Case, kb: KnowledgeBase) -> Localization:
@@ -240,27 +283,25 @@ def localize_observations(
         joint = model.joint_posterior(observations)
         shown = (1.0 - blend) * joint.sum(axis=1) + blend * _prior(model)
     order = np.argsort(-shown, kind="stable")
-    columns, is_abnormal, weights = _evidence_weights(model, observations, joint)
-    specs = model.findings.specs
-    labels = [
-        specs[column].describe(abnormal=bool(abnormal))
-        for column, abnormal in zip(columns, is_abnormal, strict=True)
-    ]
+    ranked_columns: list[int] = order.tolist()
+    rows = _candidate_rows(kb)
+    columns, is_abnormal, explained = _evidence_weights(
+        model, observations, joint, ranked_columns[:EXPLAINED_CANDIDATES], rows.prior
+    )
+    words = (rows.normal_labels, rows.abnormal_labels)
+    abnormal_count = len(observations.abnormal)
+    labels = [words[place < abnormal_count][column] for place, column in enumerate(columns)]
     keys = [model.findings.keys[column] for column in columns]
     results: list[Literal["abnormal", "normal"]] = [
         "abnormal" if abnormal else "normal" for abnormal in is_abnormal.tolist()
     ]
-    candidates = model.arrays.candidates
     probabilities: list[float] = shown.tolist()
-    ranked_columns: list[int] = order.tolist()
     # The explained candidates' findings, ranked for all of them in one sort.
-    explained = weights[:, ranked_columns[:EXPLAINED_CANDIDATES]]
     finding_orders: list[list[int]] = np.argsort(-explained, axis=0, kind="stable").T.tolist()
     finding_values: list[list[float]] = explained.T.tolist()
     finding_shown: list[list[float]] = np.round(explained, 4).T.tolist()
     ranked: list[RankedCandidate] = []
     for rank, column in enumerate(ranked_columns):
-        candidate = candidates[column]
         supporting: tuple[FindingWeight, ...] = ()
         contradicting: tuple[FindingWeight, ...] = ()
         if rank < EXPLAINED_CANDIDATES and columns:
@@ -273,21 +314,19 @@ def localize_observations(
                 labels,
             )
         ranked.append(
-            RankedCandidate(  # positionally: key, id, side, kind, label, probability, ...
-                candidate.key,
-                candidate.id,
-                candidate.side,
-                candidate.kind,
-                candidate.title,
-                probabilities[column],
-                supporting,
-                contradicting,
+            record(
+                RankedCandidate,
+                {
+                    **rows.fields[column],
+                    "probability": probabilities[column],
+                    "supporting": supporting,
+                    "contradicting": contradicting,
+                },
             )
         )
-    plexus = np.array([c.kind in PLEXUS_KINDS for c in model.arrays.candidates])
     return Localization(
         candidates=tuple(ranked),
-        plexopathy_probability=float(shown[plexus].sum()),
+        plexopathy_probability=float(shown[rows.plexus].sum()),
         background_polyneuropathy=float(joint[:, 1].sum()),
         uncertainty=_uncertainty(
             observations,
@@ -317,7 +356,7 @@ def localize_batch(cases: Sequence[Case] | Iterable[Case], kb: KnowledgeBase) ->
         [blend_weight(n, days) for n, days in zip(used, batch.days_since_onset, strict=True)]
     )
     shown = (1.0 - blends[:, None]) * raw + blends[:, None] * _prior(model)[None, :]
-    plexus = np.array([c.kind in PLEXUS_KINDS for c in model.arrays.candidates])
+    plexus = _candidate_rows(kb).plexus
     return BatchLocalization(
         candidate_keys=tuple(c.key for c in model.arrays.candidates),
         probabilities=shown,

@@ -272,6 +272,15 @@ def _deficit_absent(
     return not _deficits_treated(treatment, weak)
 
 
+def _treatments_for_weakness(kb: KnowledgeBase) -> tuple[Treatment, ...]:
+    """The treatments indicated for a weak movement (orthoses, physiotherapy), in knowledge
+    base order: the few the plan checks against every patient's weakness."""
+    return kb.derived(
+        "treatments_for_weakness",
+        lambda base: tuple(t for t in base.treatments.values() if t.indicated_when_weak),
+    )
+
+
 def build_plan(
     case: Case,
     findings: EtiologyFindings,
@@ -315,7 +324,7 @@ def build_plan(
             entry = chosen.setdefault(use.treatment, (group, [], []))
             entry[1].append(why)
             entry[2].append(disorder_id)
-    for treatment in kb.treatments.values():
+    for treatment in _treatments_for_weakness(kb) if weak else ():
         matched = _deficits_treated(treatment, weak)
         if matched:
             why = "for weakness: " + ", ".join(

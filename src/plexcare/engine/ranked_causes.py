@@ -22,6 +22,7 @@ from plexcare.engine.etiology import (
     strongest,
 )
 from plexcare.engine.etiology_features import EtiologyFindings
+from plexcare.engine.fast_records import record
 from plexcare.engine.site_and_cause import SiteAndCause, SiteAndCauseModel, cause_fit
 
 FloatArray = npt.NDArray[np.float64]
@@ -99,6 +100,14 @@ def _requirement_weights(
     return out
 
 
+def _fact_weight(fact: _Fact, weight: float) -> FeatureWeight:
+    feature, name, present, reason = fact
+    return record(
+        FeatureWeight,
+        {"feature": feature, "name": name, "present": present, "reason": reason, "weight": weight},
+    )
+
+
 def _reasons(
     facts: list[_Fact], weights: FloatArray, required: list[FeatureWeight]
 ) -> tuple[tuple[FeatureWeight, ...], tuple[FeatureWeight, ...]]:
@@ -119,7 +128,7 @@ def _reasons(
     order: list[int] = np.argsort(-weights, kind="stable").tolist()
     values: list[float] = weights.tolist()
     chosen = [*order[:EXPLAINED_FEATURES], *order[::-1][:EXPLAINED_FEATURES]]
-    made = [FeatureWeight(*facts[i], weight=values[i]) for i in chosen]
+    made = [_fact_weight(facts[i], values[i]) for i in chosen]
     return strongest(made + extra)
 
 
@@ -157,15 +166,18 @@ def ranked_causes(
             supporting, against = _reasons(facts, weights[:, row], required)
             note = _fit_note(fit_values[row])
         causes.append(
-            RankedCause(
-                disorder=etiology.disorders[row],
-                name=etiology.names[row],
-                category=etiology.categories[row],
-                probability=probabilities[row],
-                supporting=supporting,
-                against=against,
-                localization_fit=fit_values[row],
-                localization_note=note,
+            record(
+                RankedCause,
+                {
+                    "disorder": etiology.disorders[row],
+                    "name": etiology.names[row],
+                    "category": etiology.categories[row],
+                    "probability": probabilities[row],
+                    "supporting": supporting,
+                    "against": against,
+                    "localization_fit": fit_values[row],
+                    "localization_note": note,
+                },
             )
         )
     return tuple(causes)

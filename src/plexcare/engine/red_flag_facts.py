@@ -228,6 +228,13 @@ def _history(case: Case, kb: KnowledgeBase, out: _Facts) -> None:
         )
     if history.trauma is not None:
         out.state("injury", True, f"trauma: {history.trauma.replace('_', ' ')}")
+    out.state(
+        "tense_swollen_buttock_or_thigh",
+        symptoms.tense_buttock_or_thigh,
+        "tense, swollen, painful buttock or thigh",
+    )
+    out.state("lay_immobile_for_hours", history.lay_immobile_for_hours, "lay immobile for hours")
+    out.state("aortic_or_iliac_aneurysm", history.aneurysm, "known aortic or iliac aneurysm")
 
 
 def _imaging_and_weight(found: EtiologyFindings, out: _Facts) -> None:
@@ -235,6 +242,9 @@ def _imaging_and_weight(found: EtiologyFindings, out: _Facts) -> None:
         state = found.state(fact)
         if state != "unknown":
             out.state(fact, state == "present", found.reasons.get(fact, fact))
+    if found.state("imaging_aneurysm") == "present":
+        what = found.reasons.get("imaging_aneurysm", "aneurysm on imaging")
+        out.state("aortic_or_iliac_aneurysm", True, what)
     weight = found.state("recent_weight_loss")
     if weight != "unknown":
         out.state("weight_loss", weight == "present", found.reasons.get("recent_weight_loss", ""))

@@ -96,7 +96,13 @@ def evaluate_red_flags(
     `fired_only` (the clinician's report, which shows no open rules) only the fired ones."""
     fired: list[FiredRule] = []
     still_open: list[OpenRule] = []
+    present = facts.present
     for rule in kb.red_flags.rules:
+        if fired_only and (
+            not present.isdisjoint(rule.unless)
+            or any(present.isdisjoint(group) for group in rule.when)
+        ):
+            continue  # the same test as `_evaluate`'s, as set operations: most rules stay quiet
         outcome = _evaluate(rule, facts, fired_only=fired_only)
         if isinstance(outcome, FiredRule):
             fired.append(outcome)

@@ -413,7 +413,10 @@ def parts(model: SiteAndCauseModel, evidence: Evidence) -> Parts:
 def combine(model: SiteAndCauseModel, found: Parts, tempering: Tempering) -> SiteAndCause:
     """The joint posterior from scored parts, with the given tempering."""
     weights = finding_weights(model, found.columns, tempering)
-    edx = np.tensordot(weights, found.rows, axes=1) + found.leg_correction
+    findings, sites, backgrounds = found.rows.shape
+    # tensordot's own arithmetic (one matrix product), without its argument handling.
+    summed = weights @ found.rows.reshape(findings, sites * backgrounds)
+    edx = summed.reshape(sites, backgrounds) + found.leg_correction
     with_background = tempering.electrodiagnosis * edx + found.log_background
     site_evidence = np.logaddexp(with_background[:, 0], with_background[:, 1])
     history = tempering.history * found.history + found.requirements

@@ -36,6 +36,8 @@ RootName = Literal["T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4"]
 ROOT_ORDER: tuple[RootName, ...] = ("T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2", "S3", "S4")
 Icd10Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")]
 Derived = TypeVar("Derived")
+_NOT_BUILT = object()
+"""Marks a compiled table not built yet (a table may itself be None)."""
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -461,9 +463,14 @@ class KnowledgeBase(Fact):
         The result lives and dies with this immutable object, so the engine keeps no global
         state: the same knowledge base always yields the same compiled form.
         """
-        if name not in self._derived:
-            self._derived[name] = build(self)
-        return cast(Derived, self._derived[name])
+        # Read the private store directly: pydantic's attribute lookup for a private
+        # attribute costs microseconds, and the engine asks for its tables on every case.
+        private = self.__pydantic_private__
+        store = cast(dict[str, object], private["_derived"] if private else self._derived)
+        found = store.get(name, _NOT_BUILT)
+        if found is _NOT_BUILT:
+            found = store[name] = build(self)
+        return cast(Derived, found)
 
 
 COMPOSITE_LESIONS: tuple[str, ...] = (
