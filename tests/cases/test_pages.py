@@ -389,6 +389,23 @@ def test_a_signed_off_version_is_read_only_until_the_case_is_reopened(
     assert session.scalars(select(CaseSignOff)).one().case_version_id == signed_version
 
 
+def test_signing_off_or_reopening_needs_the_forms_token_and_a_known_case(
+    client: TestClient, small_clinic: SmallClinic, session: Session
+) -> None:
+    token = clinician(client)
+    save_new(client, token, small_clinic)
+    case_id = the_case(session)
+    for path in (f"/clinic/cases/{case_id}/versions/1/sign-off", f"/clinic/cases/{case_id}/reopen"):
+        assert client.post(path, data={"csrf_token": "forged"}).status_code == 403
+    for path in ("/clinic/cases/999999/versions/1/sign-off", "/clinic/cases/999999/reopen"):
+        missing = client.post(path, data={"csrf_token": token})
+        assert missing.status_code == 404
+        assert "Case not found" in missing.text and "Go to the worklist" in missing.text
+    assert session.scalars(select(CaseSignOff)).all() == []
+    assert audit_actions(session, "case_sign_off") == []
+    assert audit_actions(session, "case_reopened") == []
+
+
 def test_only_the_latest_version_can_be_signed_off(
     client: TestClient, small_clinic: SmallClinic, session: Session
 ) -> None:

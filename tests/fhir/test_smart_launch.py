@@ -111,6 +111,15 @@ def ehr(
     yield simulated
 
 
+def _return_from_the_ehr(client: TestClient, ehr: SimulatedEhr) -> str:
+    """A clinician signs in and launches from the EHR; the URL the EHR sends them back to."""
+    sign_in(client, "dr.okafor@clinic.example")
+    authorize = client.get(
+        "/smart/launch", params={"iss": EHR, "launch": "l1"}, follow_redirects=False
+    ).headers["location"]
+    return ehr.authorize(authorize)
+
+
 def test_an_ehr_launch_opens_the_case_form_with_the_patients_record_as_a_draft(
     client: TestClient, ehr: SimulatedEhr, small_clinic: SmallClinic, session: Session
 ) -> None:
@@ -143,11 +152,7 @@ def test_an_ehr_launch_opens_the_case_form_with_the_patients_record_as_a_draft(
 def test_a_replayed_or_forged_return_is_refused(
     client: TestClient, ehr: SimulatedEhr, small_clinic: SmallClinic
 ) -> None:
-    sign_in(client, "dr.okafor@clinic.example")
-    authorize = client.get(
-        "/smart/launch", params={"iss": EHR, "launch": "l1"}, follow_redirects=False
-    ).headers["location"]
-    back = ehr.authorize(authorize)
+    back = _return_from_the_ehr(client, ehr)
     assert client.get(back, follow_redirects=False).status_code == 303
     again = client.get(back, follow_redirects=False)
     assert again.status_code == 404
@@ -161,11 +166,7 @@ def test_a_replayed_or_forged_return_is_refused(
 def test_a_wrong_pkce_verifier_gets_no_record(
     client: TestClient, ehr: SimulatedEhr, small_clinic: SmallClinic
 ) -> None:
-    sign_in(client, "dr.okafor@clinic.example")
-    authorize = client.get(
-        "/smart/launch", params={"iss": EHR, "launch": "l1"}, follow_redirects=False
-    ).headers["location"]
-    back = ehr.authorize(authorize)
+    back = _return_from_the_ehr(client, ehr)
     ehr.challenge = "someone-elses-challenge"
     refused = client.get(back, follow_redirects=False)
     assert refused.status_code == 502

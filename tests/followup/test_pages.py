@@ -185,6 +185,7 @@ def test_a_clinician_or_unknown_id_is_not_a_patient(
         answer = client.get(f"/clinic/patients/{patient_id}/follow-up")
         assert answer.status_code == 404
         assert "no such patient" in answer.text
+        assert "Patient not found" in answer.text
 
 
 def test_a_visit_is_linked_to_one_of_the_patients_own_cases_only(

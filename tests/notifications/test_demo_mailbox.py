@@ -4,7 +4,6 @@ read it with its calendar invitation at /desk/mailbox."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,40 +13,22 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plexcare.config import Settings
 from plexcare.db import session_factory
 from plexcare.notifications.mailbox import Mailbox, MailSink, is_message_id
 from plexcare.notifications.models import OutboxMessage
 from plexcare.notifications.worker import BackgroundWorker, deliver_round, smtp_senders
 from plexcare.scheduling import service as booking
 from tests.conftest_db import TEST_NOW, SmallClinic
+from tests.notifications.demo_delivery import running_sink, sink_settings
 from tests.notifications.mailbox import read_invitation
 from tests.portal.forms import ON_SQLITE, sign_in
 from tests.scheduling.test_booking import TUESDAY_10, patient
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def sink(tmp_path: Path) -> Iterator[MailSink]:
-    started = MailSink(host="127.0.0.1", port=free_port(), directory=tmp_path / "mailbox")
-    started.start()
-    yield started
-    started.stop()
-
-
-def sink_settings(sink: MailSink, db_url: str) -> Settings:
-    host, port = sink_address(sink)
-    return Settings(database_url=db_url, smtp_host=host, smtp_port=port)
-
-
-def sink_address(sink: MailSink) -> tuple[str, int]:
-    controller = sink._controller  # the address the test chose
-    return str(controller.hostname), int(controller.port)
+    with running_sink(tmp_path / "mailbox") as started:
+        yield started
 
 
 def book_consultation(session: Session, clinic_people: SmallClinic) -> None:

@@ -18,32 +18,15 @@ from plexcare.clinic.demo import load_demo_clinic
 from plexcare.notifications.models import OutboxMessage
 from plexcare.packages import service as packages
 from plexcare.packages.catalogue import DEFAULT_CATALOGUE, HealthPackage
-from plexcare.packages.itinerary import PackageItem
 from plexcare.packages.models import PackageBooking
 from plexcare.scheduling import policy
 from plexcare.scheduling import service as booking
 from plexcare.scheduling.models import Appointment
 from tests.conftest_db import TEST_NOW, Personas, SmallClinic, add_user
+from tests.packages.plexus_workup import PLEXUS_WORKUP
 from tests.scheduling.crowd import Call, all_at_once
 
 LIMIT = policy.BookingLimits().open_appointments
-
-PLEXUS_WORKUP = HealthPackage(
-    code="plexus_workup",
-    name="Plexus work-up",
-    description="A consultation, then nerve conduction studies and EMG within three days.",
-    items=(
-        PackageItem("neuro_consult", "Consultation", timedelta(minutes=30)),
-        PackageItem(
-            "emg_ncs",
-            "Nerve conduction studies and EMG",
-            timedelta(minutes=60),
-            min_gap_after_previous=timedelta(minutes=15),
-            max_days_after_previous=3,
-        ),
-    ),
-    price_minor_units=50_000,
-)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ cancelling every appointment of one together."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,39 +14,22 @@ from sqlalchemy.orm import Session
 from plexcare.accounts.actor import Actor
 from plexcare.accounts.roles import Role
 from plexcare.packages import service as packages
-from plexcare.packages.catalogue import HealthPackage
-from plexcare.packages.itinerary import PackageItem
 from plexcare.packages.models import PackageBooking
 from plexcare.portal.form_values import instant
 from plexcare.scheduling import service as booking
 from plexcare.scheduling.models import Appointment
 from tests.conftest_db import TEST_NOW, SmallClinic
+from tests.packages.plexus_workup import PLEXUS_WORKUP
 from tests.portal.forms import ON_SQLITE, csrf_token, sign_in
 
 pytestmark = ON_SQLITE
 
-WORKUP = HealthPackage(
-    code="plexus_workup",
-    name="Plexus work-up",
-    description="A consultation, then nerve conduction studies and EMG within three days.",
-    items=(
-        PackageItem("neuro_consult", "Consultation", timedelta(minutes=30)),
-        PackageItem(
-            "emg_ncs",
-            "Nerve conduction studies and EMG",
-            timedelta(minutes=60),
-            min_gap_after_previous=timedelta(minutes=15),
-            max_days_after_previous=3,
-        ),
-    ),
-    price_minor_units=50_000,
-)
 FIELD = re.compile(r'name="(item-[0-9]+-[a-z]+|items)" value="([^"]*)"')
 
 
 @pytest.fixture
 def workup(session: Session, small_clinic: SmallClinic) -> SmallClinic:
-    packages.add_package(session=session, package=WORKUP)
+    packages.add_package(session=session, package=PLEXUS_WORKUP)
     session.commit()
     return small_clinic
 

@@ -6,58 +6,28 @@ critical violation on the way."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from plexcare.config import Settings
 from plexcare.db import session_factory
 from plexcare.notifications.mailbox import MailSink
-from plexcare.notifications.worker import BackgroundWorker, smtp_senders
 from plexcare.packages import service as packages
-from plexcare.packages.catalogue import HealthPackage
-from plexcare.packages.itinerary import PackageItem
 from tests.accessibility import assert_accessible
-from tests.browser import chromium, served
-from tests.conftest_db import PASSWORD, TEST_NOW, SmallClinic, empty_tables, make_app
+from tests.browser import chromium
+from tests.conftest_db import PASSWORD, SmallClinic, empty_tables, make_app
+from tests.notifications.demo_delivery import running_sink, served_with_mail
+from tests.packages.plexus_workup import PLEXUS_WORKUP
 
 pytestmark = pytest.mark.browser
-WORKUP = HealthPackage(
-    code="plexus_workup",
-    name="Plexus work-up",
-    description="A consultation, then nerve conduction studies and EMG within three days.",
-    items=(
-        PackageItem("neuro_consult", "Consultation", timedelta(minutes=30)),
-        PackageItem(
-            "emg_ncs",
-            "Nerve conduction studies and EMG",
-            timedelta(minutes=60),
-            min_gap_after_previous=timedelta(minutes=15),
-            max_days_after_previous=3,
-        ),
-    ),
-    price_minor_units=50_000,
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
-    started = MailSink(
-        host="127.0.0.1", port=_free_port(), directory=tmp_path_factory.mktemp("mailbox")
-    )
-    started.start()
-    yield started
-    started.stop()
+    with running_sink(tmp_path_factory.mktemp("mailbox")) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
@@ -66,27 +36,10 @@ def server_url(sqlite_url: str, sink: MailSink) -> Iterator[str]:
     empty_tables(sqlite_url)
     with session_factory(sqlite_url)() as session:
         SmallClinic(session)
-        packages.add_package(session=session, package=WORKUP)
+        packages.add_package(session=session, package=PLEXUS_WORKUP)
         session.commit()
-    app = make_app(sqlite_url)
-    app.state.mailbox_dir = sink.mailbox.directory
-    controller = sink._controller
-    settings = Settings(
-        database_url=sqlite_url, smtp_host=controller.hostname, smtp_port=controller.port
-    )
-    worker = BackgroundWorker(
-        sessions=session_factory(sqlite_url),
-        outlets=smtp_senders(settings),
-        settings=settings,
-        interval=0.2,
-        clock=lambda: TEST_NOW,
-    )
-    worker.start()
-    try:
-        with served(app) as url:
-            yield url
-    finally:
-        worker.stop()
+    with served_with_mail(make_app(sqlite_url), sqlite_url, sink) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

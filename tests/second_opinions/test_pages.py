@@ -44,6 +44,17 @@ def send_request(
     return answer.status_code, answer.text
 
 
+def send_anns_request(client: TestClient, session: Session) -> int:
+    """Ann signs in on `client` and sends her request with an MRI report; its id. The test's
+    read ends at once: on SQLite an open read would keep the app from writing, so a test reads
+    what it needs of the clinic before calling this."""
+    sign_in(client, "ann@example.org")
+    send_request(client, [("MRI report.pdf", PDF)])
+    request_id = session.scalars(select(SecondOpinionRequest.id)).one()
+    session.rollback()
+    return request_id
+
+
 def test_a_patient_sends_a_report_and_sees_the_request_with_its_file(
     client: TestClient, small_clinic: SmallClinic, session: Session, upload_dir: Path
 ) -> None:
@@ -120,10 +131,7 @@ def test_another_patient_gets_not_found(
     session: Session,
     upload_dir: Path,
 ) -> None:
-    sign_in(client, "ann@example.org")
-    send_request(client, [("MRI report.pdf", PDF)])
-    request_id = session.scalars(select(SecondOpinionRequest.id)).one()
-    session.rollback()
+    request_id = send_anns_request(client, session)
     sign_in(second_browser, "bob@example.org")
 
     answer = second_browser.get(f"/me/second-opinions/{request_id}")
@@ -140,10 +148,7 @@ def test_the_desk_assigns_the_clinician_answers_and_the_patient_reads_it(
     upload_dir: Path,
 ) -> None:
     clinician_id = small_clinic.clinician_user.id
-    sign_in(client, "ann@example.org")
-    send_request(client, [("MRI report.pdf", PDF)])
-    request_id = session.scalars(select(SecondOpinionRequest.id)).one()
-    session.rollback()
+    request_id = send_anns_request(client, session)
     desk = second_browser
     sign_in(desk, "desk@clinic.example")
     queue = desk.get("/desk/second-opinions")
@@ -204,10 +209,7 @@ def test_a_clinician_takes_a_request_and_another_clinician_may_not_answer_it(
     other = add_user(session, email="dr.lind@clinic.example", role=Role.clinician)
     other_email = other.email
     session.commit()
-    sign_in(client, "ann@example.org")
-    send_request(client, [("MRI report.pdf", PDF)])
-    request_id = session.scalars(select(SecondOpinionRequest.id)).one()
-    session.rollback()
+    request_id = send_anns_request(client, session)
     sign_in(second_browser, "dr.okafor@clinic.example")
     token = csrf_token(second_browser, f"/desk/second-opinions/{request_id}")
     taken = second_browser.post(
@@ -238,10 +240,7 @@ def test_desk_actions_without_the_form_token_change_nothing(
     upload_dir: Path,
 ) -> None:
     clinician_id = small_clinic.clinician_user.id
-    sign_in(client, "ann@example.org")
-    send_request(client, [("MRI report.pdf", PDF)])
-    request_id = session.scalars(select(SecondOpinionRequest.id)).one()
-    session.rollback()
+    request_id = send_anns_request(client, session)
     sign_in(second_browser, "desk@clinic.example")
 
     assigned = second_browser.post(

@@ -27,6 +27,7 @@ from plexcare.clinic import service as clinic
 from plexcare.clinic.models import AppointmentType, clinician_appointment_types
 from plexcare.errors import ServiceError
 from plexcare.portal import form_values
+from plexcare.portal.refusals import as_sentence
 from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
 from plexcare.scheduling.availability import ExceptionKind
 from plexcare.web.dependencies import DbSession, Now
@@ -165,7 +166,7 @@ def save_hours(
             _audit(session, visit.actor, "clinician_hours", chosen, now)
         except ServiceError as error:
             session.rollback()
-            errors["starts-0"] = f"{error.detail[:1].upper()}{error.detail[1:]} ({error.field})."
+            errors["starts-0"] = as_sentence(f"{error.detail} ({error.field})")
     if errors:
         return _hours_page(request, visit, session, chosen, errors=errors)
     session.commit()
@@ -206,7 +207,7 @@ def add_leave(
             _audit(session, visit.actor, "clinician_leave", row.id, now)
         except ServiceError as error:
             session.rollback()
-            errors[error.field or "first_day"] = f"{error.detail[:1].upper()}{error.detail[1:]}."
+            errors[error.field or "first_day"] = as_sentence(error.detail)
     if errors:
         return _hours_page(request, visit, session, chosen, errors=errors)
     session.commit()

@@ -19,6 +19,7 @@ from plexcare.admin.people import ADMIN
 from plexcare.config import get_settings
 from plexcare.errors import ServiceError
 from plexcare.portal import form_values
+from plexcare.portal.refusals import as_sentence
 from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, render
 from plexcare.scheduling import closures
 from plexcare.scheduling.day_sheet import local_day_bounds
@@ -110,7 +111,7 @@ def set_day(
             visit,
             session,
             now,
-            errors={error.field or "day": f"{error.detail[:1].upper()}{error.detail[1:]}."},
+            errors={error.field or "day": as_sentence(error.detail)},
             entered=entered,
         )
     start, end = local_day_bounds(day, get_settings().clinic_zone)

@@ -25,7 +25,8 @@ from plexcare.audit import service as audit
 from plexcare.clinic import repository as clinic_repository
 from plexcare.errors import Conflict, InvalidInput, NotFound, ServiceError
 from plexcare.portal import form_values
-from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
+from plexcare.portal.refusals import as_sentence, refusal_page
+from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, render
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -158,12 +159,11 @@ def set_role(
         )
     except ServiceError as error:
         session.rollback()
-        return message(
+        return refusal_page(
             request,
             visit,
-            status_code=error.status,
+            error,
             heading="The role was not changed",
-            text=f"{error.detail[:1].upper()}{error.detail[1:]}.",
             next_href="/admin",
             next_label="Back to users",
         )
@@ -213,7 +213,7 @@ def create_staff(
             )
         except ServiceError as error:
             session.rollback()
-            errors[error.field or "email"] = f"{error.detail[:1].upper()}{error.detail[1:]}."
+            errors[error.field or "email"] = as_sentence(error.detail)
     if errors:
         return _users_page(
             request,

@@ -27,7 +27,8 @@ from plexcare.errors import Conflict, NotFound, ServiceError
 from plexcare.notifications.models import OutboxMessage
 from plexcare.portal import form_values
 from plexcare.portal.layout import when_label
-from plexcare.portal.rendering import FormDep, VisitDep, gate, gate_form, message, render
+from plexcare.portal.refusals import refusal_page
+from plexcare.portal.rendering import FormDep, VisitDep, gate, gate_form, render
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -144,12 +145,11 @@ def resend_message(
         )
     except ServiceError as error:
         session.rollback()
-        return message(
+        return refusal_page(
             request,
             visit,
-            status_code=error.status,
+            error,
             heading="The message was not queued again",
-            text=f"{error.detail[:1].upper()}{error.detail[1:]}.",
             next_href="/admin/outbox",
             next_label="Back to the outbox",
         )

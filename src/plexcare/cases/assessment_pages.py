@@ -7,25 +7,28 @@ as it was assessed then. Clinicians only; every view is written to the audit log
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from plexcare.accounts.roles import Role
-from plexcare.cases.assessment_views import stored_assessment_page
-from plexcare.cases.body_map import BodyMap, body_map
-from plexcare.cases.stored_version import LARGEST_VERSION, StoredVersion, stored_version
+from plexcare.cases.assessment_views import AssessmentPage, stored_assessment_page
+from plexcare.cases.body_map import stored_body_map
+from plexcare.cases.stored_version import LARGEST_VERSION, stored_version
 from plexcare.config import get_settings
 from plexcare.errors import ServiceError
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
-from plexcare.portal.rendering import Visit, VisitDep, gate, message, render
+from plexcare.portal.rendering import PostedForm, Visit, VisitDep, gate, gate_form, message, render
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 Knowledge = Annotated[KnowledgeBase, Depends(knowledge_base)]
 VersionNumber = Annotated[int | None, Query(ge=1, le=LARGEST_VERSION)]
+Page = TypeVar("Page")
 
 
 def assessment_href(case_id: int, version: int | None = None) -> str:
@@ -34,26 +37,48 @@ def assessment_href(case_id: int, version: int | None = None) -> str:
     return f"/clinic/cases/{case_id}/assessment{query}"
 
 
-def map_of(stored: StoredVersion, kb: KnowledgeBase) -> BodyMap | None:
-    """The body map of a stored version, or None when its case no longer reads."""
-    if stored.case is None:
-        return None
-    localization = stored.version.assessment.get("localization")
-    leader = localization[0] if isinstance(localization, list) and localization else {}
-    key = leader.get("key") if isinstance(leader, dict) else None
-    return body_map(stored.case, kb, key if isinstance(key, str) else None)
-
-
-def not_found(request: Request, visit: Visit, error: ServiceError) -> Response:
+def not_found(
+    request: Request, visit: Visit, error: ServiceError, *, missing: str = "Case"
+) -> Response:
+    """The page for a clinician's read the services refused: what was not found (a case, a
+    patient), or why it is not available, and the way back to the worklist."""
     return message(
         request,
         visit,
         status_code=error.status,
-        heading="Case not found" if error.status == 404 else "Not available",
+        heading=f"{missing} not found" if error.status == 404 else "Not available",
         text=error.detail,
         next_href="/clinic",
         next_label="Go to the worklist",
     )
+
+
+def as_clinician(
+    request: Request,
+    visit: Visit,
+    session: Session,
+    work: Callable[[], Page],
+    *,
+    form: PostedForm | None = None,
+    missing: str = "Case",
+) -> Page | Response:
+    """What `work` gives, done for a signed-in clinician with the transaction settled:
+    committed (with the audit entries the services wrote), or rolled back and answered with
+    the not-found page when a service refused. Any other visitor gets the sign-in or 403 page;
+    a `form` must also carry this visit's CSRF token."""
+    if form is None:
+        denied = gate(request, visit, Role.clinician)
+    else:
+        denied = gate_form(request, visit, form, Role.clinician)
+    if denied is not None:
+        return denied
+    try:
+        page = work()
+    except ServiceError as error:
+        session.rollback()
+        return not_found(request, visit, error, missing=missing)
+    session.commit()
+    return page
 
 
 @router.get("/clinic/cases/{case_id}/assessment", name="case_assessment")
@@ -66,10 +91,7 @@ def case_assessment(
     case_id: int,
     version: VersionNumber = None,
 ) -> Response:
-    denied = gate(request, visit, Role.clinician)
-    if denied is not None:
-        return denied
-    try:
+    def read() -> AssessmentPage:
         stored = stored_version(
             session=session,
             actor=visit.actor,
@@ -78,15 +100,19 @@ def case_assessment(
             zone=get_settings().clinic_zone,
             now=now,
         )
-    except ServiceError as error:
-        session.rollback()
-        return not_found(request, visit, error)
-    page = stored_assessment_page(
-        frame=visit.frame(title=f"Assessment: {stored.record.title}"),
-        answer=stored.version.assessment,
-        header=stored.header,
-        body_map=map_of(stored, kb),
-        days_since_onset=stored.case.days_since_onset if stored.case is not None else None,
-    )
-    session.commit()
+        return stored_assessment_page(
+            frame=visit.frame(title=f"Assessment: {stored.record.title}"),
+            answer=stored.version.assessment,
+            header=stored.header,
+            body_map=(
+                stored_body_map(stored.case, kb, stored.version.assessment)
+                if stored.case is not None
+                else None
+            ),
+            days_since_onset=stored.case.days_since_onset if stored.case is not None else None,
+        )
+
+    page = as_clinician(request, visit, session, read)
+    if isinstance(page, Response):
+        return page
     return render(request, "cases/assessment.html", page, visit)

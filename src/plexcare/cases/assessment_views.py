@@ -10,18 +10,37 @@ prints as it shows.
 
 It is built from the assessment as stored with the case version (`Assessment.to_dict()`), not
 by running the engine again: a saved version shows what the clinician saw when they decided,
-even after the knowledge base has moved on. The stored form is read defensively (a part the
-engine did not give, or gives in a newer shape, is shown as absent rather than failing), and
-only names reach the page, never the engine's ids.
+even after the knowledge base has moved on. Each part of the stored form is read into a row
+by `assessment_rows` (defensively, and in names, never the engine's ids); this module puts
+the rows together into the page and its summary.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from plexcare.cases.assessment_rows import (
+    CauseRow,
+    FollowUpRow,
+    LocalizationRow,
+    PlanGroup,
+    RedFlagRow,
+    TestRow,
+    WorkupRow,
+    bar_width,
+    cause_row,
+    in_words_of,
+    localization_row,
+    next_test_row,
+    number_of,
+    parts_of,
+    percent,
+    plan_row,
+    red_flag_row,
+    text_of,
+)
 from plexcare.cases.body_map import BodyMap
 from plexcare.engine import Assessment
 from plexcare.portal.layout import Frame, PortalPage
@@ -36,122 +55,6 @@ PLAN_GROUPS = (
     ("supportive", "Supportive care"),
     ("referrals", "Referrals and surgery"),
 )
-SEVERITY_LABELS = {
-    "contraindicated": "Contraindicated",
-    "adjust_dose": "Adjust the dose",
-    "monitor": "Monitor",
-}
-URGENCY_LABELS = {
-    "emergency": "Emergency",
-    "same_day": "Same day",
-    "urgent": "Urgent",
-    "routine": "Routine",
-}
-CONDITION_NAMES = {
-    "renal_impairment": "kidney function",
-    "severe_renal_impairment": "severe kidney impairment",
-    "anticoagulated": "anticoagulation",
-    "diabetes": "diabetes",
-    "older_adult": "older age or frailty",
-    "pregnancy": "pregnancy",
-    "peptic_ulcer": "peptic ulcer disease",
-    "heart_failure": "heart failure",
-    "active_infection": "active infection",
-    "cancer": "cancer",
-    "falls_risk": "risk of falls",
-}
-"""The patient conditions a plan item's cautions are checked against (`Caution.condition`),
-in words: the page lists the ones the case does not record, so they can be asked about."""
-CATEGORY_NAMES = {
-    "plexopathy_cause": "cause of plexopathy",
-    "mimic": "mimic of plexopathy",
-}
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One finding's pull, as a reader weighs it: `×3.2` for, `÷2.0` against."""
-
-    text: str
-    strength: str
-
-
-@dataclass(frozen=True)
-class LocalizationRow:
-    label: str
-    probability: str
-    bar: int
-    supporting: tuple[Evidence, ...]
-    contradicting: tuple[Evidence, ...]
-
-
-@dataclass(frozen=True)
-class CauseRow:
-    name: str
-    category: str
-    probability: str
-    bar: int
-    supporting: tuple[Evidence, ...]
-    against: tuple[Evidence, ...]
-    anatomy: str
-
-
-@dataclass(frozen=True)
-class RedFlagRow:
-    urgency: str
-    urgency_label: str
-    reason: str
-    headline: str
-    finding: str
-
-
-@dataclass(frozen=True)
-class TestRow:
-    name: str
-    gain: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class WorkupRow:
-    name: str
-    priority: str
-    timing: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class CautionRow:
-    severity: str
-    severity_label: str
-    text: str
-    because: str
-    condition: str = ""
-    """The patient condition it checks, in words ('kidney function'), for short listings."""
-
-
-@dataclass(frozen=True)
-class PlanRow:
-    name: str
-    why: str
-    dosing: str
-    evidence: str
-    contraindicated: bool
-    cautions: tuple[CautionRow, ...]
-    unchecked: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PlanGroup:
-    title: str
-    items: tuple[PlanRow, ...]
-
-
-@dataclass(frozen=True)
-class FollowUpRow:
-    when: str
-    what: str
-    why: str
 
 
 @dataclass(frozen=True)
@@ -229,138 +132,6 @@ class AssessmentPage(PortalPage):
     """Why no test is suggested, or when to repeat an early study, when the engine says."""
 
 
-def _percent(probability: float) -> str:
-    if 0 < probability < 0.01:
-        return "<1%"
-    return f"{probability:.0%}"
-
-
-def _bar(probability: float) -> int:
-    return max(0, min(100, round(probability * 100)))
-
-
-def _factor(weight: float) -> str:
-    factor = math.exp(max(-50.0, min(50.0, weight)))
-    return f"×{factor:.1f}" if weight >= 0 else f"÷{1 / factor:.1f}"
-
-
-def _text(part: Mapping[str, Any], *names: str) -> str:
-    """The first of `names` the part gives as text; '' when none."""
-    for name in names:
-        value = part.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def _number(part: Mapping[str, Any], name: str) -> float:
-    value = part.get(name)
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
-
-
-def _parts(value: Any) -> list[Mapping[str, Any]]:
-    """The mappings of a stored list; anything else in it is skipped."""
-    if not isinstance(value, list | tuple):
-        return []
-    return [item for item in value if isinstance(item, Mapping)]
-
-
-def _words(identifier: str) -> str:
-    return identifier.replace("_", " ")
-
-
-def _finding(weight: Mapping[str, Any]) -> Evidence:
-    label = _text(weight, "label") or _words(_text(weight, "finding"))
-    result = _text(weight, "result")
-    return Evidence(f"{label} ({result})" if result else label, _factor(_number(weight, "weight")))
-
-
-def _feature(weight: Mapping[str, Any]) -> Evidence:
-    return Evidence(_text(weight, "reason", "name"), _factor(_number(weight, "weight")))
-
-
-def _candidate(candidate: Mapping[str, Any]) -> LocalizationRow:
-    probability = _number(candidate, "probability")
-    return LocalizationRow(
-        label=_text(candidate, "title", "label") or "unnamed site",
-        probability=_percent(probability),
-        bar=_bar(probability),
-        supporting=tuple(_finding(w) for w in _parts(candidate.get("supporting"))),
-        contradicting=tuple(_finding(w) for w in _parts(candidate.get("contradicting"))),
-    )
-
-
-def _cause(cause: Mapping[str, Any]) -> CauseRow:
-    probability = _number(cause, "probability")
-    category = _text(cause, "category")
-    return CauseRow(
-        name=_text(cause, "name") or "unnamed cause",
-        category=CATEGORY_NAMES.get(category, _words(category)),
-        probability=_percent(probability),
-        bar=_bar(probability),
-        supporting=tuple(_feature(w) for w in _parts(cause.get("supporting"))),
-        against=tuple(_feature(w) for w in _parts(cause.get("against"))),
-        anatomy=_text(cause, "localization_note"),
-    )
-
-
-def _headline(reason: str) -> str:
-    """The red flag's first clause, for the summary: 'Acute loss of weight-bearing'."""
-    for stop in (":", ". ", ";"):
-        head = reason.split(stop, 1)[0]
-        if len(head) < len(reason):
-            return head.rstrip(".")
-    return reason.rstrip(".")
-
-
-def _red_flag(flag: Mapping[str, Any]) -> RedFlagRow:
-    urgency = _text(flag, "urgency") or "urgent"
-    reason = _text(flag, "reason")
-    return RedFlagRow(
-        urgency=urgency,
-        urgency_label=URGENCY_LABELS.get(urgency, _words(urgency).capitalize()),
-        reason=reason,
-        headline=_headline(reason),
-        finding=_text(flag, "finding"),
-    )
-
-
-def _test(test: Mapping[str, Any]) -> TestRow:
-    gain = test.get("information_gain")
-    return TestRow(
-        name=_text(test, "name") or _words(_text(test, "target", "test")),
-        gain=f"{gain:.2f} bits" if isinstance(gain, int | float) else "",
-        reason=_text(test, "reason"),
-    )
-
-
-def _plan_row(item: Mapping[str, Any]) -> PlanRow:
-    cautions = tuple(
-        CautionRow(
-            severity=_text(c, "severity"),
-            severity_label=SEVERITY_LABELS.get(_text(c, "severity"), _words(_text(c, "severity"))),
-            text=_text(c, "text"),
-            because=_text(c, "because"),
-            condition=CONDITION_NAMES.get(_text(c, "condition"), _words(_text(c, "condition"))),
-        )
-        for c in _parts(item.get("cautions"))
-    )
-    unchecked = item.get("unchecked")
-    return PlanRow(
-        name=_text(item, "name") or _words(_text(item, "treatment")),
-        why=_text(item, "why"),
-        dosing=_text(item, "dosing"),
-        evidence=_text(item, "evidence"),
-        contraindicated=item.get("contraindicated") is True,
-        cautions=cautions,
-        unchecked=tuple(
-            CONDITION_NAMES.get(name, _words(name))
-            for name in (unchecked if isinstance(unchecked, list | tuple) else ())
-            if isinstance(name, str)
-        ),
-    )
-
-
 def _summary(
     localization: Sequence[LocalizationRow],
     causes: Sequence[CauseRow],
@@ -378,7 +149,7 @@ def _summary(
         cause=cause.name if cause else "Not known",
         cause_probability=cause.probability if cause else "",
         plexopathy="Likely" if plexopathy >= PLEXOPATHY_LIKELY else "Unlikely",
-        plexopathy_probability=_percent(plexopathy),
+        plexopathy_probability=percent(plexopathy),
         red_flags=red_flags,
         next_test=test.name if test else "No further test changes the ranking much",
         next_test_reason=test.reason if test else study_note,
@@ -399,34 +170,36 @@ def stored_assessment_page(
     if not isinstance(answer, Mapping):
         answer = {}
     localization = tuple(
-        _candidate(c) for c in _parts(answer.get("localization"))[:CANDIDATES_SHOWN]
+        localization_row(c) for c in parts_of(answer.get("localization"))[:CANDIDATES_SHOWN]
     )
     leading = localization[0] if localization else LocalizationRow("not known", "", 0, (), ())
-    plexopathy = _number(answer, "plexopathy_probability")
-    causes = tuple(_cause(c) for c in _parts(answer.get("etiology"))[:CAUSES_SHOWN])
-    red_flags = tuple(_red_flag(flag) for flag in _parts(answer.get("red_flags")))
-    tests = tuple(_test(t) for t in _parts(answer.get("next_tests")))
+    plexopathy = number_of(answer, "plexopathy_probability")
+    causes = tuple(cause_row(c) for c in parts_of(answer.get("etiology"))[:CAUSES_SHOWN])
+    red_flags = tuple(red_flag_row(flag) for flag in parts_of(answer.get("red_flags")))
+    tests = tuple(next_test_row(t) for t in parts_of(answer.get("next_tests")))
     plan = answer.get("plan") if isinstance(answer.get("plan"), Mapping) else {}
     assert isinstance(plan, Mapping)
     groups = tuple(
-        PlanGroup(title, tuple(_plan_row(item) for item in _parts(plan.get(name))))
+        PlanGroup(title, tuple(plan_row(item) for item in parts_of(plan.get(name))))
         for name, title in PLAN_GROUPS
-        if _parts(plan.get(name))
+        if parts_of(plan.get(name))
     )
     study = answer.get("study_plan") if isinstance(answer.get("study_plan"), Mapping) else {}
     assert isinstance(study, Mapping)
-    study_note = " ".join(part for part in (_text(study, "note"), _text(study, "repeat")) if part)
+    study_note = " ".join(
+        part for part in (text_of(study, "note"), text_of(study, "repeat")) if part
+    )
     features = answer.get("features") if isinstance(answer.get("features"), Mapping) else {}
     assert isinstance(features, Mapping)
     days = days_since_onset
     uncertainty = answer.get("uncertainty")
     return AssessmentPage(
         frame=frame,
-        case_label=header.title if header else (_text(answer, "case_id") or "unlabelled case"),
-        kb_version=_text(answer, "kb_version") or "not recorded",
+        case_label=header.title if header else (text_of(answer, "case_id") or "unlabelled case"),
+        kb_version=text_of(answer, "kb_version") or "not recorded",
         summary=_summary(localization, causes, plexopathy, red_flags, tests, study_note),
         evaluation=Evaluation(
-            findings_used=int(_number(answer, "findings_used")),
+            findings_used=int(number_of(answer, "findings_used")),
             features_used=sum(len(features.get(key) or ()) for key in ("present", "absent")),
             days_since_onset=(
                 f"{days:g} days" if isinstance(days, int | float) else "not recorded"
@@ -434,25 +207,25 @@ def stored_assessment_page(
         ),
         leading=leading,
         localization=localization,
-        plexopathy_probability=_percent(plexopathy),
-        plexopathy_bar=_bar(plexopathy),
-        background_polyneuropathy=_percent(_number(answer, "background_polyneuropathy")),
+        plexopathy_probability=percent(plexopathy),
+        plexopathy_bar=bar_width(plexopathy),
+        background_polyneuropathy=percent(number_of(answer, "background_polyneuropathy")),
         causes=causes,
         red_flags=red_flags,
         next_tests=tests,
         workup=tuple(
             WorkupRow(
-                _text(w, "name") or _words(_text(w, "test")),
-                _words(_text(w, "priority")),
-                _text(w, "timing"),
-                _text(w, "reason"),
+                text_of(w, "name") or in_words_of(text_of(w, "test")),
+                in_words_of(text_of(w, "priority")),
+                text_of(w, "timing"),
+                text_of(w, "reason"),
             )
-            for w in _parts(answer.get("workup"))
+            for w in parts_of(answer.get("workup"))
         ),
         plan=groups,
         follow_up=tuple(
-            FollowUpRow(_text(v, "when"), _text(v, "what"), _text(v, "why"))
-            for v in _parts(plan.get("follow_up"))
+            FollowUpRow(text_of(v, "when"), text_of(v, "what"), text_of(v, "why"))
+            for v in parts_of(plan.get("follow_up"))
         ),
         uncertainty=tuple(
             note for note in (uncertainty if isinstance(uncertainty, list) else ()) if note
@@ -460,7 +233,7 @@ def stored_assessment_page(
         saved_note=saved_note,
         header=header,
         body_map=body_map,
-        study_summary=_text(study, "summary"),
+        study_summary=text_of(study, "summary"),
         study_note=study_note,
     )
 

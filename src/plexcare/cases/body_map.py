@@ -44,10 +44,12 @@ from plexcare.engine.lesion_candidates import LesionCandidate
 from plexcare.engine.localization import localization_model
 from plexcare.knowledge.model import KnowledgeBase
 
-__all__ = ["Badge", "BodyMap", "Link", "Mark", "Shape", "TextGroup", "body_map"]
+__all__ = ["Badge", "BodyMap", "Link", "Mark", "Shape", "TextGroup", "body_map", "stored_body_map"]
 
 Mark = Literal["weak", "sensory", "emg", "study"]
 LegSide = Literal["left", "right"]
+LEGS: tuple[LegSide, ...] = ("right", "left")
+"""The legs in the order they are drawn (the right leg on the viewer's left, see `_x`)."""
 
 TERRITORY_SHARE = 0.5
 """A muscle or skin area is in the predicted territory when at least this share of its
@@ -300,49 +302,63 @@ def _badges(
     )
 
 
+def _zone(
+    *,
+    id: str,
+    side: str,
+    words: str,
+    short: str,
+    box: tuple[float, float, float, float],
+    territory: bool,
+    found: set[Mark],
+) -> Shape:
+    """One zone of a leg (or the saddle) with the letters of what was found in it."""
+    x, y, width, height = box
+    return Shape(
+        id=id,
+        side=side,
+        kind="zone",
+        words=words,
+        short=short,
+        x=x,
+        y=y,
+        width=width,
+        height=height,
+        site=False,
+        territory=territory,
+        marks=tuple(m for m in MARK_LETTERS if m in found),
+        badges=_badges(x, y, width, height, found),
+    )
+
+
 def _zone_shapes(
     territory: set[tuple[str, str]], marks: Mapping[tuple[str, str], set[Mark]]
 ) -> list[Shape]:
-    shapes: list[Shape] = []
-    for side in ("right", "left"):
-        for zone_id, words, short, offset, y, width, height in ZONES:
-            x = _x(side, offset, width)
-            zone_marks = marks.get((side, zone_id), set())
-            shapes.append(
-                Shape(
-                    id=f"{side}-{zone_id}",
-                    side=side,
-                    kind="zone",
-                    words=f"{side} {words}",
-                    short=short,
-                    x=x,
-                    y=y,
-                    width=width,
-                    height=height,
-                    site=False,
-                    territory=(side, zone_id) in territory,
-                    marks=tuple(m for m in MARK_LETTERS if m in zone_marks),
-                    badges=_badges(x, y, width, height, zone_marks),
-                )
-            )
+    shapes = [
+        _zone(
+            id=f"{side}-{zone_id}",
+            side=side,
+            words=f"{side} {words}",
+            short=short,
+            box=(_x(side, offset, width), y, width, height),
+            territory=(side, zone_id) in territory,
+            found=marks.get((side, zone_id), set()),
+        )
+        for side in LEGS
+        for zone_id, words, short, offset, y, width, height in ZONES
+    ]
     zone_id, words, short, x, y, width, height = SADDLE
     saddle_marks = marks.get(("midline", zone_id), set()) | marks.get(("left", zone_id), set())
     saddle_marks |= marks.get(("right", zone_id), set())
     shapes.append(
-        Shape(
+        _zone(
             id=zone_id,
             side="midline",
-            kind="zone",
             words=words,
             short=short,
-            x=x,
-            y=y,
-            width=width,
-            height=height,
-            site=False,
+            box=(x, y, width, height),
             territory=any(z == zone_id for _s, z in territory),
-            marks=tuple(m for m in MARK_LETTERS if m in saddle_marks),
-            badges=_badges(x, y, width, height, saddle_marks),
+            found=saddle_marks,
         )
     )
     return shapes
@@ -440,3 +456,13 @@ def body_map(case: Case, kb: KnowledgeBase, leading_key: str | None) -> BodyMap:
         summary=summary,
         groups=groups,
     )
+
+
+def stored_body_map(case: Case, kb: KnowledgeBase, answer: Mapping[str, object]) -> BodyMap:
+    """The map of a case beside its stored answer: the leader is the first candidate of the
+    answer's localization as it was saved (none when the stored answer names none), so the
+    assessment page and the report draw the same territory the clinician saw when saving."""
+    localization = answer.get("localization")
+    leader = localization[0] if isinstance(localization, list) and localization else {}
+    key = leader.get("key") if isinstance(leader, Mapping) else None
+    return body_map(case, kb, key if isinstance(key, str) else None)

@@ -27,7 +27,7 @@ from plexcare.case_drafts import service as case_drafts
 from plexcare.cases import case_form, sign_off
 from plexcare.cases import repository as cases_repository
 from plexcare.cases import service as cases
-from plexcare.cases.assessment_pages import assessment_href
+from plexcare.cases.assessment_pages import as_clinician, assessment_href, not_found
 from plexcare.cases.assessment_views import assessment_page
 from plexcare.cases.body_map import body_map
 from plexcare.cases.models import CaseVersion, ClinicalCase
@@ -46,7 +46,6 @@ from plexcare.portal.rendering import (
     VisitDep,
     gate,
     gate_form,
-    message,
     render,
 )
 from plexcare.web.dependencies import DbSession, Now
@@ -397,7 +396,7 @@ def new_case(
             )
         except ServiceError as error:
             session.rollback()
-            return _not_found(request, visit, error)
+            return not_found(request, visit, error)
         session.commit()
         values.update(case_form.form_values(found.case_data, kb))
         from_ehr = found.patient_name or found.ehr_patient or "a patient"
@@ -525,18 +524,6 @@ def assessment_preview(request: Request, visit: VisitDep, form: FormDep, kb: Kno
     return render(request, "cases/assessment.html", report, visit)
 
 
-def _not_found(request: Request, visit: Visit, error: ServiceError) -> Response:
-    return message(
-        request,
-        visit,
-        status_code=error.status,
-        heading="Case not found" if error.status == 404 else "Not available",
-        text=error.detail,
-        next_href="/clinic",
-        next_label="Go to the worklist",
-    )
-
-
 @dataclass(frozen=True)
 class _Opened:
     record: ClinicalCase
@@ -573,15 +560,9 @@ def edit_case(
 ) -> Response:
     """The latest version in the form, ready for the next; a signed-off version is shown
     read-only until the case is reopened."""
-    denied = gate(request, visit, Role.clinician)
-    if denied is not None:
-        return denied
-    try:
-        opened = _open(session, visit, case_id, now)
-    except ServiceError as error:
-        session.rollback()
-        return _not_found(request, visit, error)
-    session.commit()
+    opened = as_clinician(request, visit, session, lambda: _open(session, visit, case_id, now))
+    if isinstance(opened, Response):
+        return opened
     if opened.signed is not None and not reopened:
         page = SignedOffPage(
             frame=visit.frame(title=f"{opened.record.title}: signed off"),
@@ -623,7 +604,7 @@ def save_version(
         opened = _open(session, visit, case_id, now)
     except ServiceError as error:
         session.rollback()
-        return _not_found(request, visit, error)
+        return not_found(request, visit, error)
     based_on = form_values.whole_number(form.get("based_on"), minimum=1) or 0
     page = {
         "heading": f"{opened.record.title}: version {opened.latest.number + 1}",
@@ -677,18 +658,16 @@ def sign_off_version(
     case_id: int,
     number: int,
 ) -> Response:
-    denied = gate_form(request, visit, form, Role.clinician)
-    if denied is not None:
-        return denied
-    try:
+    def sign() -> ClinicalCase:
         record = cases.case_for_clinician(
             session=session, actor=visit.actor, case_id=case_id, now=now
         )
         sign_off.sign_off(session=session, actor=visit.actor, record=record, number=number, now=now)
-    except ServiceError as error:
-        session.rollback()
-        return _not_found(request, visit, error)
-    session.commit()
+        return record
+
+    record = as_clinician(request, visit, session, sign, form=form)
+    if isinstance(record, Response):
+        return record
     return RedirectResponse(f"/clinic/patients/{record.patient_id}#case-{case_id}", status_code=303)
 
 
@@ -698,16 +677,14 @@ def reopen_case(
 ) -> Response:
     """Reopening writes nothing to the case (its versions stay as they are); it is audited,
     and the next save is a new version on top of the signed-off one."""
-    denied = gate_form(request, visit, form, Role.clinician)
-    if denied is not None:
-        return denied
-    try:
+
+    def reopen() -> None:
         record = cases.case_for_clinician(
             session=session, actor=visit.actor, case_id=case_id, now=now
         )
         sign_off.record_reopening(session=session, actor=visit.actor, record=record, now=now)
-    except ServiceError as error:
-        session.rollback()
-        return _not_found(request, visit, error)
-    session.commit()
+
+    refused = as_clinician(request, visit, session, reopen, form=form)
+    if isinstance(refused, Response):
+        return refused
     return RedirectResponse(f"/clinic/cases/{case_id}/edit?reopened=1", status_code=303)

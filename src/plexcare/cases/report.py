@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from plexcare.cases.assessment_views import AssessmentPage, Evidence, LocalizationRow
+from plexcare.cases.assessment_rows import Evidence, LocalizationRow
+from plexcare.cases.assessment_views import AssessmentPage
 from plexcare.engine import Case
 from plexcare.engine.case import NeedleResult, StudyResult
 from plexcare.engine.findings import observe

@@ -23,6 +23,7 @@ from plexcare.desk import patients, views
 from plexcare.desk.schedule import DESK
 from plexcare.errors import NotFound, ServiceError
 from plexcare.portal import form_values
+from plexcare.portal.refusals import as_sentence, refusal_page
 from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
 from plexcare.scheduling import changes
 from plexcare.scheduling import repository as scheduling_repository
@@ -34,10 +35,11 @@ from plexcare.scheduling.pages.find_a_time import (
     candidate_clinicians,
     find_slots,
     offered_types,
+    search_values,
     with_type_chosen,
     zone_name,
 )
-from plexcare.scheduling.pages.my_appointments import lookups
+from plexcare.scheduling.pages.my_appointments import asked_appointment, lookups
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -48,12 +50,11 @@ REASON_LIMIT = 400
 def _refused(
     request: Request, visit: Visit, error: ServiceError, back: str, heading: str
 ) -> HTMLResponse:
-    return message(
+    return refusal_page(
         request,
         visit,
-        status_code=error.status,
+        error,
         heading=heading,
-        text=f"{error.detail[:1].upper()}{error.detail[1:]}.",
         next_href=back,
         next_label="Back",
     )
@@ -134,7 +135,6 @@ def _book_page(
     register_errors: dict[str, str] | None = None,
     refused_status: int = 422,
 ) -> Response:
-    params = request.query_params
     errors: dict[str, str] = {}
     found: tuple[views.PatientChoice, ...] = ()
     if query:
@@ -146,7 +146,7 @@ def _book_page(
                 )
             )
         except ServiceError as error:
-            errors["q"] = f"{error.detail[:1].upper()}{error.detail[1:]}."
+            errors["q"] = as_sentence(error.detail)
     patient = None
     if patient_id:
         chosen = form_values.record_id(patient_id)
@@ -166,27 +166,18 @@ def _book_page(
                 next_href="/desk/book",
                 next_label="Find a patient",
             )
-    values = booking_views.SearchValues(
-        specialty=params.get("specialty", "").strip(),
-        clinician_id=params.get("clinician_id", "").strip(),
-        appointment_type_id=params.get("appointment_type_id", "").strip(),
-        first_day=params.get("from", "").strip(),
-        last_day=params.get("to", "").strip(),
-        chosen_day=params.get("day", "").strip(),
-    )
+    values = search_values(request.query_params)
     every_clinician, _total = clinic_repository.clinicians(
         session=session, specialty=None, limit=200, offset=0
     )
     kinds = offered_types(session, candidate_clinicians(every_clinician, values))
     searched = patient is not None and bool(values.specialty or values.clinician_id)
-    slots: tuple[booking_views.DaySlots, ...] = ()
     extra = {"patient_id": str(patient.id)} if patient else {}
-    shown = None
+    shown = booking_views.Calendar()
     if searched:
         values = with_type_chosen(values, kinds)
         found_slots = find_slots(session=session, now=now, values=values, errors=errors)
         shown = calendar_of(found=found_slots, values=values, now=now, extra=extra)
-        slots = shown.days
     page = views.DeskBookPage(
         frame=visit.frame(title="Book for a caller", current="/desk"),
         query=query,
@@ -202,17 +193,12 @@ def _book_page(
         values=values,
         errors=errors,
         searched=searched,
-        days=slots,
-        weeks=shown.weeks if shown else (),
-        chosen_label=shown.chosen_label if shown else "",
+        calendar=shown,
+        here="/desk/book",
         register=register,
         register_errors=register_errors or {},
         time_zone=zone_name(),
         done=views.DONE_MESSAGES.get(done, ""),
-        earlier_href=f"/desk/book?{shown.earlier_query}#calendar"
-        if shown and shown.earlier_query
-        else "",
-        later_href=f"/desk/book?{shown.later_query}#calendar" if shown else "",
     )
     session.commit()
     status = refused_status if register_errors else 422 if errors else 200
@@ -248,7 +234,7 @@ def register_caller(
             patient_id="",
             done="",
             register=entered,
-            register_errors={field: f"{error.detail[:1].upper()}{error.detail[1:]}."},
+            register_errors={field: as_sentence(error.detail)},
             refused_status=error.status,
         )
     session.commit()
@@ -302,12 +288,9 @@ def book_for_caller(
 def _appointment_or_message(
     request: Request, visit: Visit, session: DbSession, appointment_id: str, now: datetime
 ) -> tuple[Appointment, User] | Response:
-    chosen = form_values.record_id(appointment_id)
     try:
-        if chosen is None:
-            raise NotFound("no such appointment")
-        appointment = changes.appointment_for(
-            session=session, actor=visit.actor, appointment_id=chosen, now=now
+        appointment = asked_appointment(
+            session=session, actor=visit.actor, appointment_id=appointment_id, now=now
         )
         patient = patients.patient_for_desk(
             session=session, actor=visit.actor, patient_id=appointment.patient_id, now=now
@@ -336,29 +319,23 @@ def move_page(
     if isinstance(found, Response):
         return found
     appointment, patient = found
-    params = request.query_params
-    values = booking_views.SearchValues(
-        clinician_id=params.get("clinician_id", "").strip() or str(appointment.clinician_id),
+    values = search_values(
+        request.query_params,
+        specialty="",
+        clinician_id=request.query_params.get("clinician_id", "").strip()
+        or str(appointment.clinician_id),
         appointment_type_id=str(appointment.appointment_type_id),
-        first_day=params.get("from", "").strip(),
-        last_day=params.get("to", "").strip(),
-        chosen_day=params.get("day", "").strip(),
     )
     errors: dict[str, str] = {}
     slots = find_slots(session=session, now=now, values=values, errors=errors)
-    shown = calendar_of(found=slots, values=values, now=now)
-    here = f"/desk/appointments/{appointment.id}/move"
     page = views.DeskMovePage(
         frame=visit.frame(title="Move an appointment", current="/desk"),
         appointment=_shown(session, visit, appointment, now),
         patient=views.patient_choice(patient),
         values=values,
         errors=errors,
-        days=shown.days,
-        weeks=shown.weeks,
-        chosen_label=shown.chosen_label,
-        earlier_href=f"{here}?{shown.earlier_query}#calendar" if shown.earlier_query else "",
-        later_href=f"{here}?{shown.later_query}#calendar",
+        calendar=calendar_of(found=slots, values=values, now=now),
+        here=f"/desk/appointments/{appointment.id}/move",
         time_zone=zone_name(),
     )
     session.commit()

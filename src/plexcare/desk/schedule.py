@@ -18,6 +18,7 @@ from plexcare.config import get_settings
 from plexcare.desk import views
 from plexcare.errors import ServiceError
 from plexcare.portal import form_values
+from plexcare.portal.refusals import refusal_page
 from plexcare.portal.rendering import (
     FormDep,
     PostedForm,
@@ -81,12 +82,11 @@ def desk_day(
 
 
 def _refused(request: Request, visit: Visit, error: ServiceError, back: str) -> HTMLResponse:
-    return message(
+    return refusal_page(
         request,
         visit,
-        status_code=error.status,
+        error,
         heading="This appointment cannot be marked",
-        text=f"{error.detail[:1].upper()}{error.detail[1:]}.",
         next_href=back,
         next_label="Back to the day",
     )

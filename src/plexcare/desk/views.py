@@ -15,13 +15,7 @@ from plexcare.portal.layout import PortalPage, clock_label, when_label
 from plexcare.scheduling.closures import ClinicDayState
 from plexcare.scheduling.day_sheet import DaySheet, SheetEntry
 from plexcare.scheduling.models import Appointment
-from plexcare.scheduling.pages.views import (
-    STATUS_LABELS,
-    CalendarWeek,
-    Choice,
-    DaySlots,
-    SearchValues,
-)
+from plexcare.scheduling.pages.views import STATUS_LABELS, CalendarPage, Choice
 from plexcare.scheduling.policy import AppointmentStatus
 
 
@@ -156,7 +150,7 @@ class PatientAppointment:
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeskBookPage(PortalPage):
+class DeskBookPage(CalendarPage):
     query: str
     found: tuple[PatientChoice, ...]
     searched_patients: bool
@@ -165,32 +159,16 @@ class DeskBookPage(PortalPage):
     specialties: tuple[Choice, ...]
     clinicians: tuple[Choice, ...]
     appointment_types: tuple[Choice, ...]
-    values: SearchValues
-    errors: dict[str, str] = field(default_factory=dict)
     searched: bool = False
-    days: tuple[DaySlots, ...] = ()
-    weeks: tuple[CalendarWeek, ...] = ()
-    chosen_label: str = ""
     register: dict[str, str] = field(default_factory=dict)
     register_errors: dict[str, str] = field(default_factory=dict)
-    time_zone: str
     done: str = ""
-    earlier_href: str = ""
-    later_href: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeskMovePage(PortalPage):
+class DeskMovePage(CalendarPage):
     appointment: PatientAppointment
     patient: PatientChoice
-    values: SearchValues
-    errors: dict[str, str] = field(default_factory=dict)
-    days: tuple[DaySlots, ...] = ()
-    weeks: tuple[CalendarWeek, ...] = ()
-    chosen_label: str = ""
-    earlier_href: str = ""
-    later_href: str = ""
-    time_zone: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,23 +17,29 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+# The value sets that several resources bind (R4 names them so): one definition each.
+ADMINISTRATIVE_GENDER = frozenset({"male", "female", "other", "unknown"})
+OBSERVATION_STATUS = frozenset(
+    {
+        "registered",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
+    }
+)
+"""ObservationStatus, bound by Observation.status and RiskAssessment.status."""
+REQUEST_STATUS = frozenset(
+    {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
+)
+"""RequestStatus, bound by ServiceRequest.status and CarePlan.status."""
 REQUIRED_CODES: Mapping[str, Mapping[str, frozenset[str]]] = {
-    "Patient": {"gender": frozenset({"male", "female", "other", "unknown"})},
-    "Practitioner": {"gender": frozenset({"male", "female", "other", "unknown"})},
-    "Observation": {
-        "status": frozenset(
-            {
-                "registered",
-                "preliminary",
-                "final",
-                "amended",
-                "corrected",
-                "cancelled",
-                "entered-in-error",
-                "unknown",
-            }
-        )
-    },
+    "Patient": {"gender": ADMINISTRATIVE_GENDER},
+    "Practitioner": {"gender": ADMINISTRATIVE_GENDER},
+    "Observation": {"status": OBSERVATION_STATUS},
     "DiagnosticReport": {
         "status": frozenset(
             {
@@ -51,9 +57,7 @@ REQUIRED_CODES: Mapping[str, Mapping[str, frozenset[str]]] = {
         )
     },
     "ServiceRequest": {
-        "status": frozenset(
-            {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
-        ),
+        "status": REQUEST_STATUS,
         "intent": frozenset(
             {
                 "proposal",
@@ -70,25 +74,10 @@ REQUIRED_CODES: Mapping[str, Mapping[str, frozenset[str]]] = {
         "priority": frozenset({"routine", "urgent", "asap", "stat"}),
     },
     "CarePlan": {
-        "status": frozenset(
-            {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
-        ),
+        "status": REQUEST_STATUS,
         "intent": frozenset({"proposal", "plan", "order", "option"}),
     },
-    "RiskAssessment": {
-        "status": frozenset(
-            {
-                "registered",
-                "preliminary",
-                "final",
-                "amended",
-                "corrected",
-                "cancelled",
-                "entered-in-error",
-                "unknown",
-            }
-        )
-    },
+    "RiskAssessment": {"status": OBSERVATION_STATUS},
     "Appointment": {
         "status": frozenset(
             {

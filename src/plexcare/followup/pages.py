@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from plexcare.accounts import repository as accounts_repository
 from plexcare.accounts.roles import Role
 from plexcare.cases import service as cases
+from plexcare.cases.assessment_pages import not_found
 from plexcare.config import get_settings
 from plexcare.errors import InvalidInput, ServiceError
 from plexcare.followup import service
@@ -35,7 +36,7 @@ from plexcare.followup.views import (
 )
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
-from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
+from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, render
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -108,15 +109,35 @@ def _case_of(
     return own[text]
 
 
-def _refused(request: Request, visit: Visit, error: ServiceError) -> Response:
-    return message(
-        request,
-        visit,
-        status_code=error.status,
-        heading="Patient not found" if error.status == 404 else "Not available",
-        text=error.detail,
-        next_href="/clinic",
-        next_label="Go to the worklist",
+def _shown(
+    request: Request,
+    visit: Visit,
+    session: DbSession,
+    kb: KnowledgeBase,
+    now: datetime,
+    patient_id: int,
+    *,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+) -> Response:
+    """The page, committed with the audit entry of its read (422 when it shows the errors of
+    a visit not recorded), or the not-found page when the service refused the read."""
+    try:
+        page = _page(
+            visit=visit,
+            session=session,
+            patient_id=patient_id,
+            kb=kb,
+            now=now,
+            values=values,
+            errors=errors,
+        )
+    except ServiceError as error:
+        session.rollback()
+        return not_found(request, visit, error, missing="Patient")
+    session.commit()
+    return render(
+        request, "followup/follow_up.html", page, visit, status_code=422 if errors else 200
     )
 
 
@@ -127,21 +148,7 @@ def follow_up_page(
     denied = gate(request, visit, Role.clinician)
     if denied is not None:
         return denied
-    try:
-        page = _page(
-            visit=visit,
-            session=session,
-            patient_id=patient_id,
-            kb=kb,
-            now=now,
-            values={},
-            errors={},
-        )
-    except ServiceError as error:
-        session.rollback()
-        return _refused(request, visit, error)
-    session.commit()
-    return render(request, "followup/follow_up.html", page, visit)
+    return _shown(request, visit, session, kb, now, patient_id, values={}, errors={})
 
 
 def _seen_at(text: str, now: datetime, errors: dict[str, str]) -> datetime:
@@ -248,22 +255,8 @@ def record_follow_up(
             errors[_field_of(error, [name for name, _entry in given])] = error.detail
         except ServiceError as error:
             session.rollback()
-            return _refused(request, visit, error)
+            return not_found(request, visit, error, missing="Patient")
         else:
             session.commit()
             return RedirectResponse(follow_up_href(patient_id), status_code=303)
-    try:
-        page = _page(
-            visit=visit,
-            session=session,
-            patient_id=patient_id,
-            kb=kb,
-            now=now,
-            values=form.fields,
-            errors=errors,
-        )
-    except ServiceError as error:
-        session.rollback()
-        return _refused(request, visit, error)
-    session.commit()
-    return render(request, "followup/follow_up.html", page, visit, status_code=422)
+    return _shown(request, visit, session, kb, now, patient_id, values=form.fields, errors=errors)

@@ -20,6 +20,7 @@ from plexcare.config import get_settings
 from plexcare.errors import NotFound, ServiceError
 from plexcare.packages import repository, service, views
 from plexcare.portal import form_values
+from plexcare.portal.refusals import as_sentence
 from plexcare.portal.rendering import (
     FormDep,
     PostedForm,
@@ -61,7 +62,7 @@ def _package_page(
     try:
         _row, slots = service.propose_itinerary(session=session, code=code, now=now)
     except ServiceError as error:
-        unavailable = f"{error.detail[:1].upper()}{error.detail[1:]}."
+        unavailable = as_sentence(error.detail)
     else:
         itinerary = views.planned_visits(items, slots, get_settings().clinic_zone)
     return views.PackagePage(

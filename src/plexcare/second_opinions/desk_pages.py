@@ -20,6 +20,7 @@ from plexcare.accounts.roles import Role
 from plexcare.config import get_settings
 from plexcare.errors import NotFound, ServiceError
 from plexcare.portal import form_values
+from plexcare.portal.refusals import refusal_page
 from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
 from plexcare.second_opinions import repository, service, views
 from plexcare.second_opinions.models import SecondOpinionRequest
@@ -172,12 +173,11 @@ def desk_request(
 def _refused(request: Request, visit: Visit, request_id: int, error: ServiceError) -> HTMLResponse:
     if isinstance(error, NotFound) and error.field is None:
         return _not_found(request, visit)
-    return message(
+    return refusal_page(
         request,
         visit,
-        status_code=error.status,
+        error,
         heading="This request cannot be changed",
-        text=f"{error.detail[:1].upper()}{error.detail[1:]}.",
         next_href=f"{QUEUE}/{request_id}",
         next_label="Back to the request",
     )

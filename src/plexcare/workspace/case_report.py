@@ -19,28 +19,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from plexcare.accounts.roles import Role
-from plexcare.cases.assessment_pages import VersionNumber, not_found
-from plexcare.cases.assessment_views import (
-    CaseHeader,
-    FollowUpRow,
-    PlanGroup,
-    RedFlagRow,
-    WorkupRow,
-    stored_assessment_page,
-)
-from plexcare.cases.body_map import BodyMap, body_map
+from plexcare.cases.assessment_pages import VersionNumber, as_clinician
+from plexcare.cases.assessment_rows import FollowUpRow, PlanGroup, RedFlagRow, WorkupRow
+from plexcare.cases.assessment_views import CaseHeader, stored_assessment_page
+from plexcare.cases.body_map import BodyMap, stored_body_map
 from plexcare.cases.report import Conclusion, FindingsTable, conclusion, findings_table, pdf_of
 from plexcare.cases.stored_version import stored_version
 from plexcare.config import get_settings
 from plexcare.engine import Case
-from plexcare.errors import ServiceError
 from plexcare.followup import service as followup
 from plexcare.followup.views import SeriesView, series_views
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
 from plexcare.portal.layout import Frame, PortalPage
-from plexcare.portal.rendering import Visit, VisitDep, gate, render, templates
+from plexcare.portal.rendering import Visit, VisitDep, render, templates
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -83,9 +75,6 @@ def report_page(
         header=header,
         days_since_onset=case.days_since_onset if case is not None else None,
     )
-    localization = answer.get("localization")
-    leader = localization[0] if isinstance(localization, list) and localization else {}
-    key = leader.get("key") if isinstance(leader, Mapping) else None
     return ReportPage(
         frame=frame,
         header=header,
@@ -94,9 +83,7 @@ def report_page(
         conclusion=conclusion(assessment),
         red_flags=assessment.red_flags,
         findings=findings_table(case, kb) if case is not None else None,
-        body_map=(
-            body_map(case, kb, key if isinstance(key, str) else None) if case is not None else None
-        ),
+        body_map=stored_body_map(case, kb, answer) if case is not None else None,
         plan=assessment.plan,
         workup=assessment.workup,
         schedule=assessment.follow_up,
@@ -113,32 +100,38 @@ def report_pdf(page: ReportPage) -> bytes:
 
 
 def _report(
-    *,
+    request: Request,
     visit: Visit,
     session: DbSession,
     kb: KnowledgeBase,
     now: Now,
     case_id: int,
     version: int | None,
+    *,
     for_pdf: bool,
-) -> ReportPage:
-    """Read the version and the follow-up record (each audited by its service), then build."""
-    zone = get_settings().clinic_zone
-    stored = stored_version(
-        session=session, actor=visit.actor, case_id=case_id, number=version, zone=zone, now=now
-    )
-    record = followup.follow_up_of(
-        session=session, actor=visit.actor, patient_id=stored.record.patient_id, kb=kb, now=now
-    )
-    return report_page(
-        frame=visit.frame(title=f"Report: {stored.record.title}"),
-        header=stored.header,
-        answer=stored.version.assessment,
-        case=stored.case,
-        kb=kb,
-        follow_up=series_views(record, zone),
-        for_pdf=for_pdf,
-    )
+) -> ReportPage | Response:
+    """Read the version and the follow-up record (each audited by its service), then build;
+    or the sign-in, 403 or not-found page, as for the assessment page."""
+
+    def read() -> ReportPage:
+        zone = get_settings().clinic_zone
+        stored = stored_version(
+            session=session, actor=visit.actor, case_id=case_id, number=version, zone=zone, now=now
+        )
+        record = followup.follow_up_of(
+            session=session, actor=visit.actor, patient_id=stored.record.patient_id, kb=kb, now=now
+        )
+        return report_page(
+            frame=visit.frame(title=f"Report: {stored.record.title}"),
+            header=stored.header,
+            answer=stored.version.assessment,
+            case=stored.case,
+            kb=kb,
+            follow_up=series_views(record, zone),
+            for_pdf=for_pdf,
+        )
+
+    return as_clinician(request, visit, session, read)
 
 
 @router.get("/clinic/cases/{case_id}/report", name="case_report")
@@ -151,23 +144,9 @@ def case_report(
     case_id: int,
     version: VersionNumber = None,
 ) -> Response:
-    denied = gate(request, visit, Role.clinician)
-    if denied is not None:
-        return denied
-    try:
-        page = _report(
-            visit=visit,
-            session=session,
-            kb=kb,
-            now=now,
-            case_id=case_id,
-            version=version,
-            for_pdf=False,
-        )
-    except ServiceError as error:
-        session.rollback()
-        return not_found(request, visit, error)
-    session.commit()
+    page = _report(request, visit, session, kb, now, case_id, version, for_pdf=False)
+    if isinstance(page, Response):
+        return page
     return render(request, "cases/report.html", page, visit)
 
 
@@ -181,23 +160,9 @@ def case_report_pdf(
     case_id: int,
     version: VersionNumber = None,
 ) -> Response:
-    denied = gate(request, visit, Role.clinician)
-    if denied is not None:
-        return denied
-    try:
-        page = _report(
-            visit=visit,
-            session=session,
-            kb=kb,
-            now=now,
-            case_id=case_id,
-            version=version,
-            for_pdf=True,
-        )
-    except ServiceError as error:
-        session.rollback()
-        return not_found(request, visit, error)
-    session.commit()
+    page = _report(request, visit, session, kb, now, case_id, version, for_pdf=True)
+    if isinstance(page, Response):
+        return page
     pdf = report_pdf(page)
     name = f"plexcare-case-{page.header.case_id}-v{page.header.version}.pdf"
     response = Response(

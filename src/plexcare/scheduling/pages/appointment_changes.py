@@ -19,12 +19,24 @@ from plexcare.config import get_settings
 from plexcare.errors import NotFound, ServiceError
 from plexcare.portal import form_values
 from plexcare.portal.layout import when_label
+from plexcare.portal.refusals import refusal_page
 from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
 from plexcare.scheduling import changes
 from plexcare.scheduling.models import Appointment
 from plexcare.scheduling.pages import views
-from plexcare.scheduling.pages.find_a_time import calendar_of, find_slots, zone_name
-from plexcare.scheduling.pages.my_appointments import clinic_place, lookups, notice_rule
+from plexcare.scheduling.pages.find_a_time import (
+    calendar_of,
+    find_slots,
+    search_values,
+    zone_name,
+)
+from plexcare.scheduling.pages.my_appointments import (
+    asked_appointment,
+    clinic_place,
+    lookups,
+    not_among_yours,
+    notice_rule,
+)
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -32,27 +44,14 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 DETAIL_LIMIT = 400
 
 
-def _not_yours(request: Request, visit: Visit) -> HTMLResponse:
-    return message(
-        request,
-        visit,
-        status_code=404,
-        heading="Appointment not found",
-        text="There is no such appointment among yours.",
-        next_href="/me/appointments",
-        next_label="See my appointments",
-    )
-
-
 def _change_refused(request: Request, visit: Visit, error: ServiceError) -> HTMLResponse:
     if isinstance(error, NotFound):
-        return _not_yours(request, visit)
-    return message(
+        return not_among_yours(request, visit)
+    return refusal_page(
         request,
         visit,
-        status_code=error.status,
+        error,
         heading="This appointment cannot be changed",
-        text=f"{error.detail[:1].upper()}{error.detail[1:]}.",
         next_href="/me/appointments",
         next_label="See my appointments",
     )
@@ -63,11 +62,8 @@ def _own(
 ) -> tuple[Appointment, views.AppointmentRow]:
     """The patient's own appointment (audited read) and how the pages show it; NotFound for
     anyone else's."""
-    chosen = form_values.record_id(appointment_id)
-    if chosen is None:
-        raise NotFound("no such appointment")
-    appointment = changes.appointment_for(
-        session=session, actor=visit.actor, appointment_id=chosen, now=now
+    appointment = asked_appointment(
+        session=session, actor=visit.actor, appointment_id=appointment_id, now=now
     )
     clinicians, kinds = lookups(session)
     row = views.appointment_row(
@@ -187,29 +183,22 @@ def reschedule_page(
         )
     except ServiceError as error:
         return _change_refused(request, visit, error)
-    params = request.query_params
-    values = views.SearchValues(
+    values = search_values(
+        request.query_params,
+        specialty="",
         clinician_id=str(appointment.clinician_id),
         appointment_type_id=str(appointment.appointment_type_id),
-        first_day=params.get("from", "").strip(),
-        last_day=params.get("to", "").strip(),
-        chosen_day=params.get("day", "").strip(),
     )
     errors: dict[str, str] = {}
     found = find_slots(session=session, now=now, values=values, errors=errors)
-    shown = calendar_of(found=found, values=values, now=now)
-    here = f"/me/appointments/{appointment.id}/reschedule"
     assert visit.actor.user_id is not None
     page = views.ReschedulePage(
         frame=visit.frame(title="Move my appointment", current="/me/appointments"),
         appointment=row,
         values=values,
         errors=errors,
-        days=shown.days,
-        weeks=shown.weeks,
-        chosen_label=shown.chosen_label,
-        earlier_href=f"{here}?{shown.earlier_query}#calendar" if shown.earlier_query else "",
-        later_href=f"{here}?{shown.later_query}#calendar",
+        calendar=calendar_of(found=found, values=values, now=now),
+        here=f"/me/appointments/{appointment.id}/reschedule",
         time_zone=zone_name(),
         rule=notice_rule(session=session, patient_id=visit.actor.user_id, now=now),
     )

@@ -177,15 +177,18 @@ def outside_specialty(clinicians: Sequence[Clinician], values: views.SearchValue
     return f"{chosen.full_name} is not in {wanted}: choose anyone in it, or another specialty."
 
 
-@dataclasses.dataclass(frozen=True)
-class Calendar:
-    """What the booking pages show of a search: the weeks, the chosen day's times, paging."""
-
-    weeks: tuple[views.CalendarWeek, ...]
-    days: tuple[views.DaySlots, ...]
-    chosen_label: str
-    earlier_query: str
-    later_query: str
+def search_values(params: Mapping[str, str], **fixed: str) -> views.SearchValues:
+    """The search a calendar page was opened with: the query's fields, stripped, except those
+    the page fixes (moving an appointment keeps its clinician and its type of visit)."""
+    asked = {
+        "specialty": params.get("specialty", "").strip(),
+        "clinician_id": params.get("clinician_id", "").strip(),
+        "appointment_type_id": params.get("appointment_type_id", "").strip(),
+        "first_day": params.get("from", "").strip(),
+        "last_day": params.get("to", "").strip(),
+        "chosen_day": params.get("day", "").strip(),
+    }
+    return views.SearchValues(**(asked | fixed))
 
 
 def calendar_of(
@@ -194,7 +197,7 @@ def calendar_of(
     values: views.SearchValues,
     now: datetime,
     extra: Mapping[str, str] | None = None,
-) -> Calendar:
+) -> views.Calendar:
     """The found slots as a calendar of their days and the chosen day's times in full."""
     zone = get_settings().clinic_zone
     today = now.astimezone(zone).date()
@@ -212,7 +215,7 @@ def calendar_of(
     ]
     span = (last - first).days + 1
     earlier = first - timedelta(days=span)
-    return Calendar(
+    return views.Calendar(
         weeks=views.calendar_weeks(
             first=first,
             last=last,
@@ -253,19 +256,8 @@ def book(
     visit: VisitDep,
     session: DbSession,
     now: Now,
-    specialty: str = "",
-    clinician_id: str = "",
-    appointment_type_id: str = "",
 ) -> HTMLResponse:
-    params = request.query_params
-    values = views.SearchValues(
-        specialty=specialty.strip(),
-        clinician_id=clinician_id.strip(),
-        appointment_type_id=appointment_type_id.strip(),
-        first_day=params.get("from", "").strip(),
-        last_day=params.get("to", "").strip(),
-        chosen_day=params.get("day", "").strip(),
-    )
+    values = search_values(request.query_params)
     errors: dict[str, str] = {}
     every_clinician, _total = clinic_repository.clinicians(
         session=session, specialty=None, limit=200, offset=0
@@ -292,11 +284,8 @@ def book(
         values=values,
         errors=errors,
         searched=searched,
-        days=shown.days,
-        weeks=shown.weeks,
-        chosen_label=shown.chosen_label,
-        earlier_href=f"/book?{shown.earlier_query}#calendar" if shown.earlier_query else "",
-        later_href=f"/book?{shown.later_query}#calendar",
+        calendar=shown,
+        here="/book",
         back=back,
         time_zone=zone_name(),
         can_book=visit.actor.role == Role.patient.value and visit.actor.user_id is not None,

@@ -20,6 +20,7 @@ from plexcare.config import get_settings
 from plexcare.errors import NotFound, ServiceError
 from plexcare.portal import form_values
 from plexcare.portal.layout import clock_label, when_label
+from plexcare.portal.refusals import refusal_page
 from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
 from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling import service as scheduling
@@ -32,12 +33,11 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
 def _slot_gone(request: Request, visit: Visit, error: ServiceError, back: str) -> HTMLResponse:
-    return message(
+    return refusal_page(
         request,
         visit,
-        status_code=error.status,
+        error,
         heading="That time cannot be booked",
-        text=f"{error.detail[:1].upper()}{error.detail[1:]}.",
         next_href=back,
         next_label="Choose another time",
     )

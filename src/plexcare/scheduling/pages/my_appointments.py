@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from plexcare.accounts import repository as accounts_repository
+from plexcare.accounts.actor import Actor
 from plexcare.accounts.roles import Role
 from plexcare.clinic import repository as clinic_repository
 from plexcare.clinic.models import AppointmentType, Clinician
@@ -24,9 +25,10 @@ from plexcare.config import get_settings
 from plexcare.errors import NotFound, ServiceError
 from plexcare.notifications import icalendar
 from plexcare.portal import form_values
-from plexcare.portal.rendering import VisitDep, gate, message, render
+from plexcare.portal.rendering import Visit, VisitDep, gate, message, render
 from plexcare.scheduling import changes, policy
 from plexcare.scheduling import repository as scheduling_repository
+from plexcare.scheduling.models import Appointment
 from plexcare.scheduling.pages import views
 from plexcare.scheduling.pages.find_a_time import zone_name
 from plexcare.scheduling.policy import AppointmentStatus
@@ -34,6 +36,32 @@ from plexcare.scheduling.service import NO_SHOW_POLICY, NOTICE_POLICY
 from plexcare.web.dependencies import DbSession, Now
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def asked_appointment(
+    *, session: DbSession, actor: Actor, appointment_id: str, now: datetime
+) -> Appointment:
+    """The appointment a page's address names, read through the scheduling service, which lets
+    the patient see only their own (the desk, any) and audits the read. NotFound for an id that
+    is no number, as for one that is not there or not theirs."""
+    chosen = form_values.record_id(appointment_id)
+    if chosen is None:
+        raise NotFound("no such appointment")
+    return changes.appointment_for(session=session, actor=actor, appointment_id=chosen, now=now)
+
+
+def not_among_yours(request: Request, visit: Visit) -> HTMLResponse:
+    """The 404 page for an appointment that is not the patient's (or not there at all: the
+    page does not say which)."""
+    return message(
+        request,
+        visit,
+        status_code=404,
+        heading="Appointment not found",
+        text="There is no such appointment among yours.",
+        next_href="/me/appointments",
+        next_label="See my appointments",
+    )
 
 
 def clinic_place() -> str:
@@ -115,23 +143,12 @@ def calendar_file(
     denied = gate(request, visit, Role.patient)
     if denied is not None:
         return denied
-    chosen = form_values.record_id(appointment_id)
     try:
-        if chosen is None:
-            raise NotFound("no such appointment")
-        appointment = changes.appointment_for(
-            session=session, actor=visit.actor, appointment_id=chosen, now=now
+        appointment = asked_appointment(
+            session=session, actor=visit.actor, appointment_id=appointment_id, now=now
         )
     except ServiceError:
-        return message(
-            request,
-            visit,
-            status_code=404,
-            heading="Appointment not found",
-            text="There is no such appointment among yours.",
-            next_href="/me/appointments",
-            next_label="See my appointments",
-        )
+        return not_among_yours(request, visit)
     clinicians, kinds = lookups(session)
     patient = accounts_repository.user_by_id(session=session, user_id=appointment.patient_id)
     settings = get_settings()

@@ -89,22 +89,60 @@ class CalendarWeek:
     days: tuple[CalendarDay, ...]
 
 
+@dataclass(frozen=True)
+class Calendar:
+    """What the booking pages show of a search: the weeks, the chosen day's times, paging."""
+
+    weeks: tuple[CalendarWeek, ...] = ()
+    days: tuple[DaySlots, ...] = ()
+    chosen_label: str = ""
+    earlier_query: str = ""
+    later_query: str = ""
+
+
 @dataclass(frozen=True, kw_only=True)
-class BookPage(PortalPage):
+class CalendarPage(PortalPage):
+    """A page that offers free times on the calendar: finding a time, moving an appointment
+    (the patient's or the desk's) and booking for a caller. The weeks page on to `here`, the
+    page's own path, with the search kept in the query."""
+
+    values: SearchValues
+    errors: dict[str, str] = field(default_factory=dict)
+    calendar: Calendar = Calendar()
+    here: str
+    time_zone: str
+
+    @property
+    def days(self) -> tuple[DaySlots, ...]:
+        return self.calendar.days
+
+    @property
+    def weeks(self) -> tuple[CalendarWeek, ...]:
+        return self.calendar.weeks
+
+    @property
+    def chosen_label(self) -> str:
+        return self.calendar.chosen_label
+
+    @property
+    def earlier_href(self) -> str:
+        query = self.calendar.earlier_query
+        return f"{self.here}?{query}#calendar" if query else ""
+
+    @property
+    def later_href(self) -> str:
+        query = self.calendar.later_query
+        return f"{self.here}?{query}#calendar" if query else ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookPage(CalendarPage):
     specialties: tuple[Choice, ...]
     clinicians: tuple[Choice, ...]
     appointment_types: tuple[Choice, ...]
-    values: SearchValues
-    errors: dict[str, str] = field(default_factory=dict)
     searched: bool = False
-    days: tuple[DaySlots, ...] = ()
-    weeks: tuple[CalendarWeek, ...] = ()
-    chosen_label: str = ""
-    earlier_href: str = ""
-    later_href: str = ""
     back: str = ""
     """The search as a query string, carried through holding a slot and back."""
-    time_zone: str
     can_book: bool
     sign_in_href: str
 
@@ -154,16 +192,8 @@ class MyAppointmentsPage(PortalPage):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReschedulePage(PortalPage):
+class ReschedulePage(CalendarPage):
     appointment: AppointmentRow
-    values: SearchValues
-    errors: dict[str, str] = field(default_factory=dict)
-    days: tuple[DaySlots, ...] = ()
-    weeks: tuple[CalendarWeek, ...] = ()
-    chosen_label: str = ""
-    earlier_href: str = ""
-    later_href: str = ""
-    time_zone: str
     rule: NoticeRule | None = None
 
 
