@@ -26,7 +26,6 @@ from plexcare.engine.finding_model import FindingKind
 from plexcare.engine.findings import FindingSpec, observe
 from plexcare.engine.likelihood import LocalizationModel
 from plexcare.engine.localization import localization_model, localize, localize_batch
-from plexcare.engine.next_tests import next_best_tests
 from plexcare.engine.observation_plan import observe_batch
 from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
@@ -236,21 +235,13 @@ def main() -> None:
     )
     cases = sample_cases(model, BATCH_CASES)
     single: list[float] = []
-    with_tests: list[float] = []
     for case in cases[:SINGLE_CASES]:
         start = time.perf_counter()
-        result = localize(case, kb)
-        middle = time.perf_counter()
-        next_best_tests(result, kb)
-        single.append(middle - start)
-        with_tests.append(time.perf_counter() - start)
+        localize(case, kb)
+        single.append(time.perf_counter() - start)
     print(
         f"localize one case: p50 {1000 * statistics.median(single):.3f} ms, "
         f"p99 {1000 * _percentile(single, 0.99):.3f} ms (target p50 < 5 ms, aim 2 ms)"
-    )
-    print(
-        f"localize + next best tests: p50 {1000 * statistics.median(with_tests):.3f} ms, "
-        f"p99 {1000 * _percentile(with_tests, 0.99):.3f} ms"
     )
     timings = []
     for _ in range(3):
