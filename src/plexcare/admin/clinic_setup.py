@@ -28,7 +28,16 @@ from plexcare.clinic.models import AppointmentType, clinician_appointment_types
 from plexcare.errors import ServiceError
 from plexcare.portal import form_values
 from plexcare.portal.refusals import as_sentence
-from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
+from plexcare.portal.rendering import (
+    FormDep,
+    PostedForm,
+    Visit,
+    VisitDep,
+    gate,
+    gate_form,
+    message,
+    render,
+)
 from plexcare.scheduling.availability import ExceptionKind
 from plexcare.web.dependencies import DbSession, Now
 
@@ -126,6 +135,16 @@ def hours_page(
     return _hours_page(request, visit, session, form_values.record_id(clinician_id) or 0, done=done)
 
 
+def _clinician_to_change(
+    request: Request, visit: Visit, form: PostedForm, clinician_id: str
+) -> int | Response:
+    """Check an admin form was sent by an admin, then read which clinician it changes."""
+    denied = gate_form(request, visit, form, ADMIN)
+    if denied is not None:
+        return denied
+    return form_values.record_id(clinician_id) or 0
+
+
 @router.post("/admin/clinicians/{clinician_id}/hours")
 def save_hours(
     request: Request,
@@ -135,10 +154,9 @@ def save_hours(
     session: DbSession,
     now: Now,
 ) -> Response:
-    denied = gate_form(request, visit, form, ADMIN)
-    if denied is not None:
-        return denied
-    chosen = form_values.record_id(clinician_id) or 0
+    chosen = _clinician_to_change(request, visit, form, clinician_id)
+    if isinstance(chosen, Response):
+        return chosen
     errors: dict[str, str] = {}
     hours: list[tuple[int, time, time]] = []
     breaks: list[tuple[int, time, time]] = []
@@ -182,10 +200,9 @@ def add_leave(
     session: DbSession,
     now: Now,
 ) -> Response:
-    denied = gate_form(request, visit, form, ADMIN)
-    if denied is not None:
-        return denied
-    chosen = form_values.record_id(clinician_id) or 0
+    chosen = _clinician_to_change(request, visit, form, clinician_id)
+    if isinstance(chosen, Response):
+        return chosen
     first = form_values.calendar_day(form.get("first_day"))
     last = form_values.calendar_day(form.get("last_day")) or first
     errors: dict[str, str] = {}
@@ -224,10 +241,9 @@ def remove_leave(
     session: DbSession,
     now: Now,
 ) -> Response:
-    denied = gate_form(request, visit, form, ADMIN)
-    if denied is not None:
-        return denied
-    chosen = form_values.record_id(clinician_id) or 0
+    chosen = _clinician_to_change(request, visit, form, clinician_id)
+    if isinstance(chosen, Response):
+        return chosen
     try:
         clinic.remove_exception(
             session=session,

@@ -24,7 +24,16 @@ from plexcare.desk.schedule import DESK
 from plexcare.errors import NotFound, ServiceError
 from plexcare.portal import form_values
 from plexcare.portal.refusals import as_sentence, refusal_page
-from plexcare.portal.rendering import FormDep, Visit, VisitDep, gate, gate_form, message, render
+from plexcare.portal.rendering import (
+    FormDep,
+    PostedForm,
+    Visit,
+    VisitDep,
+    gate,
+    gate_form,
+    message,
+    render,
+)
 from plexcare.scheduling import changes
 from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling import service as scheduling
@@ -308,6 +317,21 @@ def _appointment_or_message(
     return appointment, patient
 
 
+def _appointment_to_change(
+    request: Request,
+    visit: Visit,
+    form: PostedForm,
+    session: DbSession,
+    appointment_id: str,
+    now: datetime,
+) -> tuple[Appointment, User] | Response:
+    """Check a desk form was sent by desk staff, then find the appointment it changes."""
+    denied = gate_form(request, visit, form, *DESK)
+    if denied is not None:
+        return denied
+    return _appointment_or_message(request, visit, session, appointment_id, now)
+
+
 @router.get("/desk/appointments/{appointment_id}/move", name="desk_move_page")
 def move_page(
     request: Request, appointment_id: str, visit: VisitDep, session: DbSession, now: Now
@@ -351,10 +375,7 @@ def move_appointment(
     session: DbSession,
     now: Now,
 ) -> Response:
-    denied = gate_form(request, visit, form, *DESK)
-    if denied is not None:
-        return denied
-    found = _appointment_or_message(request, visit, session, appointment_id, now)
+    found = _appointment_to_change(request, visit, form, session, appointment_id, now)
     if isinstance(found, Response):
         return found
     appointment, patient = found
@@ -416,10 +437,7 @@ def cancel_appointment(
     session: DbSession,
     now: Now,
 ) -> Response:
-    denied = gate_form(request, visit, form, *DESK)
-    if denied is not None:
-        return denied
-    found = _appointment_or_message(request, visit, session, appointment_id, now)
+    found = _appointment_to_change(request, visit, form, session, appointment_id, now)
     if isinstance(found, Response):
         return found
     appointment, patient = found
