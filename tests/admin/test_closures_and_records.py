@@ -122,6 +122,14 @@ def test_the_audit_log_filters_by_patient_and_action_and_names_a_bad_filter(
     assert "0 events," in admin.get("/admin/audit?from=2026-03-03").text
 
 
+def test_the_audit_log_names_roles_actions_and_records_in_words(
+    admin: TestClient, small_clinic: SmallClinic
+) -> None:
+    rows = admin.get("/admin/audit").text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "(administrator," in rows and "<td>sign in</td>" in rows
+    assert "(admin," not in rows and "sign_in" not in rows
+
+
 def test_reading_the_audit_log_and_the_users_list_is_audited_for_the_patients_shown(
     admin: TestClient, small_clinic: SmallClinic, session: Session
 ) -> None:

@@ -26,7 +26,7 @@ from plexcare.config import get_settings
 from plexcare.errors import Conflict, NotFound, ServiceError
 from plexcare.notifications.models import OutboxMessage
 from plexcare.portal import form_values
-from plexcare.portal.layout import when_label
+from plexcare.portal.layout import ROLE_LABELS, when_label
 from plexcare.portal.refusals import refusal_page
 from plexcare.portal.rendering import FormDep, VisitDep, gate, gate_form, render
 from plexcare.web.dependencies import DbSession, Now
@@ -232,9 +232,9 @@ def audit_page(request: Request, visit: VisitDep, session: DbSession, now: Now) 
             views.AuditRow(
                 when=when_label(row.occurred_at, zone),
                 actor=names.get(row.actor_user_id or 0, "") or f"#{row.actor_user_id or '-'}",
-                role=row.actor_role,
-                action=row.action,
-                subject=f"{row.subject_type} {row.subject_id}",
+                role=ROLE_LABELS.get(row.actor_role, row.actor_role),
+                action=row.action.replace("_", " "),
+                subject=f"{row.subject_type.replace('_', ' ')} {row.subject_id}",
                 patient=names.get(row.patient_user_id, "") if row.patient_user_id else "",
                 address=row.client_ip or "",
             )
