@@ -39,7 +39,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-import httpx
+import orjson
 import psycopg
 from bench import booking_cpu, pgbench
 from bench.booking_server import WORKERS, RunningApp, running_app
@@ -55,6 +55,7 @@ from bench.booking_setup import (
     scratch_database,
     server_problem,
 )
+from bench.http_load import Answer, KeepAliveClient, ProtocolProblem
 
 from plexcare.scheduling.reservations import PATIENT_BUSY, SLOT_TAKEN
 
@@ -101,15 +102,15 @@ class Phase:
 class Client:
     """One of the concurrent clients: a patient with their own HTTP connection."""
 
-    http: httpx.AsyncClient
+    http: KeepAliveClient
     patient: Patient
 
 
-def _conflict_kind(response: httpx.Response) -> str:
+def _conflict_kind(answer: Answer) -> str:
     """Which rule a 409 names, so the phases can tell a lost race from a refused patient."""
     try:
-        detail = str(response.json().get("detail", ""))
-    except ValueError:
+        detail = str(orjson.loads(answer.body).get("detail", ""))
+    except (orjson.JSONDecodeError, AttributeError):
         detail = ""
     if detail == SLOT_TAKEN:
         return EXPECTED_CONFLICT
@@ -124,17 +125,19 @@ async def _send(client: Client, phase: Phase, path: str, body: dict[str, object]
     headers = {"Authorization": f"Bearer {client.patient.token}"}
     if path == "/api/v1/appointments":
         headers["Idempotency-Key"] = uuid.uuid4().hex
+    headers["Content-Type"] = "application/json"
+    payload = orjson.dumps(body)
     started = time.perf_counter()
-    response: httpx.Response | None = None
+    answer: Answer | None = None
     try:
-        response = await client.http.post(path, json=body, headers=headers)
-    except httpx.TransportError as error:
+        answer = await client.http.request("POST", path, headers=headers, body=payload)
+    except (OSError, asyncio.IncompleteReadError, ProtocolProblem) as error:
         phase.statuses[type(error).__name__] += 1
     phase.latencies_ms.append((time.perf_counter() - started) * 1000)
-    if response is None:
+    if answer is None:
         return 0
-    status = response.status_code
-    phase.statuses[_conflict_kind(response) if status == 409 else str(status)] += 1
+    status = answer.status
+    phase.statuses[_conflict_kind(answer) if status == 409 else str(status)] += 1
     return status
 
 
@@ -205,16 +208,12 @@ async def _contention(*, clients: list[Client], bench: BenchClinic) -> Phase:
     return phase
 
 
-async def _connect(base_url: str, patients: list[Patient]) -> list[Client]:
-    """One keep-alive connection per client, opened one after another: a burst of connects
-    would be accepted by whichever worker wakes first, leaving the other core idle."""
+async def _connect(app: RunningApp, patients: list[Patient]) -> list[Client]:
+    """One keep-alive connection per client, dealt to the app servers in turn."""
     clients = []
-    for patient in patients:
-        http = httpx.AsyncClient(
-            base_url=base_url, timeout=30, limits=httpx.Limits(max_connections=1)
-        )
-        await http.get("/health")
-        await asyncio.sleep(0.02)
+    for number, patient in enumerate(patients):
+        http = KeepAliveClient("127.0.0.1", app.port_for(number))
+        await http.request("GET", "/health")
         clients.append(Client(http=http, patient=patient))
     return clients
 
@@ -232,7 +231,7 @@ async def _drive(app: RunningApp, bench: BenchClinic, hands: list[Iterator[SlotT
     """Warm-up (not reported: first requests open pools and fill caches), book, hold+book,
     then contention with other patients; each free slot is offered to one client only, and
     each client works through its own hand across the uncontended phases."""
-    clients = await _connect(app.base_url, bench.patients[:CLIENTS])
+    clients = await _connect(app, bench.patients[:CLIENTS])
     rivals = [
         Client(http=client.http, patient=patient)
         for client, patient in zip(clients, bench.patients[CLIENTS:], strict=True)
@@ -262,7 +261,7 @@ async def _drive(app: RunningApp, bench: BenchClinic, hands: list[Iterator[SlotT
         contention = await _contention(clients=rivals, bench=bench)
     finally:
         for client in clients:
-            await client.http.aclose()
+            await client.http.close()
     return Phases(warm_up, book, flow, contention, connections)
 
 
@@ -271,7 +270,7 @@ async def _scale_out(
 ) -> tuple[Phase, Phase]:
     """The book phase against more app processes: a warm-up (each process opens its pool),
     then booking for `FLOW_SECONDS`, from the clients' remaining hands."""
-    clients = await _connect(app.base_url, bench.patients[:CLIENTS])
+    clients = await _connect(app, bench.patients[:CLIENTS])
     try:
         warm_up = await _uncontended(
             app=app,
@@ -291,7 +290,7 @@ async def _scale_out(
         )
     finally:
         for client in clients:
-            await client.http.aclose()
+            await client.http.close()
     return warm_up, book
 
 

@@ -1,9 +1,11 @@
-"""The real app under uvicorn in a child process, for the booking benchmark.
+"""The real app under uvicorn, as N app servers on one database, for the booking benchmark.
 
-Two workers because the machine has two cores: routes are sync and run in each worker's
-threadpool, so one worker is held to one core by the GIL. Four workers were tried and were no
-faster (more context switches, the same CPU per booking). The workers share the listening
-socket; each has its own connection pool (10 + 30 overflow), so 32 clients never wait for one.
+Each app process is a uvicorn of its own on its own port, as docs/deploy.md runs N app servers
+behind a proxy, and the benchmark's clients are dealt to them in turn, as the proxy's round
+robin deals connections. One uvicorn with `--workers N` shares one listening socket instead,
+and whichever worker wakes first accepts a burst of connections: runs ended with 25 clients on
+one core and 7 on the other, the busy one's queue setting the p99. Two processes by default,
+because the machine has two cores; each has its own connection pools.
 """
 
 from __future__ import annotations
@@ -60,91 +62,88 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @dataclass(frozen=True)
 class RunningApp:
-    base_url: str
-    port: int
-    pid: int
+    ports: list[int]
+    pids: list[int]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports[0]}"
+
+    @property
+    def port(self) -> int:
+        return self.ports[0]
+
+    def port_for(self, client: int) -> int:
+        """The app server the proxy's round robin gives the `client`-th connection."""
+        return self.ports[client % len(self.ports)]
 
     def worker_pids(self) -> list[int]:
-        try:
-            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
-        except OSError:
-            return []
-        return [int(child) for child in children if _is_worker(int(child))]
+        return list(self.pids)
 
     def connections_per_worker(self) -> list[int]:
-        """Open client connections each worker holds (Linux /proc; empty elsewhere).
-
-        The workers share one listening socket and asyncio accepts in batches, so a burst of
-        connections can all land on one worker; this shows whether both cores are serving.
-        """
+        """Open client connections each app server holds (Linux /proc; empty elsewhere)."""
         try:
-            established = set()
+            established: dict[int, int] = dict.fromkeys(self.ports, 0)
             for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
                 fields = line.split()
-                if int(fields[1].split(":")[1], 16) == self.port and fields[3] == "01":
-                    established.add(fields[9])
-            counts = []
-            for child in self.worker_pids():
-                inodes = {
-                    os.readlink(fd).removeprefix("socket:[").removesuffix("]")
-                    for fd in Path(f"/proc/{child}/fd").iterdir()
-                    if os.readlink(fd).startswith("socket:")
-                }
-                counts.append(len(inodes & established))
-            return counts
+                port = int(fields[1].split(":")[1], 16)
+                if port in established and fields[3] == "01":
+                    established[port] += 1
+            return [established[port] for port in self.ports]
         except OSError:
             return []
 
 
-def _is_worker(pid: int) -> bool:
-    """uvicorn's workers, not multiprocessing's resource tracker."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        return False
-    return b"resource_tracker" not in command
+def _start(port: int, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "plexcare.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            env=dict(env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 @contextmanager
 def running_app(
     database_url: str, settings: Mapping[str, str] | None = None, workers: int = WORKERS
 ) -> Iterator[RunningApp]:
-    """`plexcare.app:create_app` on a free local port, stopped on leaving. `settings` are
-    extra `PLEXCARE_*` environment variables for the server process only; `workers` app
-    processes share the port, as N app servers behind a proxy share the clients."""
-    port = _free_port()
+    """`workers` app servers of `plexcare.app:create_app` on free local ports, stopped on
+    leaving. `settings` are extra `PLEXCARE_*` environment variables for the servers only."""
     env = {**os.environ, **(settings or {}), "PLEXCARE_DATABASE_URL": database_url}
+    ports = [_free_port() for _ in range(workers)]
     with tempfile.TemporaryDirectory(prefix="plexcare-bench-") as folder:
-        log = Path(folder) / "uvicorn.log"
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "plexcare.app:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(workers),
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                base_url = f"http://127.0.0.1:{port}"
-                _wait_until_ready(base_url, process, log)
-                yield RunningApp(base_url=base_url, port=port, pid=process.pid)
-            finally:
+        logs = [Path(folder) / f"uvicorn-{port}.log" for port in ports]
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            for port, log in zip(ports, logs, strict=True):
+                processes.append(_start(port, env, log))
+            for port, log, process in zip(ports, logs, processes, strict=True):
+                _wait_until_ready(f"http://127.0.0.1:{port}", process, log)
+            yield RunningApp(ports=ports, pids=[process.pid for process in processes])
+        finally:
+            for process in processes:
                 _stop(process)
-                errors = [line for line in log.read_text().splitlines() if "Error" in line]
-                if errors:
-                    print(f"  server log had {len(errors)} error lines, first: {errors[0][:160]}")
+            errors = [
+                line
+                for log in logs
+                if log.exists()
+                for line in log.read_text().splitlines()
+                if "Error" in line
+            ]
+            if errors:
+                print(f"  server logs had {len(errors)} error lines, first: {errors[0][:160]}")

@@ -39,6 +39,7 @@ from plexcare.notifications.pages import router as notifications_pages
 from plexcare.notifications.routes import router as notifications_router
 from plexcare.packages.pages import router as packages_pages
 from plexcare.packages.routes import router as packages_router
+from plexcare.postgres_pools import PostgresPools
 from plexcare.scheduling.pages import router as scheduling_pages
 from plexcare.scheduling.routes import router as scheduling_router
 from plexcare.scheduling.waitlist_routes import router as waitlist_router
@@ -90,6 +91,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     before the `yield`, in the threadpool if it touches the disk or the database; shut-down
     work after it. Tests run it by entering `with TestClient(app)`."""
     yield
+    pools: PostgresPools | None = getattr(app.state, "postgres_pools", None)
+    if pools is not None:
+        await pools.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

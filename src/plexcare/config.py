@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     """How long one app process remembers who holds a bearer token (0: ask the database on
     every request). A token revoked through another process is still accepted here for at
     most this long (`plexcare.accounts.token_holders`)."""
+    quick_booking: bool = True
+    """On PostgreSQL, a patient's plain booking goes the quick way (`scheduling.quick_booking`:
+    asyncpg on the event loop, six round trips); off, every booking takes the full path."""
     secure_cookies: bool = False
     upload_dir: Path = Field(default_factory=lambda: Path("var/uploads").resolve())
     """Second-opinion files: outside the package and any folder the web server serves."""

@@ -13,7 +13,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from plexcare.db import Base
 from plexcare.migrate import MIGRATIONS_DIR, alembic_config, current_revision, downgrade, upgrade
@@ -36,7 +36,10 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
 
 
 NEWEST_COLUMN = ("case_drafts", "case_data")
-"""A column the newest revision adds (so stepping down one revision removes it)."""
+"""A column the newest revision that adds columns adds (stepping below it removes it)."""
+NEWEST_COLUMN_REVISION = "0010"
+BOOKING_FUNCTION = "plexcare_book_appointment"
+"""What the newest revision adds, on PostgreSQL only: the quick booking's write."""
 BEFORE_HARDENING = "0003"
 """The last revision before the scheduling, sign-in and invitation changes of December 2026."""
 
@@ -67,14 +70,29 @@ def columns(url: str, table: str) -> set[str]:
         engine.dispose()
 
 
+def booking_function_exists(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text(f"SELECT to_regproc('{BOOKING_FUNCTION}')")) is not None
+    finally:
+        engine.dispose()
+
+
 def test_upgrade_from_empty_then_down_one_step_and_up_again(empty_database: str) -> None:
     table, column = NEWEST_COLUMN
+    postgres = empty_database.startswith("postgresql")
     upgrade(empty_database)
     assert current_revision(empty_database) == head()
     assert column in columns(empty_database, table)
+    if postgres:
+        assert booking_function_exists(empty_database)
 
     downgrade(empty_database, "-1")
-    assert current_revision(empty_database) != head()
+    assert current_revision(empty_database) == NEWEST_COLUMN_REVISION
+    if postgres:
+        assert not booking_function_exists(empty_database)
+    downgrade(empty_database, "-1")
     assert column not in columns(empty_database, table)
     assert "appointments" in tables(empty_database)
 

@@ -281,7 +281,7 @@ _TYPES = st.builds(
     duration=st.sampled_from((15, 20, 30, 45, 60, 90)),
     buffer=st.sampled_from((0, 0, 5, 15)),
     notice=st.sampled_from((0, 60, 120, 1440, 4320)),
-    horizon=st.integers(3, 90),
+    horizon=st.integers(4, 90),  # longer than the longest notice (3 days)
     kinds=st.lists(st.sampled_from(RESOURCE_KINDS), max_size=2, unique=True).map(tuple),
 )
 _LEAVE = st.builds(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -53,6 +53,7 @@ from plexcare.clinic.models import (
     clinician_appointment_types,
 )
 from plexcare.db import UTCDateTime
+from plexcare.scheduling import availability
 from plexcare.scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -347,6 +348,15 @@ def calendar(
             },
         ).all(),
     )
+    return from_rows(rows, clinician_ids=clinician_ids, resource_ids=resource_ids)
+
+
+def from_rows(
+    rows: Iterable[Sequence[Any]], *, clinician_ids: Sequence[int], resource_ids: Sequence[int]
+) -> Rota:
+    """The rota from rows shaped as the calendar statement returns them (what, owner, weekday,
+    day, until, starts, ends, busy, is_open), whichever driver read them: the booking's quick
+    path reads one clinician's day through asyncpg in this same shape."""
     rota = Rota(
         clinicians={clinician_id: ClinicianTime() for clinician_id in clinician_ids},
         resource_busy={resource_id: [] for resource_id in resource_ids},
@@ -374,3 +384,32 @@ def calendar(
                 assert day is not None and until is not None
                 person.exceptions.append((what, day, until, starts, ends))
     return rota
+
+
+def schedule_of(
+    clinician_id: int, time_of: ClinicianTime, zone: str, closed: frozenset[date]
+) -> availability.ClinicianSchedule:
+    """One clinician's stored rules as the schedule availability expands."""
+    return availability.ClinicianSchedule(
+        clinician_id=str(clinician_id),
+        time_zone=zone,
+        sessions=tuple(
+            availability.WeeklySession(weekday=weekday, start=starts, end=ends)
+            for weekday, starts, ends in sorted(time_of.sessions)
+        ),
+        breaks=tuple(
+            availability.WeeklySession(weekday=weekday, start=starts, end=ends)
+            for weekday, starts, ends in sorted(time_of.breaks)
+        ),
+        exceptions=tuple(
+            availability.AvailabilityException(
+                kind=availability.ExceptionKind(kind),
+                first_day=first_day,
+                last_day=last_day,
+                start=starts,
+                end=ends,
+            )
+            for kind, first_day, last_day, starts, ends in time_of.exceptions
+        ),
+        closed_days=closed,
+    )

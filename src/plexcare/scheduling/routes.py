@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,7 +20,7 @@ from plexcare.audit import service as audit
 from plexcare.clinic.service import Specialty
 from plexcare.config import get_settings
 from plexcare.errors import NotFound, ServiceError
-from plexcare.scheduling import changes, idempotency, policy, search
+from plexcare.scheduling import changes, idempotency, policy, quick_booking, search
 from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling import service as booking
 from plexcare.scheduling.models import Appointment
@@ -33,7 +35,15 @@ from plexcare.scheduling.schemas import (
     SlotOut,
     SlotPage,
 )
-from plexcare.web.dependencies import DbSession, Now, Paging, SignedIn, Staff, require_roles
+from plexcare.web.dependencies import (
+    DbSession,
+    Now,
+    Paging,
+    SignedIn,
+    Staff,
+    postgres_pools,
+    require_roles,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["scheduling"])
 Booker = Annotated[Actor, Depends(require_roles(Role.patient, Role.front_desk, Role.admin))]
@@ -186,7 +196,7 @@ def _replay(answer: idempotency.StoredAnswer) -> JSONResponse:
     )
 
 
-def _book_once(
+def _book_in_full(
     *,
     session: Session,
     actor: Actor,
@@ -195,34 +205,89 @@ def _book_once(
     key: str | None,
     fingerprint: str,
 ) -> Response:
+    """The full booking (`service.book`) in the request's session: every booking on SQLite
+    (whose one connection the request may already hold), and on PostgreSQL whatever the quick
+    path leaves to it, each refusal precisely named."""
     assert actor.user_id is not None
-    appointment = booking.book(
-        session=session,
-        actor=actor,
-        clinician_id=body.clinician_id,
-        appointment_type_id=body.appointment_type_id,
-        starts_at=body.starts_at,
-        now=now,
-        patient_id=body.patient_id,
-    )
-    answer = AppointmentOut.of(appointment, _zone()).model_dump_json()
-    if key is not None:
-        idempotency.remember_answer(
+    try:
+        appointment = booking.book(
             session=session,
-            user_id=actor.user_id,
-            key=key,
-            request_fingerprint=fingerprint,
-            status_code=201,
-            body_json=answer,
+            actor=actor,
+            clinician_id=body.clinician_id,
+            appointment_type_id=body.appointment_type_id,
+            starts_at=body.starts_at,
             now=now,
+            patient_id=body.patient_id,
         )
-    session.commit()
+        answer = AppointmentOut.of(appointment, _zone()).model_dump_json()
+        if key is not None:
+            idempotency.remember_answer(
+                session=session,
+                user_id=actor.user_id,
+                key=key,
+                request_fingerprint=fingerprint,
+                status_code=201,
+                body_json=answer,
+                now=now,
+            )
+        session.commit()
+    except (ServiceError, IntegrityError):
+        session.rollback()
+        if key is not None:
+            stored = idempotency.stored_answer(
+                session=session, user_id=actor.user_id, key=key, request_fingerprint=fingerprint
+            )
+            if stored is not None:
+                return _replay(stored)
+        raise
+    return _created(appointment.id, answer)
+
+
+def _created(appointment_id: int, answer: str) -> Response:
     return Response(
         answer,
         status_code=201,
         media_type="application/json",
-        headers={"Location": f"/api/v1/appointments/{appointment.id}"},
+        headers={"Location": f"/api/v1/appointments/{appointment_id}"},
     )
+
+
+async def _book_quickly(
+    *,
+    request: Request,
+    actor: Actor,
+    body: BookingRequest,
+    now: datetime,
+    key: str | None,
+    fingerprint: str,
+) -> Response | None:
+    """A patient's own plain booking on PostgreSQL (`quick_booking`); None when it is not one,
+    or when the quick path leaves it to the full booking."""
+    pools = postgres_pools(request)
+    limit = booking.open_limit_for(actor)
+    if (
+        pools is None
+        or limit is None
+        or actor.user_id is None
+        or body.patient_id not in (None, actor.user_id)
+    ):
+        return None
+    booked = await quick_booking.book(
+        pool=await pools.pool(),
+        asked=quick_booking.BookingAsked(
+            patient_id=actor.user_id,
+            clinician_id=body.clinician_id,
+            appointment_type_id=body.appointment_type_id,
+            starts_at=body.starts_at,
+            client_ip=actor.client_ip,
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            open_limit=limit,
+        ),
+        now=now,
+        zone=_zone(),
+    )
+    return None if booked is None else _created(booked.appointment_id, booked.answer_json)
 
 
 @router.post(
@@ -231,7 +296,7 @@ def _book_once(
     status_code=status.HTTP_201_CREATED,
     responses={409: {"description": "the slot is taken"}},
 )
-def book_appointment(
+async def book_appointment(
     body: BookingRequest,
     request: Request,
     actor: Booker,
@@ -246,23 +311,28 @@ def book_appointment(
     fails, or books again and then collides with the stored key, which rolls its booking
     back. Either way it is rolled back and answered from the stored record, and a first
     request pays no look-up.
+
+    `async`: a patient's plain booking on PostgreSQL is answered on the event loop; anything
+    else goes to the threadpool for the full booking.
     """
-    assert actor.user_id is not None
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
     fingerprint = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
-    try:
-        return _book_once(
-            session=session, actor=actor, body=body, now=now, key=key, fingerprint=fingerprint
+    quick = await _book_quickly(
+        request=request, actor=actor, body=body, now=now, key=key, fingerprint=fingerprint
+    )
+    if quick is not None:
+        return quick
+    return await run_in_threadpool(
+        partial(
+            _book_in_full,
+            session=session,
+            actor=actor,
+            body=body,
+            now=now,
+            key=key,
+            fingerprint=fingerprint,
         )
-    except (ServiceError, IntegrityError):
-        session.rollback()
-        if key is not None:
-            stored = idempotency.stored_answer(
-                session=session, user_id=actor.user_id, key=key, request_fingerprint=fingerprint
-            )
-            if stored is not None:
-                return _replay(stored)
-        raise
+    )
 
 
 @router.get("/appointments", response_model=AppointmentPage)

@@ -117,7 +117,7 @@ class _Expansion:
             first_day=first_day, last_day=last_day, open_by_day=found.open_by_day
         )
         self.schedules = {
-            clinician_id: _schedule(clinician_id, time_of, zone, closed)
+            clinician_id: rota.schedule_of(clinician_id, time_of, zone, closed)
             for clinician_id, time_of in found.clinicians.items()
         }
         self._busy: dict[tuple[str, int, datetime | None], availability.BusyTime] = {}
@@ -148,34 +148,6 @@ class _Expansion:
                 intervals = intervals[intervals[:, 0] < availability.micros(key[2])]
             index = self._busy[key] = availability.BusyTime(intervals)
         return index
-
-
-def _schedule(
-    clinician_id: int, time_of: rota.ClinicianTime, zone: str, closed: frozenset[date]
-) -> availability.ClinicianSchedule:
-    return availability.ClinicianSchedule(
-        clinician_id=str(clinician_id),
-        time_zone=zone,
-        sessions=tuple(
-            availability.WeeklySession(weekday=weekday, start=starts, end=ends)
-            for weekday, starts, ends in sorted(time_of.sessions)
-        ),
-        breaks=tuple(
-            availability.WeeklySession(weekday=weekday, start=starts, end=ends)
-            for weekday, starts, ends in sorted(time_of.breaks)
-        ),
-        exceptions=tuple(
-            availability.AvailabilityException(
-                kind=availability.ExceptionKind(kind),
-                first_day=first_day,
-                last_day=last_day,
-                start=starts,
-                end=ends,
-            )
-            for kind, first_day, last_day, starts, ends in time_of.exceptions
-        ),
-        closed_days=closed,
-    )
 
 
 def _found(offer: _Offer, slots: Iterator[availability.Slot]) -> Iterator[FoundSlot]:

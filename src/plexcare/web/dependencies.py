@@ -23,6 +23,7 @@ from plexcare.accounts.token_holders import TokenHolders
 from plexcare.config import get_settings
 from plexcare.db import session_factory, utc_now
 from plexcare.errors import Forbidden, NotAuthenticated
+from plexcare.postgres_pools import PostgresPools, asyncpg_dsn
 from plexcare.web.security_headers import TrustedProxies
 
 SESSION_COOKIE = "plexcare_session"
@@ -63,6 +64,21 @@ async def get_now() -> datetime:
 
 
 DbSession = Annotated[Session, Depends(get_session)]
+
+
+def postgres_pools(request: Request) -> PostgresPools | None:
+    """The app's asyncpg pools (`plexcare.postgres_pools`), made on first use; None on SQLite
+    or with `PLEXCARE_QUICK_BOOKING` off, where every request takes the sync path."""
+    state = request.app.state
+    pools: PostgresPools | None = getattr(state, "postgres_pools", None)
+    if pools is None:
+        dsn = asyncpg_dsn(database_url(request))
+        if dsn is None or not get_settings().quick_booking:
+            return None
+        pools = state.postgres_pools = PostgresPools(dsn)
+    return pools
+
+
 Now = Annotated[datetime, Depends(get_now)]
 
 
