@@ -1,0 +1,311 @@
+"""A patient's plain booking on PostgreSQL goes the quick way (`scheduling.quick_booking`):
+what it writes, that it writes what the full booking writes, and that whatever it leaves to the
+full booking gets the full booking's answer with nothing of its own left behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from plexcare.audit.models import AuditEvent
+from plexcare.db import session_factory
+from plexcare.notifications.models import OutboxMessage
+from plexcare.postgres_pools import asyncpg_dsn
+from plexcare.scheduling import routes
+from plexcare.scheduling.models import (
+    Appointment,
+    AppointmentResource,
+    ClinicianReservation,
+    IdempotencyRecord,
+    SlotHold,
+)
+from plexcare.scheduling.reservations import PATIENT_BUSY, SLOT_TAKEN
+from tests.conftest_db import TEST_NOW, Personas, SmallClinic, empty_tables, make_app
+from tests.scheduling.test_booking import TUESDAY_10, booking_body
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_session(postgres_url: str) -> Iterator[Session]:
+    empty_tables(postgres_url)
+    with session_factory(postgres_url)() as session:
+        yield session
+
+
+@pytest.fixture
+def clinic_people(pg_session: Session) -> SmallClinic:
+    built = SmallClinic(pg_session)
+    pg_session.commit()
+    return built
+
+
+@pytest.fixture
+def people(pg_session: Session, clinic_people: SmallClinic) -> Personas:
+    return Personas(pg_session, clinic_people)
+
+
+@pytest.fixture
+def pg_client(postgres_url: str) -> Iterator[TestClient]:
+    with TestClient(make_app(postgres_url)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def full_booking_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The full booking fails loudly: whatever is booked now, the quick path booked."""
+
+    def refuse(**_: Any) -> None:
+        raise AssertionError("the full booking ran")
+
+    monkeypatch.setattr(routes, "_book_in_full", refuse)
+
+
+def _key(name: str) -> dict[str, str]:
+    return {"Idempotency-Key": name}
+
+
+def _rows(session: Session, appointment_id: int) -> dict[str, Any]:
+    """Everything a booking writes, without ids and the moments and uids each run draws."""
+    session.expire_all()
+    appointment = session.get(Appointment, appointment_id)
+    assert appointment is not None
+    reservation = session.get(ClinicianReservation, appointment.reservation_id)
+    assert reservation is not None
+    audit = session.scalars(
+        select(AuditEvent).where(AuditEvent.subject_id == str(appointment_id))
+    ).all()
+    messages = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.appointment_id == appointment_id)
+        .order_by(OutboxMessage.id)
+    ).all()
+    return {
+        "appointment": {
+            column: getattr(appointment, column)
+            for column in (
+                "patient_id",
+                "clinician_id",
+                "appointment_type_id",
+                "starts_at",
+                "ends_at",
+                "blocked_until",
+                "status",
+                "sequence",
+                "created_at",
+                "booked_by_user_id",
+                "strike",
+                "rescheduled_to_id",
+            )
+        },
+        "reservation": (reservation.clinician_id, reservation.starts_at, reservation.blocked_until),
+        "audit": [
+            (
+                e.actor_user_id,
+                e.actor_role,
+                e.action,
+                e.subject_type,
+                e.patient_user_id,
+                e.client_ip,
+            )
+            for e in audit
+        ],
+        "messages": [
+            (m.kind, m.channel, m.recipient_user_id, m.status, m.due_at, m.calendar_sequence)
+            for m in messages
+        ],
+    }
+
+
+@pytest.mark.usefixtures("full_booking_refused")
+def test_the_quick_path_writes_the_booking_whole(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    answer = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people),
+        headers={**people.headers["patient_a"], **_key("quick-1")},
+    )
+    assert answer.status_code == 201, answer.text
+    booked = answer.json()
+    assert answer.headers["Location"] == f"/api/v1/appointments/{booked['id']}"
+    rows = _rows(pg_session, booked["id"])
+    patient = clinic_people.patient_a.id
+    assert rows["appointment"]["patient_id"] == patient
+    assert rows["appointment"]["starts_at"] == TUESDAY_10
+    assert rows["appointment"]["ends_at"] == TUESDAY_10 + timedelta(minutes=30)
+    assert rows["appointment"]["status"] == "booked"
+    assert rows["reservation"] == (
+        clinic_people.neurologist.id,
+        TUESDAY_10,
+        TUESDAY_10 + timedelta(minutes=30),
+    )
+    assert rows["audit"] == [(patient, "patient", "create", "appointment", patient, "testclient")]
+    reminder_due = TUESDAY_10 - timedelta(hours=24)
+    assert rows["messages"] == [
+        ("confirmation", "email", patient, "pending", TEST_NOW, 0),
+        ("confirmation", "sms", patient, "pending", TEST_NOW, 0),
+        ("reminder", "email", patient, "pending", reminder_due, 0),
+        ("reminder", "sms", patient, "pending", reminder_due, 0),
+    ]
+    record = pg_session.scalars(select(IdempotencyRecord)).one()
+    assert (record.user_id, record.key, record.status_code) == (patient, "quick-1", 201)
+    assert record.response_body == answer.text
+    shown = pg_client.get(
+        f"/api/v1/appointments/{booked['id']}", headers=people.headers["patient_a"]
+    )
+    assert shown.json() == booked
+
+
+def test_the_quick_and_the_full_booking_write_the_same(
+    pg_client: TestClient,
+    people: Personas,
+    clinic_people: SmallClinic,
+    pg_session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    quick = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people),
+        headers=people.headers["patient_a"],
+    )
+    monkeypatch.setattr(routes, "postgres_pools", lambda request: None)
+    full = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people, TUESDAY_10 + timedelta(days=7)),
+        headers=people.headers["patient_a"],
+    )
+    assert quick.status_code == full.status_code == 201
+    quick_rows, full_rows = (
+        _rows(pg_session, quick.json()["id"]),
+        _rows(pg_session, full.json()["id"]),
+    )
+    week = timedelta(days=7)
+    for moment in ("starts_at", "ends_at", "blocked_until"):
+        full_rows["appointment"][moment] -= week
+    clinician, starts, until = full_rows["reservation"]
+    full_rows["reservation"] = (clinician, starts - week, until - week)
+    full_rows["messages"] = [
+        (kind, channel, who, status, due - week if kind == "reminder" else due, sequence)
+        for kind, channel, who, status, due, sequence in full_rows["messages"]
+    ]
+    assert quick_rows == full_rows
+    quick_answer, full_answer = quick.json(), full.json()
+    for answer in (quick_answer, full_answer):
+        del answer["id"], answer["uid"]
+        for moment in ("starts_at", "ends_at", "local_start"):
+            answer[moment] = answer[moment][10:]
+    assert quick_answer == full_answer
+
+
+def _left_behind(session: Session) -> tuple[int, int, int, int]:
+    session.expire_all()
+    return (
+        session.scalar(select(func.count()).select_from(ClinicianReservation)) or 0,
+        session.scalar(select(func.count()).select_from(Appointment)) or 0,
+        session.scalar(select(func.count()).select_from(OutboxMessage)) or 0,
+        session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "create")
+        )
+        or 0,
+    )
+
+
+def test_a_taken_slot_is_refused_as_taken_with_nothing_left_behind(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    first = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people),
+        headers=people.headers["patient_a"],
+    )
+    assert first.status_code == 201
+    before = _left_behind(pg_session)
+    second = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people),
+        headers=people.headers["patient_b"],
+    )
+    assert second.status_code == 409
+    assert second.json()["detail"] == SLOT_TAKEN
+    assert _left_behind(pg_session) == before
+
+
+def test_the_patients_own_time_is_refused_as_theirs_with_nothing_left_behind(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    first = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people),
+        headers=people.headers["patient_a"],
+    )
+    assert first.status_code == 201
+    before = _left_behind(pg_session)
+    elsewhere = {**booking_body(clinic_people), "clinician_id": clinic_people.pain.id}
+    second = pg_client.post(
+        "/api/v1/appointments", json=elsewhere, headers=people.headers["patient_a"]
+    )
+    assert second.status_code == 409
+    assert second.json()["detail"] == PATIENT_BUSY
+    assert _left_behind(pg_session) == before
+
+
+def test_a_slot_the_patient_holds_is_booked_on_its_hold(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    held = pg_client.post(
+        "/api/v1/holds", json=booking_body(clinic_people), headers=people.headers["patient_a"]
+    )
+    assert held.status_code == 201
+    booked = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people),
+        headers=people.headers["patient_a"],
+    )
+    assert booked.status_code == 201, booked.text
+    pg_session.expire_all()
+    assert pg_session.scalar(select(func.count()).select_from(SlotHold)) == 0
+    assert pg_session.scalar(select(func.count()).select_from(ClinicianReservation)) == 1
+
+
+def test_a_time_off_the_grid_gets_the_full_bookings_answer(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    answer = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people, TUESDAY_10 + timedelta(minutes=7)),
+        headers=people.headers["patient_a"],
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "starts_at"
+    assert _left_behind(pg_session) == (0, 0, 0, 0)
+
+
+def test_a_type_needing_rooms_and_machines_is_booked_with_them(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    nine = TUESDAY_10 - timedelta(hours=1)  # the study's 75-minute grid starts at 09:00
+    body = {**booking_body(clinic_people, nine), "appointment_type_id": clinic_people.emg.id}
+    answer = pg_client.post("/api/v1/appointments", json=body, headers=people.headers["patient_a"])
+    assert answer.status_code == 201, answer.text
+    pg_session.expire_all()
+    used = pg_session.scalars(
+        select(AppointmentResource.resource_id).where(
+            AppointmentResource.appointment_id == answer.json()["id"]
+        )
+    ).all()
+    assert sorted(used) == sorted([clinic_people.room.id, clinic_people.machine.id])
+
+
+def test_the_asyncpg_address_comes_from_the_apps_url_and_sqlite_has_none() -> None:
+    assert (
+        asyncpg_dsn("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        == "postgresql://postgres@127.0.0.1:5432/test"
+    )
+    assert asyncpg_dsn("sqlite:///var/plexcare.db") is None
