@@ -5,13 +5,13 @@ takes the full path.
 The function takes the patient's turn first (their row, `FOR NO KEY UPDATE`, as
 `reservations.lock_patient` does), and each statement after that sees the database as it is
 once the turn is held: a PL/pgSQL function's statements take a fresh snapshot each, which one
-statement with CTEs cannot do, so the patient's own rules (no two appointments at once, fewer
-open ones than the limit) count every booking of theirs committed before this one. Then it
-writes what exists exactly when the booking does: the clinician's reservation (the exclusion
-constraint refuses an overlap), the appointment, its audit entry, the confirmation and the
-reminder on each channel, and the answer under the idempotency key. It answers false, having
-written nothing, when a patient's rule refuses; a constraint's refusal raises, and the caller
-leaves both to the full booking, which names the reason.
+statement with CTEs cannot do, so the limit on open appointments counts every booking of
+theirs committed before this one. Then it writes what exists exactly when the booking does:
+the clinician's reservation (an exclusion constraint refuses an overlap), the appointment (so
+does `ex_appointments_patient_overlap`, for the patient's own time), its audit entry, the
+confirmation and the reminder on each channel, and the answer under the idempotency key. It
+answers false, having written nothing, when the limit refuses; a constraint's refusal raises,
+and the caller leaves both to the full booking, which names the reason.
 
 Revision ID: 0011
 Revises: 0010
@@ -29,9 +29,7 @@ down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ACTIVE = "('booked', 'completed', 'no_show')"
-
-FUNCTION = f"""
+FUNCTION = """
 CREATE FUNCTION plexcare_book_appointment(
     p_id integer, p_uid text, p_patient integer, p_clinician integer, p_type integer,
     p_starts timestamptz, p_ends timestamptz, p_blocked_until timestamptz, p_now timestamptz,
@@ -45,11 +43,8 @@ BEGIN
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    IF EXISTS (SELECT 1 FROM appointments
-               WHERE patient_id = p_patient AND status IN {ACTIVE}
-                 AND starts_at < p_ends AND ends_at > p_starts)
-       OR (SELECT count(*) FROM appointments
-           WHERE patient_id = p_patient AND status = 'booked' AND starts_at > p_now) >= p_open_limit
+    IF (SELECT count(*) FROM appointments
+        WHERE patient_id = p_patient AND status = 'booked' AND starts_at > p_now) >= p_open_limit
     THEN
         RETURN false;
     END IF;

@@ -9,6 +9,7 @@ protections every request passes through, whatever its route, are wired here too
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -90,6 +91,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Once per process, around serving. Start-up work (such as sweeping orphaned uploads) goes
     before the `yield`, in the threadpool if it touches the disk or the database; shut-down
     work after it. Tests run it by entering `with TestClient(app)`."""
+    # Everything loaded by now (the knowledge base, the routes, the templates) lives as long as
+    # the process: kept out of the garbage collector's scans, which otherwise walk all of it
+    # again and again as requests allocate.
+    gc.freeze()
     yield
     pools: PostgresPools | None = getattr(app.state, "postgres_pools", None)
     if pools is not None:

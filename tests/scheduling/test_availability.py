@@ -535,3 +535,26 @@ def test_booking_a_slot_removes_exactly_that_slot(scenario: dict[str, object], p
     booked = BusyInterval(start=chosen.start, end=chosen.occupied_until)
     after = find_slots(**{**scenario, "clinician_busy": (*busy, booked)})  # type: ignore[arg-type]
     assert after == tuple(slot for slot in slots if slot != chosen)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenario=scenarios(), nudges=st.lists(st.integers(-40, 40), max_size=6))
+def test_slot_starting_at_names_exactly_the_slots_find_slots_lists(
+    scenario: dict[str, object], nudges: list[int]
+) -> None:
+    """Every listed slot is found at its start, and an instant near one that is not listed is
+    refused, on days with clock changes, breaks, leave, extra sessions and busy rooms."""
+    listed = find_slots(**scenario)  # type: ignore[arg-type]
+    by_start = {slot.start: slot for slot in listed}
+    rules = {key: value for key, value in scenario.items() if key not in ("first_day", "last_day")}
+    first_day, last_day = scenario["first_day"], scenario["last_day"]
+    assert isinstance(first_day, date) and isinstance(last_day, date)
+    schedule = scenario["schedule"]
+    assert isinstance(schedule, ClinicianSchedule)
+    probes = set(by_start)
+    for slot in listed[:3]:
+        probes.update(slot.start + FIVE_MINUTES * nudge for nudge in nudges)
+    for instant in probes:
+        if not first_day <= instant.astimezone(schedule.zone).date() <= last_day:
+            continue
+        assert slot_starting_at(start=instant, **rules) == by_start.get(instant)  # type: ignore[arg-type]

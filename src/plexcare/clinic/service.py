@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
+from typing import Protocol
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -299,8 +300,28 @@ def domain_appointment_type(
     )
 
 
+class TypeTimes(Protocol):
+    """What availability needs of an appointment type: a stored row, or the quick booking's
+    read of one (which skips the ORM, as the row is never kept)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def duration_minutes(self) -> int: ...
+
+    @property
+    def buffer_minutes(self) -> int: ...
+
+    @property
+    def minimum_notice_minutes(self) -> int: ...
+
+    @property
+    def horizon_days(self) -> int: ...
+
+
 def appointment_type_needing(
-    appointment_type: AppointmentType, candidates: Iterable[tuple[str, int | None]]
+    appointment_type: TypeTimes, candidates: Iterable[tuple[str, int | None]]
 ) -> availability.AppointmentType:
     """The type with its resource needs, from (needed kind, resource id or None) pairs as
     `repository.resource_candidates` gives them; a needed kind with no resource is refused."""
@@ -325,7 +346,7 @@ def appointment_type_needing(
     )
 
 
-def booking_window(appointment_type: AppointmentType) -> availability.BookingWindow:
+def booking_window(appointment_type: TypeTimes) -> availability.BookingWindow:
     return availability.BookingWindow(
         minimum_notice=timedelta(minutes=appointment_type.minimum_notice_minutes),
         horizon=timedelta(days=appointment_type.horizon_days),

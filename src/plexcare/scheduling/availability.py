@@ -454,21 +454,44 @@ def slot_starting_at(
     """The free slot beginning exactly at ``start``, or None: the check before booking it.
 
     The database constraint still has the last word on races; this answers "is this a slot
-    the rules offer at all, and is it free as far as we know".
+    the rules offer at all, and is it free as far as we know". It is the slot `find_slots`
+    lists at that instant, found without listing the day: a slot starts a whole number of
+    steps into one of the day's open stretches (`iter_slots` lays them end to end from the
+    stretch's start), which every booking checks, so it is worked out, not searched for.
     """
     require_aware(start, "start")
-    day = start.astimezone(schedule.zone).date()
+    require_aware(now, "now")
     wanted = start.astimezone(UTC)
-    for slot in _iter_slots(
-        schedule=schedule,
-        appointment_type=appointment_type,
-        first_day=day,
-        last_day=day,
-        now=now,
-        window=window,
-        clinician_busy=clinician_busy,
-        resource_busy=resource_busy or {},
+    earliest = now.astimezone(UTC) + window.minimum_notice
+    if not earliest <= wanted < now.astimezone(UTC) + window.horizon:
+        return None
+    step = appointment_type.step
+    zone = schedule.zone
+    for stretch_start, stretch_end in _open_stretches(
+        schedule, start.astimezone(zone).date(), zone
     ):
-        if slot.start == wanted:
-            return slot
+        if stretch_start <= wanted and wanted + step <= stretch_end:
+            if (wanted - stretch_start) % step:
+                return None
+            occupied_until = wanted + step
+            if not BusyTime.of(clinician_busy).is_free(wanted, occupied_until):
+                return None
+            chosen = _choose_resources(
+                appointment_type.resource_needs,
+                {rid: BusyTime.of(busy) for rid, busy in (resource_busy or {}).items()},
+                wanted,
+                occupied_until,
+            )
+            if chosen is None:
+                return None
+            return Slot(
+                clinician_id=schedule.clinician_id,
+                appointment_type=appointment_type.code,
+                start=wanted,
+                end=wanted + appointment_type.duration,
+                occupied_until=occupied_until,
+                resource_ids=chosen,
+                time_zone=schedule.time_zone,
+                resource_kinds=tuple(need.kind for need in appointment_type.resource_needs),
+            )
     return None

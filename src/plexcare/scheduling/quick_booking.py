@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from plexcare.clinic import service as clinic
-from plexcare.clinic.models import AppointmentType
 from plexcare.notifications.outbox import CHANNELS, REMINDER_LEAD
 from plexcare.scheduling import availability, closures, policy, rota
 from plexcare.scheduling.schemas import AppointmentOut
@@ -106,6 +105,17 @@ class BookingAsked:
 
 
 @dataclass(frozen=True)
+class _TypeTimes:
+    """The appointment type as the read gives it (`clinic.TypeTimes`)."""
+
+    code: str
+    duration_minutes: int
+    buffer_minutes: int
+    minimum_notice_minutes: int
+    horizon_days: int
+
+
+@dataclass(frozen=True)
 class Booked:
     appointment_id: int
     answer_json: str
@@ -123,14 +133,7 @@ def _offered_slot(
 ) -> availability.Slot | None:
     """The slot the rules offer at the asked start on its local day, ignoring busy time (the
     reservation's constraint decides that); None when they offer none there."""
-    kind = AppointmentType(
-        id=asked.appointment_type_id,
-        code=target[0],
-        duration_minutes=target[1],
-        buffer_minutes=target[2],
-        minimum_notice_minutes=target[3],
-        horizon_days=target[4],
-    )
+    kind = _TypeTimes(*target[:5])
     found = rota.from_rows(rules, clinician_ids=[asked.clinician_id], resource_ids=[])
     closed = closures.closed_given(first_day=day, last_day=day, open_by_day=found.open_by_day)
     time_of = found.clinicians[asked.clinician_id]
