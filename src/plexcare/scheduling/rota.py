@@ -15,7 +15,7 @@ import functools
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     literal,
+    literal_column,
     null,
     select,
     union_all,
@@ -61,6 +62,10 @@ from plexcare.scheduling.models import (
     ClinicDay,
     SlotHold,
 )
+
+LONGEST_VISIT = timedelta(days=1)
+"""Longer than any appointment with its buffer can be: the admin's form allows 8 hours and 2
+(`admin.clinic_setup`), and holds last as long as the visit they keep."""
 
 Offer = tuple[Clinician, AppointmentType, str | None, int | None]
 """(clinician, a type they offer, a resource kind the type needs or None, a resource of that
@@ -161,24 +166,24 @@ def _joined_busy_postgresql(element: joined_busy, compiler: SQLCompiler, **kw: A
 
 @compiles(joined_busy)
 def _joined_busy_sqlite(element: joined_busy, compiler: SQLCompiler, **kw: Any) -> str:
-    """SQLite keeps UTCDateTime as naive "YYYY-MM-DD HH:MM:SS.ffffff" text."""
+    """SQLite keeps UTCDateTime as naive "YYYY-MM-DD HH:MM:SS.ffffff" text: handed over as
+    stored, "start|end,start|end", for NumPy to parse. Turning each into microseconds in SQL
+    (`strftime`) cost a search of fifty clinicians 15 ms; NumPy parses the texts in a fraction
+    of one."""
     start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-
-    def micros(column: str) -> str:
-        return (
-            f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000"
-            f" + CAST(substr({column}, 21, 6) AS INTEGER))"
-        )
-
-    return f"group_concat({micros(start)} || ':' || {micros(end)}, ',')"
+    return f"group_concat({start} || '|' || {end}, ',')"
 
 
 def busy_micros(joined: Sequence[str]) -> npt.NDArray[np.int64]:
-    """`joined_busy` texts as an (n, 2) array of [start, end) in microseconds since the epoch."""
+    """`joined_busy` texts as an (n, 2) array of [start, end) in microseconds since the epoch:
+    numbers from PostgreSQL, stored UTC texts from SQLite."""
     if not joined:
         return np.empty((0, 2), dtype=np.int64)
-    text = ",".join(joined).replace(":", ",")
-    return np.array(text.split(","), dtype=np.int64).reshape(-1, 2)
+    text = ",".join(joined)
+    if "|" in text:
+        stamps = np.array(text.replace("|", ",").split(","), dtype="datetime64[us]")
+        return stamps.astype(np.int64).reshape(-1, 2)
+    return np.array(text.replace(":", ",").split(","), dtype=np.int64).reshape(-1, 2)
 
 
 def _calendar_statement() -> CompoundSelect[Any]:
@@ -186,6 +191,10 @@ def _calendar_statement() -> CompoundSelect[Any]:
     first_day, last_day = bindparam("first_day", type_=Date), bindparam("last_day", type_=Date)
     start = bindparam("start", type_=UTCDateTime())
     end = bindparam("end", type_=UTCDateTime())
+    # Busy time overlapping [start, end) began less than a day before `start` (no visit is
+    # longer: `LONGEST_VISIT`); the bound lets the (clinician, start) index skip the clinic's
+    # history instead of reading every past appointment on every search.
+    earliest_start = bindparam("earliest_start", type_=UTCDateTime())
     no_id = cast(null(), Integer)
     no_weekday = cast(null(), SmallInteger)
     no_day = cast(null(), Date)
@@ -247,8 +256,9 @@ def _calendar_statement() -> CompoundSelect[Any]:
         )
         .where(
             Appointment.clinician_id.in_(ids),
-            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.status.in_([literal_column(f"'{status}'") for status in ACTIVE_STATUSES]),
             Appointment.starts_at < end,
+            Appointment.starts_at > earliest_start,
             Appointment.blocked_until > start,
         )
         .group_by(Appointment.clinician_id)
@@ -269,6 +279,7 @@ def _calendar_statement() -> CompoundSelect[Any]:
             SlotHold.clinician_id.in_(ids),
             SlotHold.expires_at > bindparam("now", type_=UTCDateTime()),
             SlotHold.starts_at < end,
+            SlotHold.starts_at > earliest_start,
             SlotHold.blocked_until > start,
         )
         .group_by(SlotHold.clinician_id)
@@ -288,6 +299,7 @@ def _calendar_statement() -> CompoundSelect[Any]:
         .where(
             AppointmentResource.resource_id.in_(bindparam("resource_ids", expanding=True)),
             AppointmentResource.starts_at < end,
+            AppointmentResource.starts_at > earliest_start,
             AppointmentResource.blocked_until > start,
         )
         .group_by(AppointmentResource.resource_id)
@@ -344,6 +356,7 @@ def calendar(
                 "last_day": last_day,
                 "start": start,
                 "end": end,
+                "earliest_start": start - LONGEST_VISIT,
                 "now": now,
             },
         ).all(),
