@@ -6,7 +6,10 @@ transaction guarded by an exclusion constraint, and the same session code must a
 CLI, the outbox worker and the tests on two databases. SQLite (the embedded default) has no real
 async driver and needs writes serialized anyway. One sync code path is the simplest thing that is
 robust on both stores; the async switch stays possible because services take a session argument
-and never open their own.
+and never open their own. The one exception is a patient's plain booking on PostgreSQL, the
+request people make most of at once: measured under load, the ORM path cost the app three times
+the CPU PostgreSQL spent, so it goes through asyncpg on the event loop
+(`plexcare.scheduling.quick_booking`) and falls back to this path for everything else.
 
 SQLite gets WAL (readers never wait for the writer), foreign keys, a busy timeout, and
 `BEGIN IMMEDIATE` on every transaction, so concurrent writers queue for the lock up front instead
