@@ -25,6 +25,10 @@ POOL_SIZE = 16
 `bench/booking.py` never helped, as the two cores are busy well before that."""
 
 
+APPLICATION_NAME = "plexcare-booking"
+"""How these connections show in `pg_stat_activity`."""
+
+
 def asyncpg_dsn(database_url: str) -> str | None:
     """The libpq-style address asyncpg takes, from the app's SQLAlchemy URL; None for SQLite."""
     url = make_url(database_url)
@@ -55,7 +59,11 @@ class PostgresPools:
 
     async def _open(self) -> asyncpg.Pool:
         pool: asyncpg.Pool = await asyncpg.create_pool(
-            self._dsn, min_size=1, max_size=self._size, reset=_end_transaction
+            self._dsn,
+            min_size=1,
+            max_size=self._size,
+            reset=_end_transaction,
+            server_settings={"application_name": APPLICATION_NAME},
         )
         return pool
 
@@ -92,5 +100,9 @@ async def _end_transaction(connection: asyncpg.Connection) -> None:
     asyncpg's own reset (`RESET ALL`, `UNLISTEN *`, `CLOSE ALL`, unlocking advisory locks) is a
     round trip on every release, a fifth of a booking's cost, for state these paths never set:
     they run plain statements inside `transaction()` blocks and nothing else."""
-    if connection.is_in_transaction():
+    if connection.is_closed() or not connection.is_in_transaction():
+        return
+    try:
         await connection.execute("ROLLBACK")
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError):
+        connection.terminate()  # a broken connection: the pool opens a new one

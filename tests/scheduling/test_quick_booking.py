@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from plexcare.audit.models import AuditEvent
 from plexcare.db import session_factory
 from plexcare.notifications.models import OutboxMessage
-from plexcare.postgres_pools import asyncpg_dsn
+from plexcare.postgres_pools import APPLICATION_NAME, PostgresPools, asyncpg_dsn
 from plexcare.scheduling import routes
 from plexcare.scheduling.models import (
     Appointment,
@@ -309,3 +309,40 @@ def test_the_asyncpg_address_comes_from_the_apps_url_and_sqlite_has_none() -> No
         == "postgresql://postgres@127.0.0.1:5432/test"
     )
     assert asyncpg_dsn("sqlite:///var/plexcare.db") is None
+
+
+def test_with_the_quick_pool_unreachable_the_full_booking_answers(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    pg_client.app.state.postgres_pools = PostgresPools("postgresql://postgres@127.0.0.1:9/none")  # type: ignore[attr-defined]
+    answer = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people),
+        headers=people.headers["patient_a"],
+    )
+    assert answer.status_code == 201, answer.text
+    assert _left_behind(pg_session) == (1, 1, 4, 1)
+
+
+def test_a_connection_ended_by_the_server_leaves_the_booking_to_the_full_path(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    first = pg_client.post(
+        "/api/v1/appointments",
+        json=booking_body(clinic_people),
+        headers=people.headers["patient_a"],
+    )
+    assert first.status_code == 201
+    ended = pg_session.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            f"AND application_name = '{APPLICATION_NAME}'"
+        )
+    )
+    assert ended.all(), "the quick path's connection was open"
+    pg_session.commit()
+    later = booking_body(clinic_people, TUESDAY_10 + timedelta(hours=1))
+    answer = pg_client.post("/api/v1/appointments", json=later, headers=people.headers["patient_a"])
+    assert answer.status_code == 201, answer.text
+    assert _left_behind(pg_session)[1] == 2

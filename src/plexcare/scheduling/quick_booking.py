@@ -34,10 +34,18 @@ import asyncpg
 
 from plexcare.clinic import service as clinic
 from plexcare.notifications.outbox import CHANNELS, REMINDER_LEAD
+from plexcare.postgres_pools import PostgresPools
 from plexcare.scheduling import availability, closures, policy, rota
 from plexcare.scheduling.schemas import AppointmentOut
 
 NO_SHOW_POLICY = policy.NoShowPolicy()
+UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.InternalClientError)
+UNREACHABLE_SQLSTATE_CLASSES = frozenset({"08", "57"})
+"""The database could not be reached, the connection broke (class 08), or an operator ended it
+(57: a restart, `pg_terminate_backend`): the full path answers, as it answers any request then
+(a 503 while the database is away, or the booking once it is back). A write whose answer was
+lost is then refused as taken by itself, or, sent with an `Idempotency-Key`, answered from its
+stored record."""
 RETRY_IN_FULL_SQLSTATES = frozenset({"23P01", "23505", "40P01", "40001"})
 """Exclusion (the time is taken, or still reserved by a hold, or the patient is busy then), a
 unique key (the idempotency key was used before), deadlock and serialization failure: the full
@@ -173,7 +181,7 @@ class _LeaveToFullBooking(Exception):
 
 
 async def book(
-    *, pool: asyncpg.Pool, asked: BookingAsked, now: datetime, zone: str
+    *, pools: PostgresPools, asked: BookingAsked, now: datetime, zone: str
 ) -> Booked | None:
     """The booking, committed; or None, with nothing written, for the full booking to answer.
 
@@ -182,12 +190,14 @@ async def book(
     trip between them, and the write stands or falls whole."""
     day = asked.starts_at.astimezone(ZoneInfo(zone)).date()
     try:
+        pool = await pools.pool()
         async with pool.acquire() as connection:
             return await _book_on(connection, asked=asked, now=now, zone=zone, day=day)
-    except _LeaveToFullBooking:
+    except (_LeaveToFullBooking, *UNREACHABLE):
         return None
     except asyncpg.PostgresError as error:
-        if getattr(error, "sqlstate", None) in RETRY_IN_FULL_SQLSTATES:
+        state = str(getattr(error, "sqlstate", "") or "")
+        if state in RETRY_IN_FULL_SQLSTATES or state[:2] in UNREACHABLE_SQLSTATE_CLASSES:
             return None
         raise
 

@@ -273,7 +273,7 @@ async def _book_quickly(
     ):
         return None
     booked = await quick_booking.book(
-        pool=await pools.pool(),
+        pools=pools,
         asked=quick_booking.BookingAsked(
             patient_id=actor.user_id,
             clinician_id=body.clinician_id,
