@@ -445,12 +445,26 @@ def main() -> None:
         return
     runs = pgbench.tpc_b_like(binary=binary, seconds=SECONDS, client_counts=(8, CLIENTS))
     for run in runs:
+        database = (
+            f", PostgreSQL CPU {run.postgres_ms_per_transaction:.2f} ms per transaction"
+            if run.postgres_ms_per_transaction is not None
+            else ""
+        )
         print(
             f"  pgbench TPC-B-like, {run.clients} clients, {SECONDS} s: {run.tps:,.0f} tps, "
-            f"latency average {run.latency_ms:.1f} ms; bookings/s = {book.rate / run.tps:.0%}"
+            f"latency average {run.latency_ms:.1f} ms{database}; "
+            f"bookings/s = {book.rate / run.tps:.0%}"
         )
     best = max(run.tps for run in runs)
     share = book.rate / best
+    if book.cpu is not None and book.booked:
+        database_ms = book.cpu.postgres * 1000 / book.booked
+        ceiling = (os.cpu_count() or 1) * 1000 / database_ms
+        print(
+            f"  PostgreSQL CPU per booking {database_ms:.2f} ms: were the app and the clients "
+            f"free, this machine's cores would carry at most {ceiling:,.0f} bookings/s "
+            f"= {ceiling / best:.0%} of pgbench's best rate"
+        )
     print(
         f"  bookings/s vs pgbench's best rate: {share:.0%} (target >= {TARGET_SHARE:.0%}: "
         f"{'met' if share >= TARGET_SHARE else 'NOT met'})"

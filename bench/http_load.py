@@ -34,6 +34,10 @@ class KeepAliveClient:
         self._writer: asyncio.StreamWriter | None = None
 
     async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The open connection, or a new one when the server has closed the old one (uvicorn
+        closes a keep-alive connection idle for five seconds, as between two phases)."""
+        if self._reader is not None and self._reader.at_eof():
+            await self.close()
         if self._reader is None or self._writer is None or self._writer.is_closing():
             self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
         return self._reader, self._writer
