@@ -178,3 +178,48 @@ def test_a_folder_named_like_a_case_file_is_refused_by_name(tmp_path: Path) -> N
     result = _batch(tmp_path)
     assert result.exit_code == 2
     assert "b.json: is a folder" in result.output
+
+
+def test_every_row_is_what_assess_prints_for_its_case(tmp_path: Path) -> None:
+    cases = _examples()
+    (tmp_path / "clinic.jsonl").write_text("\n".join(json.dumps(c) for c in cases.values()))
+    rows = json.loads(_batch(tmp_path / "clinic.jsonl", "--json").output)
+    for row, path in zip(rows, sorted(EXAMPLES.glob("*.yaml")), strict=True):
+        alone = json.loads(runner.invoke(app, ["assess", str(path), "--json"]).output)
+        assert row["case_id"] == alone["case_id"]
+        assert row["plexopathy_probability"] == alone["plexopathy_probability"]
+        assert row["localization"] == [
+            {key: site[key] for key in ("key", "title", "probability")}
+            for site in alone["localization"][:3]
+        ]
+        assert row["etiology"] == [
+            {key: cause[key] for key in ("disorder", "name", "probability")}
+            for cause in alone["etiology"][:3]
+        ]
+
+
+@pytest.mark.parametrize(
+    ("bad", "said"),
+    [
+        ('{"age": "old", "sex": "male"}', "clinic.jsonl:157: field 'age'"),
+        (
+            '{"age": 50, "sex": "male", "history": {"pregnant": true}}',
+            "clinic.jsonl:157: field '(top level)': Value error, history.pregnant",
+        ),
+        (
+            '{"age": 50, "sex": "male", "emg": {"left": {"psoaz": {"fibrillations": 2}}}}',
+            "clinic.jsonl:157: field 'emg.left.psoaz'",
+        ),
+        ('{"age": 50, "sex": "male", "labs": {"crp": -3}}', "clinic.jsonl:157: field 'labs.crp'"),
+    ],
+)
+def test_a_bad_case_among_many_good_ones_names_its_line_and_field(
+    tmp_path: Path, bad: str, said: str
+) -> None:
+    lines = _clinic_lines(tmp_path, 300).read_text().splitlines()
+    lines[156] = bad
+    (tmp_path / "clinic.jsonl").write_text("\n".join(lines))
+    result = _batch(tmp_path / "clinic.jsonl", "--json")
+    assert result.exit_code == 2
+    assert said in result.output
+    assert "Traceback" not in result.output

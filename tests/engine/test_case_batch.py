@@ -3,8 +3,9 @@
 `case_batch.read_case` reads JSON bytes straight into a `Case` (parse and validation in one
 pass) instead of parsing to dictionaries first; hypothesis mutates real cases (values out of
 range, of the wrong type, unknown keys, fields removed) and holds the fast reading to the
-ordinary one, field for field. The bulk ranking of the batch rows is held to
-`BatchAssessment.case`, and a batch's unknown name is blamed on the case that has it.
+ordinary one, field for field. A batch's rows are held to what `assess` gives each case alone
+(read from data or as models, the same sites, causes and rounded probabilities), the bulk
+rounding to Python's `round`, and a batch's unknown name is blamed on the case that has it.
 """
 
 from __future__ import annotations
@@ -14,19 +15,23 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plexcare.engine import assess_batch
+from plexcare.engine import assess, assess_batch
 from plexcare.engine.case import Case
 from plexcare.engine.case_batch import (
     CaseInputError,
     assess_read_cases,
     leading_answers,
     read_case,
+    rounded,
 )
+from plexcare.engine.case_data import case_data
+from plexcare.engine.case_data_batch import CaseDataBatch
 from plexcare.knowledge.model import KnowledgeBase
 
 ROOT = Path(__file__).parents[2]
@@ -86,8 +91,9 @@ def _paths(value: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | i
 
 
 @st.composite
-def case_data(draw: st.DrawFn) -> dict[str, Any]:
-    """A real case, left alone or changed in a few places the way bad input is."""
+def mutated_cases(draw: st.DrawFn) -> dict[str, Any]:
+    """A real case, left alone or changed in a few places the way bad input is (each odd
+    value a copy: a later change may reach inside it, and the strategy's own must stay put)."""
     data: dict[str, Any] = copy.deepcopy(draw(st.sampled_from(RAW)))
     for _ in range(draw(st.integers(0, 3))):
         paths = _paths(data)
@@ -97,13 +103,12 @@ def case_data(draw: st.DrawFn) -> dict[str, Any]:
             parent = parent[part]
         how = draw(st.sampled_from(["replace", "remove", "add"]))
         if how == "replace":
-            parent[path[-1]] = draw(ODD_VALUES)
+            parent[path[-1]] = copy.deepcopy(draw(ODD_VALUES))
         elif how == "remove" and isinstance(parent, dict):
             del parent[path[-1]]
         elif how == "add" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["fevr", "side", "amplitude", "left", "age"]))] = draw(
-                ODD_VALUES
-            )
+            key = draw(st.sampled_from(["fevr", "side", "amplitude", "left", "age"]))
+            parent[key] = copy.deepcopy(draw(ODD_VALUES))
     return data
 
 
@@ -119,7 +124,7 @@ def _outcome(where: str, raw: Any) -> Case | str | None:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case_data())
+@given(mutated_cases())
 def test_json_read_from_its_bytes_accepts_and_refuses_as_the_case_model_does(
     data: dict[str, Any],
 ) -> None:
@@ -163,3 +168,47 @@ def test_an_unknown_name_in_a_batch_is_blamed_on_its_case(kb: KnowledgeBase) -> 
     assert refused.value.where == "case2.json"
     assert refused.value.field == "emg.left.tibialis_anteror"
     assert "tibialis_anterior" in refused.value.problem
+
+
+def _alone(case: Case, kb: KnowledgeBase) -> dict[str, Any]:
+    """What `plexcare assess --json` prints of a case's leading answers."""
+    answer = assess(case, kb).to_dict()
+    return {
+        "case_id": answer["case_id"],
+        "localization": [
+            {"key": c["key"], "title": c["title"], "probability": c["probability"]}
+            for c in answer["localization"][:3]
+        ],
+        "plexopathy_probability": answer["plexopathy_probability"],
+        "etiology": [
+            {"disorder": c["disorder"], "name": c["name"], "probability": c["probability"]}
+            for c in answer["etiology"][:3]
+        ],
+    }
+
+
+def test_every_example_and_vignette_answers_in_a_batch_as_it_does_alone(
+    kb: KnowledgeBase,
+) -> None:
+    cases = [Case.model_validate(item) for item in RAW]
+    alone = [_alone(case, kb) for case in cases]
+    read = CaseDataBatch(kb)
+    for item in RAW:
+        read.add(case_data(json.dumps(item).encode()))
+    for row in read.to_read_as_cases():
+        read.read_as_case(row, cases[row])
+    assert leading_answers(read.assess()) == alone
+    assert leading_answers(assess_batch(cases, kb)) == alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(0, 1)
+        | st.integers(0, 10_000).map(lambda k: (k + 0.5) / 1e4)
+        | st.integers(0, 10_000).map(lambda k: float(np.nextafter((k + 0.5) / 1e4, 2.0))),
+        min_size=1,
+    )
+)
+def test_probabilities_are_rounded_as_python_rounds_them(values: list[float]) -> None:
+    assert rounded(np.array(values)) == [round(value, 4) for value in values]

@@ -30,6 +30,7 @@ from plexcare.engine.observation_plan import observe_batch
 from plexcare.engine.outcome import MrcSumScore, mrc_sum_scores
 from plexcare.engine.plan import TreatmentPlan, build_plan
 from plexcare.engine.ranked_causes import ranked_causes
+from plexcare.engine.ranking import probability_order
 from plexcare.engine.red_flags import RedFlagAlert, raise_red_flags
 from plexcare.engine.site_and_cause import (
     Evidence,
@@ -269,8 +270,8 @@ class BatchAssessment:
 
     def case(self, row: int, top: int = 3) -> dict[str, Any]:
         """One case's leading answers as plain data."""
-        sites = np.argsort(-self.localization[row], kind="stable")[:top]
-        causes = np.argsort(-self.etiology[row], kind="stable")[:top]
+        sites = probability_order(self.localization[row])[:top]
+        causes = probability_order(self.etiology[row])[:top]
         return {
             "case_id": self.case_ids[row],
             "localization": [

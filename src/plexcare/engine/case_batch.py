@@ -1,16 +1,17 @@
-"""Many cases from their raw input: validated one by one, assessed together, blamed by place.
+"""Many cases from their raw input: validated, assessed together, blamed by place, answered.
 
 A batch from files (`plexcare assess --batch`) must refuse exactly what one case refuses, and
-say which file and field; it must also keep up with the batch assessment itself. JSON is read
-straight from its bytes by the Case validator (`Case.model_validate_json`: parsed and
-validated in one pass, with no dictionaries built in between); data another parser produced
-(YAML) goes through `Case.model_validate`. Both apply every rule of `engine.case`, and a
-property test holds them to the same verdict, the same field refused and the same case (only
-the wording of a type error may differ: JSON calls a mapping an object).
+say which file and field. Most cases are read from their JSON by the twin of the case model
+and straight into the batch's arrays (`case_data`, `case_data_batch`); the rest, and any case
+that reading declines, by `read_case`: JSON straight from its bytes (`Case.model_validate_json`:
+parsed and validated in one pass), data another parser produced (YAML) through
+`Case.model_validate`. Both apply every rule of `engine.case`, and a property test holds them
+to the same verdict, the same field refused and the same case (only the wording of a type
+error may differ: JSON calls a mapping an object).
 
-Names (muscles, studies, reflexes) are checked for the whole batch while it is read into arrays
-(`assess_batch`); only when that check fails is the batch walked case by case, to name the
-first case with an unknown name, as a case-by-case check would.
+A batch's rows are what `assess` gives each case alone: the same leading sites and causes in
+the same order (`ranking`) and the same probabilities rounded to four places (`rounded`),
+computed for all rows at once.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import ValidationError
 
 from plexcare.engine.assessment import BatchAssessment, assess_batch
 from plexcare.engine.case import Case
 from plexcare.engine.case_names import CaseError, check_case_names
+from plexcare.engine.ranking import leading_columns
 from plexcare.knowledge.model import KnowledgeBase
+
+FloatArray = npt.NDArray[np.float64]
 
 LEADING = 3
 """How many sites and causes a batch row gives."""
@@ -83,30 +88,68 @@ def assess_read_cases(
         raise CaseInputError("batch", error.field, error.message) from None
 
 
-def leading_answers(results: BatchAssessment, top: int = LEADING) -> list[dict[str, Any]]:
-    """Every row's `BatchAssessment.case(row, top)`, with the ranking done for all rows at
-    once (the same stable order: ties keep the knowledge base's order)."""
-    sites = np.argsort(-results.localization, axis=1, kind="stable")[:, :top]
-    causes = np.argsort(-results.etiology, axis=1, kind="stable")[:, :top]
-    site_p = np.take_along_axis(results.localization, sites, axis=1).tolist()
-    cause_p = np.take_along_axis(results.etiology, causes, axis=1).tolist()
-    plexus = results.plexopathy_probability.tolist()
-    keys, titles = results.candidate_keys, results.candidate_titles
-    disorders, names = results.disorders, results.disorder_names
-    rows: list[dict[str, Any]] = []
-    for row, (site_row, cause_row) in enumerate(zip(sites.tolist(), causes.tolist(), strict=True)):
-        rows.append(
+def rounded(values: FloatArray) -> list[float]:
+    """`round(value, 4)` of every value, computed for the array at once.
+
+    NumPy rounds `value * 10**4` to an integer and divides back, which is Python's correctly
+    rounded answer except where `value * 10**4` lies within rounding error of a half; those
+    few are rounded by Python itself.
+    """
+    scaled = values * 1e4
+    shown: list[float] = (np.rint(scaled) / 1e4).tolist()
+    for place in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+        shown[place] = round(float(values.flat[place]), 4)
+    return shown
+
+
+def leading_answers(
+    results: BatchAssessment, top: int = LEADING, files: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every row's `BatchAssessment.case(row, top)`, with the ranking and rounding done for
+    all rows at once (the order of `ranking.probability_order`); with `files`, each row
+    starts with the file (and line) its case came from."""
+    sites = leading_columns(results.localization, top)
+    causes = leading_columns(results.etiology, top)
+    site_p = rounded(np.take_along_axis(results.localization, sites, axis=1).ravel())
+    cause_p = rounded(np.take_along_axis(results.etiology, causes, axis=1).ravel())
+    plexus = rounded(results.plexopathy_probability)
+    site_names = list(zip(results.candidate_keys, results.candidate_titles, strict=True))
+    cause_names = list(zip(results.disorders, results.disorder_names, strict=True))
+    width_sites, width_causes = sites.shape[1], causes.shape[1]
+    site_rows = map(site_names.__getitem__, sites.ravel().tolist())
+    cause_rows = map(cause_names.__getitem__, causes.ravel().tolist())
+    site_entries = [
+        {"key": key, "title": title, "probability": p}
+        for (key, title), p in zip(site_rows, site_p, strict=True)
+    ]
+    cause_entries = [
+        {"disorder": disorder, "name": name, "probability": p}
+        for (disorder, name), p in zip(cause_rows, cause_p, strict=True)
+    ]
+    sites_of = [
+        site_entries[at : at + width_sites] for at in range(0, len(site_entries), width_sites)
+    ]
+    causes_of = [
+        cause_entries[at : at + width_causes] for at in range(0, len(cause_entries), width_causes)
+    ]
+    answers = zip(results.case_ids, sites_of, plexus, causes_of, strict=True)
+    if files is None:
+        return [
             {
-                "case_id": results.case_ids[row],
-                "localization": [
-                    {"key": keys[i], "title": titles[i], "probability": round(p, 4)}
-                    for i, p in zip(site_row, site_p[row], strict=True)
-                ],
-                "plexopathy_probability": round(plexus[row], 4),
-                "etiology": [
-                    {"disorder": disorders[i], "name": names[i], "probability": round(p, 4)}
-                    for i, p in zip(cause_row, cause_p[row], strict=True)
-                ],
+                "case_id": case_id,
+                "localization": sites,
+                "plexopathy_probability": plexopathy,
+                "etiology": causes,
             }
-        )
-    return rows
+            for case_id, sites, plexopathy, causes in answers
+        ]
+    return [
+        {
+            "file": file,
+            "case_id": case_id,
+            "localization": sites,
+            "plexopathy_probability": plexopathy,
+            "etiology": causes,
+        }
+        for file, (case_id, sites, plexopathy, causes) in zip(files, answers, strict=True)
+    ]

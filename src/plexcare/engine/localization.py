@@ -22,6 +22,7 @@ from plexcare.engine.findings import Observations, observe
 from plexcare.engine.lesion_candidates import PLEXUS_KINDS, CandidateKind, CandidateSide
 from plexcare.engine.likelihood import LocalizationModel, compile_model
 from plexcare.engine.observation_plan import observe_batch
+from plexcare.engine.ranking import probability_order
 from plexcare.engine.workup import wait_in_words
 from plexcare.knowledge.model import KnowledgeBase
 
@@ -282,7 +283,7 @@ def localize_observations(
     if shown is None or joint is None:
         joint = model.joint_posterior(observations)
         shown = (1.0 - blend) * joint.sum(axis=1) + blend * _prior(model)
-    order = np.argsort(-shown, kind="stable")
+    order = probability_order(shown)
     ranked_columns: list[int] = order.tolist()
     rows = _candidate_rows(kb)
     columns, is_abnormal, explained = _evidence_weights(

@@ -23,6 +23,7 @@ from plexcare.engine.etiology import (
 )
 from plexcare.engine.etiology_features import EtiologyFindings
 from plexcare.engine.fast_records import record
+from plexcare.engine.ranking import probability_order
 from plexcare.engine.site_and_cause import SiteAndCause, SiteAndCauseModel, cause_fit
 
 FloatArray = npt.NDArray[np.float64]
@@ -149,7 +150,7 @@ def ranked_causes(
     """Every cause by its marginal probability; the first `explained` carry their reasons."""
     etiology = model.etiology
     fits = cause_fit(model, answer)
-    order = np.argsort(-answer.cause, kind="stable")
+    order = probability_order(answer.cause)
     history, history_weights = _history_facts(model, found, answer)
     imaging, imaging_weights = _imaging_facts(model, found, answer)
     facts = history + imaging

@@ -490,10 +490,15 @@ def score_batch(
     facts = fact_matrix(model.etiology, states)
     history = t.history * history_log_likelihood(model.etiology, facts, joint=True)
     history = history + requirement_log_factor(model.etiology, states)  # (N, D)
-    groups: dict[tuple[ImagingFinding, ...], list[int]] = {}
+    # Grouped by the sequence object first: rows that share one (a batch read from data
+    # keeps each different imaging once) cost one hash of their findings, not one a row.
+    shared: dict[int, tuple[Sequence[ImagingFinding], list[int]]] = {}
     for row, findings in enumerate(imaging):
         if findings:
-            groups.setdefault(tuple(findings), []).append(row)
+            shared.setdefault(id(findings), (findings, []))[1].append(row)
+    groups: dict[tuple[ImagingFinding, ...], list[int]] = {}
+    for findings, members in shared.values():
+        groups.setdefault(tuple(findings), []).extend(members)
     factors: list[tuple[npt.NDArray[np.int64], ImagingFactors]] = []
     for key, members in groups.items():
         if (factor := imaging_factors(model.imaging, key)) is not None:

@@ -1,0 +1,625 @@
+"""Many cases read from their data straight into a batch's arrays, and assessed together.
+
+`observe_batch` and `feature_columns` read `Case` models, and building those models is most of
+the cost of reading a batch (`engine.case_data`). Here each case's `CaseData`, its input checked
+by the twin of the case model, is read as it stands, as soon as it is added: bedside grades
+looked up in books that hold every known name and grade, study and needle results by what
+they record (each different one read once by the rules `observe_batch` applies, and
+remembered for the batch), and the fields the etiology features read gathered for
+`case_data_features`.
+
+What this reading does not cover it declines: give-way weakness, a name the knowledge base does
+not know, a study result whose names need a closer look (`case_names.needs_a_closer_look`), a
+rule between fields that fails. The caller reads the declined cases with `Case` (which names
+what is wrong, if anything is) and gives the models back; they are read by `observe_batch` and
+`feature_columns`. So every row is what the ordinary path gives; property tests hold the two
+readings together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, get_args
+
+import numpy as np
+from pydantic import ValidationError
+
+from plexcare.engine.assessment import BatchAssessment
+from plexcare.engine.case import (
+    Cancer,
+    Case,
+    ImagingFinding,
+    NeedleResult,
+    Radiotherapy,
+    ReflexGrade,
+    SensoryGrade,
+    StudyResult,
+)
+from plexcare.engine.case_data import TWIN_IS_EXACT, CaseData
+from plexcare.engine.case_data_features import (
+    EMPTY,
+    READS_EVERY_FEATURE,
+    CaseFeatureData,
+    FloatArray,
+    cancer_states,
+    feature_table,
+    imaging_states,
+)
+from plexcare.engine.case_names import MOVEMENTS, needs_a_closer_look
+from plexcare.engine.feature_columns import feature_columns
+from plexcare.engine.finding_model import FindingKind
+from plexcare.engine.findings import (
+    NORMAL,
+    UNKNOWN,
+    Collector,
+    ObservationBatch,
+    needle_findings,
+    read_study,
+    side_difference,
+)
+from plexcare.engine.localization import blend_weights
+from plexcare.engine.observation_plan import (
+    MRC_GRADES,
+    OLDEST,
+    SIDES,
+    Codes,
+    ObservationPlan,
+    observation_plan,
+    observe_batch,
+)
+from plexcare.engine.site_and_cause import (
+    edx_log_likelihood_batch,
+    score_batch,
+    site_and_cause_model,
+)
+from plexcare.knowledge.model import KnowledgeBase
+
+READS_DATA = TWIN_IS_EXACT and READS_EVERY_FEATURE
+"""Whether cases are read from their data at all (else every case is declined)."""
+BIRTH = frozenset({"pregnant", "delivery_weeks_ago", "delivery_instrumental", "labour_prolonged"})
+"""History a man's case cannot give (`Case._pregnancy_needs_a_woman`)."""
+REFLEX_GRADES: tuple[str, ...] = get_args(ReflexGrade)
+SENSORY_GRADES: tuple[str, ...] = get_args(SensoryGrade)
+
+
+Book = Mapping[tuple[str, Any], Codes]
+"""(name, grade) -> what it fills, for every name the knowledge base knows and every valid
+grade (empty codes included: a key missing from a book is a name it does not know)."""
+
+
+@dataclass(frozen=True)
+class LegBooks:
+    """What every bedside grade fills on one leg."""
+
+    strength: Book
+    reflexes: Book
+    sensation: Book
+    trendelenburg: Mapping[bool, Codes]
+
+
+@dataclass(frozen=True)
+class ReadingTables:
+    """What reading cases' data looks up, compiled once per knowledge base: each leg's books,
+    the legs' codes for each affected side, and each age's band (ages at which every study
+    applies the same age rules share a band, so a result is remembered for the band)."""
+
+    legs: Mapping[str, LegBooks]
+    affected: Mapping[str, Codes]
+    bands: tuple[int, ...]
+
+
+def _book(plan: ObservationPlan, side: str, kind: str, names: Any, grades: Any) -> Book:
+    known = getattr(plan.sides[side], kind)
+    return {(name, grade): known.get((name, grade), ()) for name in names for grade in grades}
+
+
+def _tables(plan: ObservationPlan, kb: KnowledgeBase) -> ReadingTables:
+    rules: dict[tuple[object, ...], int] = {}
+    bands = []
+    for age in range(OLDEST + 1):
+        applied = tuple(
+            study.age_rules[age] for side in SIDES for study in plan.sides[side].studies.values()
+        )
+        bands.append(rules.setdefault(applied, len(rules)))
+    bedside = kb.muscles.keys() | MOVEMENTS
+    legs = {
+        side: LegBooks(
+            strength=_book(plan, side, "strength", bedside, MRC_GRADES),
+            reflexes=_book(plan, side, "reflexes", kb.reflexes, REFLEX_GRADES),
+            sensation=_book(plan, side, "sensation", kb.sensory_areas, SENSORY_GRADES),
+            trendelenburg=plan.sides[side].trendelenburg,
+        )
+        for side in SIDES
+    }
+    left, right = plan.sides["left"].leg, plan.sides["right"].leg
+    return ReadingTables(
+        legs=legs,
+        affected={affected: left[affected] + right[affected] for affected in left},
+        bands=tuple(bands),
+    )
+
+
+def _plain(result: StudyResult) -> bool:
+    """Only an amplitude or a grade: one finding, read without the full rules."""
+    return (
+        result.velocity is None
+        and result.latency is None
+        and result.conduction_block is None
+        and result.temporal_dispersion is None
+        and result.persistence is None
+        and not result.segments
+    )
+
+
+def _codes(collect: Collector) -> Codes:
+    return tuple(column * 2 + value for column, value in collect.values.items())
+
+
+def _hashable(data: Mapping[str, Any]) -> tuple[object, ...]:
+    """A result's data as a key: its items, a nested mapping (segments) as its items."""
+    return tuple(
+        (key, _hashable(value) if isinstance(value, dict) else value) for key, value in data.items()
+    )
+
+
+def _recorded(result: Mapping[str, Any]) -> tuple[object, ...]:
+    """What a result records, as a key: its items, or (with segments, a mapping, which cannot
+    be a key) the items spelt out."""
+    return _hashable(result) if "segments" in result else tuple(result.items())
+
+
+class _Declined(Exception):
+    """This case is read by `Case` instead."""
+
+
+@dataclass(frozen=True)
+class BatchEvidence:
+    """A batch as the scoring reads it: observations, etiology feature states (cases ×
+    features), imaging and case ids, a row per case."""
+
+    observations: ObservationBatch
+    states: FloatArray
+    imaging: tuple[tuple[ImagingFinding, ...], ...]
+    case_ids: tuple[str | None, ...]
+
+
+_PLANTAR_TESTED = frozenset({"flexor", "extensor"})
+_PULSES_WEAK = frozenset({"reduced", "absent"})
+_HISTORY_OF_CANCER = ("cancer", "radiotherapy", "pelvic_radiotherapy_years_ago", "anticoagulant")
+
+
+class CaseDataBatch:
+    """A batch being read: a row per case added, from its data where it can be.
+
+    Add every case (`add`), then give the models of the rows `to_read_as_cases` lists
+    (`read_as_case`), then `assess`.
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.model = site_and_cause_model(kb)
+        self.index = self.model.localization.findings
+        self.plan = observation_plan(self.index, kb)
+        self.tables = kb.derived("case_data_tables", lambda built: _tables(self.plan, built))
+        radiotherapy_field = kb.site_and_cause.radiotherapy_field
+        self.in_field = frozenset(radiotherapy_field.regions) if radiotherapy_field else frozenset()
+        self.read_beside = frozenset(
+            name for name, study in kb.studies.items() if study.motor_study is not None
+        )
+        """Studies read with the motor study beside them (F waves)."""
+        self.codes: list[int] = []
+        self.ends: list[int] = []
+        self.withdrawn: list[tuple[int, int]] = []  # (row, normal code) a block withdraws
+        self.days: list[float | None] = []
+        self.priors: list[float] = []
+        self.imaging: list[tuple[ImagingFinding, ...]] = []
+        self.case_ids: list[str | None] = []
+        self.features = CaseFeatureData()
+        self.declined: set[int] = set()
+        self.cases: dict[int, Case] = {}
+        self._priors: dict[tuple[int, str | None], float] = {}
+        self._history: dict[tuple[object, ...], tuple[float, ...] | None] = {}
+        self._imaging: dict[tuple[object, ...], tuple[tuple[ImagingFinding, ...], Any]] = {}
+        self._studies: dict[tuple[object, ...], tuple[Codes, frozenset[str]]] = {}
+        self._results: dict[tuple[object, ...], StudyResult | None] = {}
+        self._compared: dict[tuple[object, ...], tuple[int | None, Codes]] = {}
+        self._needles: dict[tuple[object, ...], tuple[Codes, bool]] = {}
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def add(self, data: CaseData | None) -> None:
+        """Add a case from its data (None: a case the twin refused, to be read by `Case`).
+
+        The case is read at once, while its data is fresh in the processor's caches, and most
+        of it can be let go: read later, a whole batch of small objects would be fetched from
+        memory again, object by object, and all of them kept until then."""
+        row = len(self.ends)
+        if data is not None and READS_DATA:
+            start, withdrawn = len(self.codes), len(self.withdrawn)
+            try:
+                self._read(row, data)
+                return
+            except _Declined:
+                del self.codes[start:]
+                del self.withdrawn[withdrawn:]
+        self.declined.add(row)
+        self.ends.append(len(self.codes))
+        self.days.append(None)
+        self.priors.append(0.0)
+        self.imaging.append(())
+        self.case_ids.append(None)
+        self.features.add_blank()
+
+    def _read(self, row: int, data: CaseData) -> None:
+        """One case: its codes, and what the scoring and the features read, appended; the
+        rules between fields that `case_data` leaves to its readers applied."""
+        age: int = data["age"]
+        sex: str = data["sex"]
+        history = data.get("history") or EMPTY
+        symptoms = data.get("symptoms") or EMPTY
+        if sex == "male" and not history.keys().isdisjoint(BIRTH):
+            raise _Declined  # Case._pregnancy_needs_a_woman
+        onset = data.get("onset_on")
+        if onset is not None:
+            evaluated = data.get("evaluated_on")
+            if evaluated is None or onset > evaluated:
+                raise _Declined  # Case._dates_in_order
+            days: float | None = float((evaluated - onset).days)
+        else:
+            weeks = data.get("weeks_since_onset")
+            days = None if weeks is None else weeks * 7.0
+        cancer = None
+        if not history.keys().isdisjoint(_HISTORY_OF_CANCER):
+            cancer = self._history_of_cancer(history)
+        diabetes = history.get("diabetes")
+        prior = self._priors.get((age, diabetes))
+        if prior is None:
+            prior = self._prior(age, diabetes)
+        codes = self.codes
+        affected = data.get("affected_side")
+        if affected is not None:
+            codes += self.tables.affected[affected]
+        anal = data.get("anal_tone")
+        if anal is not None:
+            codes += self.plan.anal_tone[anal]
+        bladder = symptoms.get("bladder_bowel")
+        if bladder is not None:
+            codes += self.plan.bladder[bladder]
+        exam = data.get("exam")
+        bedside = self._exam(exam) if exam else _NO_EXAM
+        conduction = data.get("nerve_conduction")
+        if conduction:
+            self._conduction(row, conduction, self.tables.bands[age])
+        emg = data.get("emg")
+        myokymia = self._emg(emg) if emg else 0.0
+        imaging, imaging_states = self._imaging_of(data.get("imaging"))
+        pain = data.get("pain") or EMPTY
+        sites = pain.get("sites")
+        back = 1.0 if sites and "back" in " ".join(sites).lower() else 0.0
+        self.ends.append(len(codes))
+        self.days.append(days)
+        self.priors.append(prior)
+        self.imaging.append(imaging)
+        self.case_ids.append(data.get("id"))
+        features = self.features
+        features.symptoms.append(symptoms)
+        features.history.append(history)
+        features.labs.append(data.get("labs") or EMPTY)
+        features.numbers += (age, data.get("bmi"), pain.get("score"))
+        features.words.append((sex, data.get("tempo"), affected, anal))
+        features.bedside.append((back, *bedside, myokymia))
+        features.imaging.append(imaging_states)
+        if cancer is not None:
+            features.cancer_rows[row] = cancer
+
+    def _exam(self, exam: Mapping[str, Mapping[str, Any]]) -> tuple[float, ...]:
+        """Every leg's bedside grades looked up in its books (a name the knowledge base does
+        not know is in none, and the case is declined), its Trendelenburg sign, and the
+        examination's features (`case_data_features.BEDSIDE`, between the pain sites and the
+        needle study). Plain loops: measured, they beat `chain(map(...))` on a leg's few
+        grades."""
+        codes = self.codes
+        legs = self.tables.legs
+        weak_legs = 0
+        strength_given = brisk = tested = False
+        pulses = 0.0
+        try:
+            for side, found in exam.items():
+                if found.get("give_way"):
+                    raise _Declined
+                books = legs[side]
+                strength = found.get("strength")
+                if strength:
+                    book = books.strength
+                    for graded in strength.items():
+                        codes += book[graded]
+                    strength_given = True
+                    weak_legs += min(strength.values()) < 5
+                reflexes = found.get("reflexes")
+                if reflexes:
+                    book = books.reflexes
+                    for graded in reflexes.items():
+                        codes += book[graded]
+                    tested = True
+                    brisk = brisk or "brisk" in reflexes.values()
+                sensation = found.get("sensation")
+                if sensation:
+                    book = books.sensation
+                    for graded in sensation.items():
+                        codes += book[graded]
+                trendelenburg = found.get("trendelenburg")
+                if trendelenburg is not None and not (strength and "hip_abduction" in strength):
+                    codes += books.trendelenburg[trendelenburg]
+                plantar = found.get("plantar")
+                if plantar in _PLANTAR_TESTED:
+                    tested = True
+                    brisk = brisk or plantar == "extensor"
+                felt = found.get("foot_pulses")
+                if felt is not None and pulses != 1.0:
+                    pulses = 1.0 if felt in _PULSES_WEAK else -1.0
+        except KeyError:  # a name the knowledge base does not know
+            raise _Declined from None
+        return (
+            1.0 if weak_legs == 2 else 0.0,
+            -1.0 if strength_given else 0.0,
+            1.0 if brisk else (-1.0 if tested else 0.0),
+            pulses,
+        )
+
+    def _conduction(
+        self, row: int, conduction: Mapping[str, Mapping[str, Mapping[str, Any]]], band: int
+    ) -> None:
+        """Each result's findings, looked up by what it records (its age band, leg, name and
+        items) and read the first time by `study`; the normals below a block withdrawn; the
+        studies recorded on both legs compared."""
+        codes = self.codes
+        known = self._studies
+        read_beside = self.read_beside
+        for side, results in conduction.items():
+            blocked: frozenset[str] = frozenset()
+            for name, result in results.items():
+                prefix: tuple[object, ...] = (band, side, name)
+                if name in read_beside:
+                    motor = results.get(self.kb.studies[name].motor_study or "")
+                    prefix = (*prefix, None if motor is None else _recorded(motor))
+                key = (*prefix, *result.items())
+                try:
+                    outcome = known.get(key)
+                except TypeError:  # segments, a mapping, which cannot be a key
+                    key = (*prefix, _hashable(result))
+                    outcome = known.get(key)
+                if outcome is None:
+                    outcome = self._study(band, side, name, results)
+                    if outcome is None:
+                        raise _Declined
+                    known[key] = outcome
+                codes += outcome[0]
+                if outcome[1]:
+                    blocked |= outcome[1]
+            if blocked:
+                studies = self.plan.sides[side].studies
+                for name in blocked & results.keys():
+                    normal = studies[name].normal_code
+                    if normal is not None:
+                        self.withdrawn.append((row, normal))
+        if len(conduction) == 2:
+            left, right = conduction["left"], conduction["right"]
+            for name in left.keys() & right.keys() & self.plan.compared:
+                key = (name, _recorded(left[name]), _recorded(right[name]))
+                compared = self._compared.get(key)
+                if compared is None:
+                    compared = self._comparison(name, left[name], right[name])
+                    if compared is None:
+                        raise _Declined
+                    self._compared[key] = compared
+                if compared[0] is not None:
+                    self.withdrawn.append((row, compared[0]))
+                codes += compared[1]
+
+    def _emg(self, emg: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> float:
+        """Each needle result's findings, looked up by what it records and read the first
+        time by `_needle`; the myokymia feature (`case_data_features.BEDSIDE`)."""
+        codes = self.codes
+        known = self._needles
+        needled = myokymia = False
+        for side, muscles in emg.items():
+            for name, result in muscles.items():
+                key = (side, name, *result.items())
+                outcome = known.get(key)
+                if outcome is None:
+                    outcome = self._needle(side, name, result)
+                    if outcome is None:
+                        raise _Declined
+                    known[key] = outcome
+                codes += outcome[0]
+                needled = True
+                myokymia = myokymia or outcome[1]
+        return (1.0 if myokymia else -1.0) if needled else 0.0
+
+    def to_read_as_cases(self) -> list[int]:
+        """The rows to give as `Case` models (`read_as_case`), in order."""
+        return sorted(self.declined - self.cases.keys())
+
+    def read_as_case(self, row: int, case: Case) -> None:
+        """The model of a declined row, its names already checked."""
+        self.cases[row] = case
+
+    def evidence(self) -> BatchEvidence:
+        """What the scoring reads of every row: the rows read from data as this batch read
+        them, the others by `observe_batch` and `feature_columns`."""
+        missing = self.to_read_as_cases()
+        if missing:
+            raise ValueError(f"rows {missing[:5]} are still to be read as cases")
+        kb, model, index = self.kb, self.model, self.index
+        rows = len(self)
+        flat = np.asarray(self.codes, dtype=np.int64)
+        ends = np.asarray(self.ends, dtype=np.int64)
+        counts = ends - np.concatenate(([0], ends[:-1])).astype(np.int64)
+        matrix = np.full((rows, len(index.specs)), UNKNOWN, dtype=np.int8)
+        matrix[np.repeat(np.arange(rows), counts), flat >> 1] = flat & 1
+        if self.withdrawn:
+            withdrawn_rows, withdrawn = np.asarray(self.withdrawn, dtype=np.int64).T
+            normal = matrix[withdrawn_rows, withdrawn >> 1] == NORMAL
+            matrix[withdrawn_rows[normal], withdrawn[normal] >> 1] = UNKNOWN
+        days, imaging, case_ids = list(self.days), list(self.imaging), list(self.case_ids)
+        priors = np.asarray(self.priors, dtype=np.float64)
+        states = feature_table(self.features, model.etiology.feature_index, kb)
+        finding_model = model.localization.finding_model
+        if self.cases:
+            read = sorted(self.cases)
+            cases = [self.cases[row] for row in read]
+            batch = observe_batch(cases, index, kb, finding_model, check_names=True)
+            matrix[read] = batch.matrix
+            priors[read] = batch.background_priors
+            states[read] = feature_columns(cases, model.etiology.feature_index, kb)
+            for row, case, onset in zip(read, cases, batch.days_since_onset, strict=True):
+                days[row], imaging[row], case_ids[row] = onset, case.imaging, case.id
+        bins = {onset: finding_model.time_bin(onset) for onset in set(days)}
+        observations = ObservationBatch(
+            matrix=matrix,
+            time_bins=np.asarray([bins[onset] for onset in days], dtype=np.int64),
+            background_priors=priors,
+            findings_used=(matrix >= 0).sum(axis=1),
+            days_since_onset=tuple(days),
+        )
+        return BatchEvidence(observations, states, tuple(imaging), tuple(case_ids))
+
+    def assess(self) -> BatchAssessment:
+        """Site and cause for every row, as `assess_batch` gives them for the same cases."""
+        evidence = self.evidence()
+        model = self.model
+        observations = evidence.observations
+        answer = score_batch(
+            model,
+            edx_log_likelihood_batch(model, observations),
+            observations.background_priors,
+            evidence.states,
+            evidence.imaging,
+            blend_weights(observations.findings_used, observations.days_since_onset),
+        )
+        candidates = model.localization.arrays.candidates
+        return BatchAssessment(
+            case_ids=evidence.case_ids,
+            candidate_keys=tuple(c.key for c in candidates),
+            candidate_titles=tuple(c.title for c in candidates),
+            localization=answer.site,
+            plexopathy_probability=answer.plexopathy_probability,
+            disorders=model.etiology.disorders,
+            disorder_names=model.etiology.names,
+            etiology=answer.cause,
+        )
+
+    # --- What the reading works out once for each different value ---------------------------
+
+    def _prior(self, age: int, diabetes: str | None) -> float:
+        diabetic = diabetes in ("type1", "type2")
+        prior = self.model.localization.finding_model.background_prior(age, diabetic)
+        self._priors[(age, diabetes)] = prior
+        return prior
+
+    def _history_of_cancer(self, history: Mapping[str, Any]) -> tuple[float, ...]:
+        """The cancer and radiotherapy history, read by their own models (which also read the
+        older ways of writing them), with `History._radiotherapy_told_once`."""
+        key = tuple(map(history.get, _HISTORY_OF_CANCER))
+        try:
+            states = self._history.get(key, ())
+        except TypeError:  # a cancer or radiotherapy history written as a mapping
+            key = tuple(_hashable(part) if isinstance(part, dict) else part for part in key)
+            states = self._history.get(key, ())
+        if states == ():
+            states = self._history[key] = self._history_states(history)
+        if states is None:
+            raise _Declined
+        return states
+
+    def _history_states(self, history: Mapping[str, Any]) -> tuple[float, ...] | None:
+        cancer, radiotherapy, years, anticoagulant = map(history.get, _HISTORY_OF_CANCER)
+        try:
+            cancer = None if cancer is None else Cancer.model_validate(cancer)
+            radiotherapy = (
+                None if radiotherapy is None else Radiotherapy.model_validate(radiotherapy)
+            )
+        except ValidationError:
+            return None
+        if years is not None and radiotherapy is not None and radiotherapy.status != "given":
+            return None
+        return cancer_states(cancer, radiotherapy, years, anticoagulant, self.in_field)
+
+    def _imaging_of(
+        self, findings: Sequence[dict[str, Any]] | None
+    ) -> tuple[tuple[ImagingFinding, ...], tuple[float, ...] | None]:
+        """The findings' models and imaging feature states."""
+        if not findings:
+            return (), None
+        key = tuple(map(tuple, map(dict.items, findings)))
+        known = self._imaging.get(key)
+        if known is None:
+            models = tuple(ImagingFinding.model_validate(finding) for finding in findings)
+            known = self._imaging[key] = (models, imaging_states(models, self.kb))
+        return known
+
+    def _study(
+        self, band: int, side: str, name: str, results: Mapping[str, Mapping[str, Any]]
+    ) -> tuple[Codes, frozenset[str]] | None:
+        """`observe_batch`'s reading of one study result (None: the case is declined): an
+        amplitude or grade alone by the observation plan, anything more by `read_study`."""
+        result = self._result(results[name])
+        study = self.plan.sides[side].studies.get(name)
+        if result is None or study is None or needs_a_closer_look(name, result, self.kb):
+            return None
+        age = self.tables.bands.index(band)
+        if study.column is not None and _plain(result):
+            code = study.code(result, age, self.kb)
+            return (() if code is None else (code,)), frozenset()
+        beside = {
+            other: model
+            for other, data in results.items()
+            if (model := self._result(data)) is not None
+        }
+        collect = Collector(self.index)
+        below = read_study(collect, side, name, study.study, result, beside, age, self.kb)
+        return _codes(collect), frozenset(below)
+
+    def _result(self, data: Mapping[str, Any]) -> StudyResult | None:
+        """The result's own model (its rules between fields applied), or None if it fails."""
+        key = _hashable(data)
+        if key not in self._results:
+            try:
+                self._results[key] = StudyResult.model_validate(data)
+            except ValidationError:
+                self._results[key] = None
+        return self._results[key]
+
+    def _comparison(
+        self, name: str, left: Mapping[str, Any], right: Mapping[str, Any]
+    ) -> tuple[int | None, Codes] | None:
+        """`side_difference` as (the normal code it withdraws, the codes it fills); None when
+        a result fails its own rules (the case is declined)."""
+        sides = self.plan.sides
+        study = sides["left"].studies[name].study
+        left_result, right_result = self._result(left), self._result(right)
+        if left_result is None or right_result is None:
+            return None
+        borderline, found = side_difference(study, left_result, right_result, self.kb)
+        collect = Collector(self.index)
+        for side, smaller in found:
+            collect.put(side, name, FindingKind.SIDE_DIFFERENCE, smaller)
+        withdrawn = None if borderline is None else sides[borderline].studies[name].normal_code
+        return withdrawn, _codes(collect)
+
+    def _needle(self, side: str, name: str, data: Mapping[str, Any]) -> tuple[Codes, bool] | None:
+        """What one needle result fills, and whether it records myokymia; None for a muscle
+        the knowledge base does not know (the case is declined)."""
+        if name not in self.kb.muscles:
+            return None
+        result = NeedleResult.model_validate(data)
+        collect = Collector(self.index)
+        for kind, abnormal in needle_findings(result):
+            collect.put(side, name, kind, abnormal)
+        return _codes(collect), bool(result.myokymia)
+
+
+_NO_EXAM = (0.0, 0.0, 0.0, 0.0)
+"""`CaseDataBatch._exam`'s features for a case without an examination."""

@@ -1,0 +1,151 @@
+"""A batch read from its cases' data holds what `observe_batch` and `feature_columns` read
+from the same cases as models, row for row, and declines every case it cannot read so."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from plexcare.engine.assessment import assess_batch
+from plexcare.engine.case import Case
+from plexcare.engine.case_data import case_data
+from plexcare.engine.case_data_batch import BatchEvidence, CaseDataBatch
+from plexcare.engine.case_names import CaseError, check_case_names
+from plexcare.engine.feature_columns import feature_columns
+from plexcare.engine.observation_plan import observe_batch
+from plexcare.engine.site_and_cause import site_and_cause_model
+from plexcare.knowledge.loader import knowledge_base
+from plexcare.knowledge.model import KnowledgeBase
+from tests.engine.test_case_batch import RAW, mutated_cases
+from tests.engine.test_feature_columns import cases as feature_cases
+
+KB = knowledge_base()
+STAND_IN = Case(age=40, sex="other")
+"""What a test gives for a case the model refuses (a batch's caller stops there instead)."""
+
+
+def _read(texts: list[bytes]) -> tuple[CaseDataBatch, list[Case | None]]:
+    """A batch of the texts, declined rows given as the model reads them; and each text as
+    the model reads it (None: refused, or a name the knowledge base does not know)."""
+    models: list[Case | None] = []
+    for text in texts:
+        try:
+            case = Case.model_validate_json(text)
+            check_case_names(case, KB)
+            models.append(case)
+        except (ValidationError, CaseError):
+            models.append(None)
+    batch = CaseDataBatch(KB)
+    for text in texts:
+        batch.add(case_data(text))
+    for row in batch.to_read_as_cases():
+        batch.read_as_case(row, models[row] or STAND_IN)
+    return batch, models
+
+
+def _assert_read_as_models(evidence: BatchEvidence, models: list[Case | None]) -> None:
+    """Every row the model reads holds what `observe_batch` and `feature_columns` give."""
+    rows = [row for row, case in enumerate(models) if case is not None]
+    cases = [case for case in models if case is not None]
+    if not cases:
+        return
+    table = site_and_cause_model(KB).localization
+    expected = observe_batch(cases, table.findings, KB, table.finding_model)
+    found = evidence.observations
+    np.testing.assert_array_equal(found.matrix[rows], expected.matrix)
+    np.testing.assert_array_equal(found.time_bins[rows], expected.time_bins)
+    np.testing.assert_array_equal(found.background_priors[rows], expected.background_priors)
+    assert [found.days_since_onset[row] for row in rows] == list(expected.days_since_onset)
+    index = site_and_cause_model(KB).etiology.feature_index
+    np.testing.assert_array_equal(evidence.states[rows], feature_columns(cases, index, KB))
+    assert [evidence.imaging[row] for row in rows] == [case.imaging for case in cases]
+    assert [evidence.case_ids[row] for row in rows] == [case.id for case in cases]
+
+
+def test_every_example_and_vignette_is_read_from_its_data_as_from_its_model() -> None:
+    texts = [json.dumps(raw).encode() for raw in RAW]
+    batch, models = _read(texts)
+    gave_way = [row for row, raw in enumerate(RAW) if _gives_way(raw)]
+    assert batch.to_read_as_cases() == []
+    assert sorted(batch.cases) == gave_way
+    _assert_read_as_models(batch.evidence(), models)
+
+
+def _gives_way(raw: dict[str, Any]) -> bool:
+    return any(side.get("give_way") for side in raw.get("exam", {}).values())
+
+
+def test_the_batch_answers_as_assess_batch_does_for_the_same_cases(kb: KnowledgeBase) -> None:
+    texts = [json.dumps(raw).encode() for raw in RAW]
+    batch, models = _read(texts)
+    read = batch.assess()
+    expected = assess_batch([case for case in models if case is not None], kb)
+    np.testing.assert_allclose(read.localization, expected.localization, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(read.etiology, expected.etiology, rtol=0, atol=1e-12)
+    assert read.case_ids == expected.case_ids
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(mutated_cases(), min_size=1, max_size=6))
+def test_a_case_is_read_from_data_only_when_the_model_reads_it_the_same(
+    batch_data: list[dict[str, Any]],
+) -> None:
+    texts = [json.dumps(data).encode() for data in batch_data]
+    batch, models = _read(texts)
+    refused = {row for row, case in enumerate(models) if case is None}
+    assert refused <= set(batch.cases)
+    _assert_read_as_models(batch.evidence(), models)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(feature_cases(), min_size=1, max_size=4))
+def test_the_features_of_any_case_are_read_from_its_data(batch_cases: list[Case]) -> None:
+    texts = [case.model_dump_json(exclude_defaults=True).encode() for case in batch_cases]
+    batch, models = _read(texts)
+    assert models == batch_cases
+    _assert_read_as_models(batch.evidence(), models)
+
+
+def _declined(data: dict[str, Any]) -> bool:
+    batch = CaseDataBatch(KB)
+    batch.add(case_data(json.dumps(data).encode()))
+    return batch.to_read_as_cases() == [0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"exam": {"left": {"strength": {"iliacus": 4}, "give_way": ["iliacus"]}}},
+        {"exam": {"left": {"strength": {"tibialis_anteror": 4}}}},
+        {"exam": {"right": {"reflexes": {"patelar_reflex": "absent"}}}},
+        {"emg": {"left": {"psoaz": {"fibrillations": 1}}}},
+        {"nerve_conduction": {"left": {"sural_snapp": {"grade": "absent"}}}},
+        {"nerve_conduction": {"left": {"femoral_cmap": {"amplitude": 2.0, "unit": "mV"}}}},
+        {
+            "nerve_conduction": {
+                "left": {
+                    "fibular_cmap_edb": {
+                        "amplitude": 2.0,
+                        "unit": "mV",
+                        "segments": {"across_the_wrist": {"amplitude": 1.0}},
+                    }
+                }
+            }
+        },
+        {"history": {"pregnant": False}},
+        {"evaluated_on": "2024-03-01", "onset_on": "2024-04-01"},
+        {"history": {"cancer": {"status": "none", "site": "colon"}}},
+    ],
+)
+def test_a_case_the_reading_does_not_cover_is_left_to_the_model(data: dict[str, Any]) -> None:
+    assert _declined({"age": 50, "sex": "male", **data})
+
+
+def test_a_plain_case_is_read_from_its_data() -> None:
+    assert not _declined({"age": 50, "sex": "male", "emg": {"left": {"iliacus": {}}}})
