@@ -13,7 +13,10 @@ This path decides nothing the full one would decide differently:
   appointments and the rule of one appointment at a time count every booking of theirs before
   this one; it writes the appointment with its audit entry, its confirmation and reminder
   messages and the idempotency record, all or nothing (`plexcare_book_appointment`, migration
-  0011).
+  0011);
+- the pause after missed appointments is judged from the read, before the turn: bookings never
+  add to it, and a late cancellation made at the same instant is not counted for that one
+  booking on either path (cancelling does not take the patient's turn).
 
 Whenever this path cannot book cleanly (the patient's pause after missed appointments, a type
 that needs rooms or machines, a time the rules do not offer, a lost race, their own hold on the
