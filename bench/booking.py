@@ -5,7 +5,8 @@ on the same machine and database, p99 < 100 ms at 32 concurrent clients, and no 
 under any concurrency.
 
 What runs: a scratch database (migrated, the demo clinic plus generated clinicians, patients
-with bearer tokens), the app under uvicorn with two workers, then
+with bearer tokens), two app servers (uvicorn, one process and port each; the clients are dealt
+to them in turn, as a proxy would), then
 1. book: 32 clients, each a patient booking a different free slot with `POST /appointments`
    (with an `Idempotency-Key`, as a patient's client sends it), for a fixed time — the target;
 2. hold+book: the checkout a patient goes through, `POST /holds` then `POST /appointments`;
@@ -399,7 +400,7 @@ def main() -> None:
             f"setup: {len(bench.free_slots):,} free slots dealt to {CLIENTS} patients "
             f"({min(sizes):,}-{max(sizes):,} each, none overlapping; {sum(sizes):,} dealt), "
             f"{len(bench.patients)} patients with bearer tokens, "
-            f"in {time.perf_counter() - started:.1f} s; uvicorn, {WORKERS} workers, "
+            f"in {time.perf_counter() - started:.1f} s; {WORKERS} app servers, "
             f"PLEXCARE_MAX_OPEN_APPOINTMENTS={OPEN_APPOINTMENTS_LIMIT:,}"
         )
         setup_problems = _rival_overlaps(bench)
@@ -420,7 +421,7 @@ def main() -> None:
         ) + _double_booking_problems(
             bench, contention, uncontended + scale_warm_up.booked + scaled.booked
         )
-    print(f"  client connections per uvicorn worker: {phases.connections or 'unknown'}")
+    print(f"  client connections per app server: {phases.connections or 'unknown'}")
     _print_phase(book, CLIENTS)
     _print_phase(flow, CLIENTS)
     _print_phase(contention, CLIENTS)
