@@ -318,18 +318,28 @@ def iter_slots(
                         appointment_type.resource_needs, resource_busy, start, occupied_until
                     )
                     if chosen is not None:
-                        yield Slot(
-                            clinician_id=schedule.clinician_id,
-                            appointment_type=appointment_type.code,
-                            start=start,
-                            end=start + appointment_type.duration,
-                            occupied_until=occupied_until,
-                            resource_ids=chosen,
-                            time_zone=schedule.time_zone,
-                            resource_kinds=kinds,
-                        )
+                        yield _slot(schedule, appointment_type, start, chosen, kinds)
                 start = occupied_until
         day += timedelta(days=1)
+
+
+def _slot(
+    schedule: ClinicianSchedule,
+    appointment_type: AppointmentType,
+    start: datetime,
+    chosen: tuple[str, ...],
+    kinds: tuple[str, ...],
+) -> Slot:
+    return Slot(
+        clinician_id=schedule.clinician_id,
+        appointment_type=appointment_type.code,
+        start=start,
+        end=start + appointment_type.duration,
+        occupied_until=start + appointment_type.step,
+        resource_ids=chosen,
+        time_zone=schedule.time_zone,
+        resource_kinds=kinds,
+    )
 
 
 def window_days(*, now: datetime, window: BookingWindow, zone: ZoneInfo) -> tuple[date, date]:
@@ -484,14 +494,6 @@ def slot_starting_at(
             )
             if chosen is None:
                 return None
-            return Slot(
-                clinician_id=schedule.clinician_id,
-                appointment_type=appointment_type.code,
-                start=wanted,
-                end=wanted + appointment_type.duration,
-                occupied_until=occupied_until,
-                resource_ids=chosen,
-                time_zone=schedule.time_zone,
-                resource_kinds=tuple(need.kind for need in appointment_type.resource_needs),
-            )
+            kinds = tuple(need.kind for need in appointment_type.resource_needs)
+            return _slot(schedule, appointment_type, wanted, chosen, kinds)
     return None
