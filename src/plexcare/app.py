@@ -93,8 +93,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     work after it. Tests run it by entering `with TestClient(app)`."""
     # Everything loaded by now (the knowledge base, the routes, the templates) lives as long as
     # the process: kept out of the garbage collector's scans, which otherwise walk all of it
-    # again and again as requests allocate.
-    gc.freeze()
+    # again and again as requests allocate. Once per process, after collecting what is already
+    # garbage (frozen garbage would never be freed), so a test opening many apps freezes once.
+    if not gc.get_freeze_count():
+        gc.collect()
+        gc.freeze()
     yield
     pools: PostgresPools | None = getattr(app.state, "postgres_pools", None)
     if pools is not None:

@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     most this long (`plexcare.accounts.token_holders`)."""
     quick_booking: bool = True
     """On PostgreSQL, a patient's plain booking goes the quick way (`scheduling.quick_booking`:
-    asyncpg on the event loop, six round trips); off, every booking takes the full path."""
+    asyncpg on the event loop, two round trips); off, every booking takes the full path."""
     secure_cookies: bool = False
     upload_dir: Path = Field(default_factory=lambda: Path("var/uploads").resolve())
     """Second-opinion files: outside the package and any folder the web server serves."""
