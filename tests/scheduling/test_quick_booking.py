@@ -71,6 +71,13 @@ def _key(name: str) -> dict[str, str]:
     return {"Idempotency-Key": name}
 
 
+def _book(
+    client: TestClient, people: Personas, body: dict[str, object], who: str = "patient_a"
+) -> Any:
+    """`who` books through the API, as their app does (the test client's response)."""
+    return client.post("/api/v1/appointments", json=body, headers=people.headers[who])
+
+
 def _rows(session: Session, appointment_id: int) -> dict[str, Any]:
     """Everything a booking writes, without ids and the moments and uids each run draws."""
     session.expire_all()
@@ -170,17 +177,9 @@ def test_the_quick_and_the_full_booking_write_the_same(
     pg_session: Session,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    quick = pg_client.post(
-        "/api/v1/appointments",
-        json=booking_body(clinic_people),
-        headers=people.headers["patient_a"],
-    )
+    quick = _book(pg_client, people, booking_body(clinic_people))
     monkeypatch.setattr(routes, "postgres_pools", lambda request: None)
-    full = pg_client.post(
-        "/api/v1/appointments",
-        json=booking_body(clinic_people, TUESDAY_10 + timedelta(days=7)),
-        headers=people.headers["patient_a"],
-    )
+    full = _book(pg_client, people, booking_body(clinic_people, TUESDAY_10 + timedelta(days=7)))
     assert quick.status_code == full.status_code == 201
     quick_rows, full_rows = (
         _rows(pg_session, quick.json()["id"]),
@@ -220,18 +219,10 @@ def _left_behind(session: Session) -> tuple[int, int, int, int]:
 def test_a_taken_slot_is_refused_as_taken_with_nothing_left_behind(
     pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
 ) -> None:
-    first = pg_client.post(
-        "/api/v1/appointments",
-        json=booking_body(clinic_people),
-        headers=people.headers["patient_a"],
-    )
+    first = _book(pg_client, people, booking_body(clinic_people))
     assert first.status_code == 201
     before = _left_behind(pg_session)
-    second = pg_client.post(
-        "/api/v1/appointments",
-        json=booking_body(clinic_people),
-        headers=people.headers["patient_b"],
-    )
+    second = _book(pg_client, people, booking_body(clinic_people), "patient_b")
     assert second.status_code == 409
     assert second.json()["detail"] == SLOT_TAKEN
     assert _left_behind(pg_session) == before
@@ -240,17 +231,11 @@ def test_a_taken_slot_is_refused_as_taken_with_nothing_left_behind(
 def test_the_patients_own_time_is_refused_as_theirs_with_nothing_left_behind(
     pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
 ) -> None:
-    first = pg_client.post(
-        "/api/v1/appointments",
-        json=booking_body(clinic_people),
-        headers=people.headers["patient_a"],
-    )
+    first = _book(pg_client, people, booking_body(clinic_people))
     assert first.status_code == 201
     before = _left_behind(pg_session)
     elsewhere = {**booking_body(clinic_people), "clinician_id": clinic_people.pain.id}
-    second = pg_client.post(
-        "/api/v1/appointments", json=elsewhere, headers=people.headers["patient_a"]
-    )
+    second = _book(pg_client, people, elsewhere)
     assert second.status_code == 409
     assert second.json()["detail"] == PATIENT_BUSY
     assert _left_behind(pg_session) == before
@@ -263,11 +248,7 @@ def test_a_slot_the_patient_holds_is_booked_on_its_hold(
         "/api/v1/holds", json=booking_body(clinic_people), headers=people.headers["patient_a"]
     )
     assert held.status_code == 201
-    booked = pg_client.post(
-        "/api/v1/appointments",
-        json=booking_body(clinic_people),
-        headers=people.headers["patient_a"],
-    )
+    booked = _book(pg_client, people, booking_body(clinic_people))
     assert booked.status_code == 201, booked.text
     pg_session.expire_all()
     assert pg_session.scalar(select(func.count()).select_from(SlotHold)) == 0
@@ -277,10 +258,8 @@ def test_a_slot_the_patient_holds_is_booked_on_its_hold(
 def test_a_time_off_the_grid_gets_the_full_bookings_answer(
     pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
 ) -> None:
-    answer = pg_client.post(
-        "/api/v1/appointments",
-        json=booking_body(clinic_people, TUESDAY_10 + timedelta(minutes=7)),
-        headers=people.headers["patient_a"],
+    answer = _book(
+        pg_client, people, booking_body(clinic_people, TUESDAY_10 + timedelta(minutes=7))
     )
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "starts_at"
@@ -292,7 +271,7 @@ def test_a_type_needing_rooms_and_machines_is_booked_with_them(
 ) -> None:
     nine = TUESDAY_10 - timedelta(hours=1)  # the study's 75-minute grid starts at 09:00
     body = {**booking_body(clinic_people, nine), "appointment_type_id": clinic_people.emg.id}
-    answer = pg_client.post("/api/v1/appointments", json=body, headers=people.headers["patient_a"])
+    answer = _book(pg_client, people, body)
     assert answer.status_code == 201, answer.text
     pg_session.expire_all()
     used = pg_session.scalars(
@@ -315,11 +294,7 @@ def test_with_the_quick_pool_unreachable_the_full_booking_answers(
     pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
 ) -> None:
     pg_client.app.state.postgres_pools = PostgresPools("postgresql://postgres@127.0.0.1:9/none")  # type: ignore[attr-defined]
-    answer = pg_client.post(
-        "/api/v1/appointments",
-        json=booking_body(clinic_people),
-        headers=people.headers["patient_a"],
-    )
+    answer = _book(pg_client, people, booking_body(clinic_people))
     assert answer.status_code == 201, answer.text
     assert _left_behind(pg_session) == (1, 1, 4, 1)
 
@@ -327,11 +302,7 @@ def test_with_the_quick_pool_unreachable_the_full_booking_answers(
 def test_a_connection_ended_by_the_server_leaves_the_booking_to_the_full_path(
     pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
 ) -> None:
-    first = pg_client.post(
-        "/api/v1/appointments",
-        json=booking_body(clinic_people),
-        headers=people.headers["patient_a"],
-    )
+    first = _book(pg_client, people, booking_body(clinic_people))
     assert first.status_code == 201
     ended = pg_session.execute(
         text(
@@ -343,6 +314,6 @@ def test_a_connection_ended_by_the_server_leaves_the_booking_to_the_full_path(
     assert ended.all(), "the quick path's connection was open"
     pg_session.commit()
     later = booking_body(clinic_people, TUESDAY_10 + timedelta(hours=1))
-    answer = pg_client.post("/api/v1/appointments", json=later, headers=people.headers["patient_a"])
+    answer = _book(pg_client, people, later)
     assert answer.status_code == 201, answer.text
     assert _left_behind(pg_session)[1] == 2
