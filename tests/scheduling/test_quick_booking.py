@@ -4,10 +4,12 @@ full booking gets the full booking's answer with nothing of its own left behind.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
@@ -17,7 +19,7 @@ from plexcare.audit.models import AuditEvent
 from plexcare.db import session_factory
 from plexcare.notifications.models import OutboxMessage
 from plexcare.postgres_pools import APPLICATION_NAME, PostgresPools, asyncpg_dsn
-from plexcare.scheduling import routes
+from plexcare.scheduling import quick_booking, routes
 from plexcare.scheduling.models import (
     Appointment,
     AppointmentResource,
@@ -317,3 +319,71 @@ def test_a_connection_ended_by_the_server_leaves_the_booking_to_the_full_path(
     answer = _book(pg_client, people, later)
     assert answer.status_code == 201, answer.text
     assert _left_behind(pg_session)[1] == 2
+
+
+class _FailingConnection:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def fetchrow(self, *_: object) -> None:
+        raise self.error
+
+
+class _OneConnectionPool:
+    def __init__(self, connection: _FailingConnection) -> None:
+        self.connection = connection
+
+    def acquire(self) -> Any:
+        connection = self.connection
+
+        class _Acquired:
+            async def __aenter__(self) -> _FailingConnection:
+                return connection
+
+            async def __aexit__(self, *_: object) -> None:
+                return None
+
+        return _Acquired()
+
+
+class _Pools:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def pool(self) -> _OneConnectionPool:
+        return _OneConnectionPool(_FailingConnection(self.error))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        asyncpg.ExclusionViolationError("conflicting key value violates exclusion constraint"),
+        ConnectionRefusedError("connection refused"),
+    ],
+)
+def test_a_broken_connection_or_a_lost_race_is_left_to_the_full_booking(error: Exception) -> None:
+    assert asyncio.run(quick_booking.book(pools=_Pools(error), **_ASKED)) is None  # type: ignore[arg-type]
+
+
+def test_any_other_database_error_is_raised_not_hidden() -> None:
+    error = asyncpg.UndefinedColumnError('column "strike" does not exist')
+    with pytest.raises(asyncpg.UndefinedColumnError):
+        asyncio.run(quick_booking.book(pools=_Pools(error), **_ASKED))  # type: ignore[arg-type]
+
+
+_ASKED: dict[str, Any] = {
+    "asked": quick_booking.BookingAsked(
+        patient_id=1,
+        clinician_id=1,
+        appointment_type_id=1,
+        starts_at=TUESDAY_10,
+        client_ip=None,
+        idempotency_key=None,
+        fingerprint="0" * 64,
+        open_limit=5,
+    ),
+    "now": TEST_NOW,
+    "zone": "Europe/London",
+}
