@@ -12,14 +12,16 @@ export PLEXCARE_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:543
 # Installs go through uv (pinned below, itself installed once with pip into .uv/) from uv.lock:
 # with packages in uv's cache a fresh clone has its environment in seconds, not a minute
 # (bench/cold_start.py). After changing pyproject.toml's dependencies, `.uv/bin/uv lock`.
+# uv is one binary, so pip puts it in a plain folder (--target): a virtualenv for it cost 3 of
+# the first start's seconds. Where Python has no pip module, a virtualenv brings one.
 UV_VERSION := 0.13.9
 UV := .uv/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
 $(UV):
-	$(PYTHON) -m venv .uv
-	.uv/bin/pip install --quiet uv==$(UV_VERSION)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .uv uv==$(UV_VERSION) \
+	  || ($(PYTHON) -m venv .uv && .uv/bin/pip install --quiet uv==$(UV_VERSION))
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --quiet --frozen --all-extras --python $(PYTHON)

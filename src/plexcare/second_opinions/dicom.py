@@ -18,16 +18,16 @@ so its result is checked:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO
-
-import pydicom
-from pydicom.datadict import dictionary_has_tag, repeater_has_tag
-from pydicom.dataelem import DataElement, RawDataElement
-from pydicom.dataset import Dataset
-from pydicom.tag import BaseTag
-from pydicom.uid import DeflatedExplicitVRLittleEndian
+from typing import TYPE_CHECKING, BinaryIO
 
 from plexcare.second_opinions.content import MARKUP, Malformed, active_start
+
+if TYPE_CHECKING:
+    from pydicom.dataelem import DataElement, RawDataElement
+    from pydicom.dataset import Dataset
+    from pydicom.tag import BaseTag
+
+    _DicomItem = Dataset | DataElement | RawDataElement | None
 
 
 def preamble_fits(head: bytes) -> bool:
@@ -45,10 +45,15 @@ _REQUIRED_META = (
 )
 _PIXEL_DATA = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 _UNDEFINED = 0xFFFFFFFF
-_DicomItem = Dataset | DataElement | RawDataElement | None
 
 
 def check_dicom(path: Path) -> None:
+    """pydicom is imported here, not with the module: it is the largest import of the app's
+    start (some 0.4 s on a first start, before its bytecode is cached) and only uploads need it.
+    """
+    import pydicom
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
     size = path.stat().st_size
     with path.open("rb") as handle:
         if not preamble_fits(handle.read(128)):
@@ -92,6 +97,9 @@ def _delimiter(little_endian: bool) -> bytes:
 def _check_dicom_element(
     element: _DicomItem, tag: BaseTag, handle: BinaryIO, little_endian: bool
 ) -> None:
+    from pydicom.datadict import dictionary_has_tag, repeater_has_tag
+    from pydicom.dataelem import RawDataElement
+
     if tag.group == 0x0004:
         raise Malformed("is a DICOMDIR index, not an image or report: send the files it lists")
     if tag.group < 0x0008 or not (
@@ -110,6 +118,8 @@ def _check_dicom_element(
 
 def _check_dicom_end(element: _DicomItem, handle: BinaryIO, size: int, little_endian: bool) -> None:
     """The last element must end exactly where the file ends: no tail, nothing cut off."""
+    from pydicom.dataelem import DataElement, RawDataElement
+
     if isinstance(element, RawDataElement):
         length = element.length
         used = len(element.value or b"") + 8 if length == _UNDEFINED else length
