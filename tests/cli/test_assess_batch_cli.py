@@ -223,3 +223,52 @@ def test_a_bad_case_among_many_good_ones_names_its_line_and_field(
     assert result.exit_code == 2
     assert said in result.output
     assert "Traceback" not in result.output
+
+
+def _mixed_clinic(tmp_path: Path) -> Path:
+    """A folder of every kind of source: JSON Lines with blank lines and Windows line
+    endings, files of their own, and a second JSON Lines file."""
+    cases = [json.dumps(case) for case in _examples().values()]
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "a.jsonl").write_bytes(
+        "\r\n".join(cases[row % len(cases)] if row % 7 else "" for row in range(40)).encode()
+    )
+    for number, case in enumerate(cases[:5]):
+        (folder / f"b{number}.json").write_text(case)
+    (folder / "c.jsonl").write_text("\n".join(cases * 2) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("report", [["--json"], []], ids=["json", "text"])
+def test_split_batches_print_byte_for_byte_what_one_process_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, report: list[str]
+) -> None:
+    monkeypatch.setattr(assess_batch, "CASES_PER_WORKER", 10)
+    folder = _mixed_clinic(tmp_path)
+    alone = _batch(folder, *report, "--jobs", "1")
+    assert alone.exit_code == 0, alone.output
+    for jobs in ("2", "3", "5"):
+        shared = _batch(folder, *report, "--jobs", jobs)
+        assert shared.exit_code == 0, shared.output
+        assert shared.stdout_bytes == alone.stdout_bytes
+
+
+@pytest.mark.parametrize("bad_line", [3, 36, 60])
+def test_a_split_batch_fails_as_one_process_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_line: int
+) -> None:
+    monkeypatch.setattr(assess_batch, "CASES_PER_WORKER", 10)
+    cases = [json.dumps(case) for case in _examples().values()]
+    lines = [cases[row % len(cases)] for row in range(80)]
+    lines[bad_line - 1] = '{"age": 50, "sex": "male", "bmi": 4}'
+    lines[70] = '{"age": 50, "sex": "robot"}'
+    (tmp_path / "clinic.jsonl").write_text("\n".join(lines))
+    alone = _batch(tmp_path, "--json", "--jobs", "1")
+    assert alone.exit_code == 2
+    assert f"clinic.jsonl:{bad_line}: field 'bmi'" in alone.output
+    for jobs in ("2", "3"):
+        shared = _batch(tmp_path, "--json", "--jobs", jobs)
+        assert shared.exit_code == 2
+        assert shared.output == alone.output
+        assert shared.stdout_bytes == b""

@@ -11,18 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import orjson
 import typer
 import yaml
 from pydantic import ValidationError
 from rich.console import Console
 
-from plexcare.cli.assess_batch import (
-    assess_entries,
-    case_entries,
-    collection_paused,
-    default_workers,
-)
+from plexcare.cli.assess_batch import batch_report, collection_paused, default_workers
 from plexcare.cli.assess_report import print_assessment, print_triage
 from plexcare.engine.assessment import assess
 from plexcare.engine.case import Case
@@ -123,23 +117,11 @@ def _assess_folder(target: Path, as_json: bool, jobs: int) -> None:
     """
     with collection_paused():
         try:
-            rows = assess_entries(case_entries(target), jobs or default_workers())
+            report = batch_report(target, as_json, jobs or default_workers())
         except CaseInputError as error:
             raise _fail(str(error)) from None
-        if as_json:
-            typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
-            return
-        lines = []
-        for row in rows:
-            top_site = row["localization"][0]
-            top_cause = row["etiology"][0]
-            lines.append(
-                f"{row['file']}: {top_site['title']} {top_site['probability']:.0%}; "
-                f"{top_cause['name']} {top_cause['probability']:.0%}"
-            )
-        if lines:
-            typer.echo("\n".join(lines))
-        del rows, lines
+        if report:
+            typer.echo(report)
 
 
 def triage_command(

@@ -6,9 +6,10 @@ JSON is read from its bytes by the twin of the case model and straight into the 
 `Case` (`engine.case_batch.read_case`), which also says what is wrong with a bad one. YAML is
 parsed first, with the C loader, and costs far more (about 0.4 ms a case against some 0.05 ms
 for the whole of a JSON case), so JSON is the format for big batches. Big batches are split
-over the processor's cores: each worker process reads, validates and assesses a contiguous
-share of the cases, and the shares are joined in order, so the rows and the error (the first
-bad case in file order) are what one process would give.
+over the processor's cores: this process and a worker process for each other core read,
+validate and assess a contiguous share of the cases each, and render its rows as they are
+printed; the renderings are joined in order, so the output and the error (the first bad case
+in file order) are what one process would give.
 
 Bad input stops the batch with a `CaseInputError` naming the file (and line) and the field.
 """
@@ -18,8 +19,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -37,6 +39,8 @@ BATCH_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 """What `--batch` reads from a folder."""
 CASES_PER_WORKER = 2_500
 """Below this many cases a share, starting a worker costs more than it saves."""
+LINES_SAMPLED = 1 << 20
+"""Bytes of a JSON Lines file whose lines are counted to tell how many cases it holds."""
 
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """LibYAML's loader, some ten times the pure-Python one, where PyYAML was built with it."""
@@ -114,8 +118,63 @@ def _yaml(path: str) -> Any:
         raise CaseInputError(str(path), None, f"not valid YAML or JSON{at}") from None
 
 
-def case_entries(target: Path) -> list[CaseEntry]:
-    """The cases a folder (or one `.jsonl` file) holds, in file order then line order."""
+class CaseLines(NamedTuple):
+    """A run of a JSON Lines file's lines: the bytes from `start` to `end` of the file's
+    `data`, the first of them its line `first_line`. A big file is cut into runs, one a
+    worker, by the parent, and each worker splits its own run into cases: listing every line
+    in the parent took as long as a tenth of the batch, one process alone."""
+
+    name: str
+    file: str
+    data: bytes
+    start: int
+    end: int
+    first_line: int = 1
+
+    def entries(self) -> list[CaseEntry]:
+        """A case for every line that is not blank, numbered as the whole file is."""
+        lines = self.data[self.start : self.end].splitlines()
+        name, file = self.name, self.file
+        return [
+            CaseEntry(f"{name}:{number}", file, number, line)
+            for number, line in enumerate(lines, start=self.first_line)
+            if line.strip()
+        ]
+
+    def head(self) -> CaseLines:
+        """The run's first line alone (up to its first \\n)."""
+        return self._replace(end=self.data.find(b"\n", self.start, self.end) + 1 or self.end)
+
+    def cases(self) -> int:
+        """About how many cases the run holds, to share a batch out: its lines, counted in
+        its first `LINES_SAMPLED` bytes and scaled to its size (counting every line of a big
+        file took as long as splitting it)."""
+        sampled = min(self.end, self.start + LINES_SAMPLED)
+        lines = self.data.count(b"\n", self.start, sampled) + 1
+        if sampled == self.end:
+            return lines
+        return lines * (self.end - self.start) // (sampled - self.start)
+
+    def cut(self, cases: int) -> tuple[CaseLines, CaseLines] | None:
+        """The run as two, the first of about `cases` lines (cut after a line ending, found
+        from the run's bytes a line), or None when the cut would leave one of them empty."""
+        data, start, end = self.data, self.start, self.end
+        at = data.find(b"\n", start + (end - start) * cases // max(self.cases(), 1), end) + 1
+        if at <= start or at >= end:
+            return None
+        breaks = data.count(b"\n", start, at)
+        if data.find(b"\r", start, at) >= 0:  # `bytes.splitlines` breaks lines at \r too
+            breaks += data.count(b"\r", start, at) - data.count(b"\r\n", start, at)
+        return self._replace(end=at), self._replace(start=at, first_line=self.first_line + breaks)
+
+
+CaseSource = CaseEntry | CaseLines
+"""A case file of its own, or a run of a JSON Lines file's lines."""
+
+
+def case_sources(target: Path) -> list[CaseSource]:
+    """What a folder (or one `.jsonl` file) holds, in file order: each JSON Lines file read
+    whole, as one run of lines."""
     if target.is_file() and target.suffix == ".jsonl":
         names = [target.name]
         folder = str(target.parent)
@@ -125,16 +184,31 @@ def case_entries(target: Path) -> list[CaseEntry]:
         folder = str(target)
     else:
         raise CaseInputError(str(target), None, "not a folder (or a .jsonl file of cases)")
-    entries: list[CaseEntry] = []
+    sources: list[CaseSource] = []
     for name in names:
         path = os.path.join(folder, name)
-        if not name.endswith(".jsonl"):
-            entries.append(CaseEntry(name, path))
-            continue
-        for number, line in enumerate(file_bytes(path).splitlines(), start=1):
-            if line.strip():
-                entries.append(CaseEntry(f"{name}:{number}", path, number, line))
+        if name.endswith(".jsonl"):
+            data = file_bytes(path)
+            sources.append(CaseLines(name, path, data, 0, len(data)))
+        else:
+            sources.append(CaseEntry(name, path))
+    return sources
+
+
+def entries_of(sources: Sequence[CaseSource]) -> list[CaseEntry]:
+    """Every case of the sources, in order."""
+    entries: list[CaseEntry] = []
+    for source in sources:
+        if isinstance(source, CaseLines):
+            entries += source.entries()
+        else:
+            entries.append(source)
     return entries
+
+
+def case_entries(target: Path) -> list[CaseEntry]:
+    """The cases a folder (or one `.jsonl` file) holds, in file order then line order."""
+    return entries_of(case_sources(target))
 
 
 def _text(entry: CaseEntry) -> bytes | None:
@@ -195,25 +269,87 @@ def _assess_share(entries: Sequence[CaseEntry]) -> tuple[list[dict[str, Any]], P
     return answers, None
 
 
-_WORKER_ENTRIES: list[Sequence[CaseEntry]] = []
-"""In a worker process only: the batch's entries, as the parent held them when it forked."""
+def rendered(rows: Sequence[dict[str, Any]], as_json: bool) -> bytes:
+    """The rows as `assess --batch` prints them: a JSON array indented by two, or a line a
+    case with its leading site and cause."""
+    if as_json:
+        return orjson.dumps(rows, option=orjson.OPT_INDENT_2)
+    return "\n".join(
+        f"{row['file']}: {row['localization'][0]['title']} "
+        f"{row['localization'][0]['probability']:.0%}; "
+        f"{row['etiology'][0]['name']} {row['etiology'][0]['probability']:.0%}"
+        for row in rows
+    ).encode()
 
 
-def _receive(entries: Sequence[CaseEntry]) -> None:
-    """A worker's start: the entries come with the fork (no copy, no pickling)."""
-    _WORKER_ENTRIES.append(entries)
+def _joined(pieces: Sequence[bytes], as_json: bool) -> bytes:
+    """The shares' renderings as one: byte for byte what `rendered` gives for all the rows
+    (an indented array's items sit between its first two bytes and its last two, each a
+    bracket and a line break; an empty share renders as `[]`, or as nothing in text)."""
+    if not as_json:
+        return b"\n".join(piece for piece in pieces if piece)
+    items = [memoryview(piece)[2:-2] for piece in pieces if piece != b"[]"]
+    return b"[\n" + b",\n".join(items) + b"\n]" if items else b"[]"
 
 
-def _assess_range(bounds: tuple[int, int]) -> tuple[bytes, Problem | None]:
-    """A worker's share of the entries: its rows as JSON, which is quicker to send back and
-    read than pickled dictionaries."""
-    rows, problem = _assess_share(_WORKER_ENTRIES[-1][bounds[0] : bounds[1]])
-    return orjson.dumps(rows), problem
+def _shares(sources: Sequence[CaseSource], workers: int) -> list[list[CaseSource]]:
+    """The sources in order, in up to `workers` shares of about as many cases each; a run of
+    JSON Lines cut where a share is full."""
+    counts = [source.cases() if isinstance(source, CaseLines) else 1 for source in sources]
+    size = -(-sum(counts) // workers)
+    shares: list[list[CaseSource]] = [[] for _ in range(workers)]
+    share, room = 0, size
+    for source, cases in zip(sources, counts, strict=True):
+        while cases > room and share < workers - 1:
+            parts = source.cut(room) if isinstance(source, CaseLines) and room > 0 else None
+            if parts is not None:
+                shares[share].append(parts[0])
+                source = parts[1]
+                cases = source.cases()
+            share, room = share + 1, size
+        shares[share].append(source)
+        room -= cases
+    return [sources for sources in shares if sources]
 
 
-def _shares(count: int, workers: int) -> list[tuple[int, int]]:
-    size = -(-count // workers)
-    return [(start, min(start + size, count)) for start in range(0, count, size)]
+def _warm_up(sources: Sequence[CaseSource]) -> None:
+    """Compile the knowledge base's tables (and import what scoring imports) with the
+    batch's first case, before forking, so that workers start with them."""
+    for source in sources:
+        entries = source.head().entries() if isinstance(source, CaseLines) else [source]
+        if entries:
+            _assess_share(entries[:1])
+            return
+
+
+def _report(sources: Sequence[CaseSource], as_json: bool) -> bytes:
+    """The sources' rows, rendered; the first problem among them raised."""
+    rows, problem = _assess_share(entries_of(sources))
+    if problem is not None:
+        raise CaseInputError(*problem)
+    return rendered(rows, as_json)
+
+
+_WORKER_SHARES: list[Sequence[Sequence[CaseSource]]] = []
+"""In a worker process only: the batch's shares, as the parent held them when it forked."""
+
+
+def _receive(shares: Sequence[Sequence[CaseSource]]) -> None:
+    """A worker's start: the shares come with the fork (no copy, no pickling)."""
+    _WORKER_SHARES.append(shares)
+
+
+def _assess_in_worker(task: tuple[int, bool, int]) -> Problem | None:
+    """A worker's share (by number) of the batch, its rows rendered as they are printed and
+    written to the parent's file (by its descriptor): sent back through the pool, each
+    share's megabytes were pickled, piped and read back in pieces, which took a tenth of
+    the batch's time."""
+    share, as_json, output = task
+    rows, problem = _assess_share(entries_of(_WORKER_SHARES[-1][share]))
+    if problem is None:
+        with open(output, "wb", closefd=False) as written:
+            written.write(rendered(rows, as_json))
+    return problem
 
 
 def default_workers() -> int:
@@ -221,25 +357,32 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
-def assess_entries(entries: Sequence[CaseEntry], workers: int = 1) -> list[dict[str, Any]]:
-    """Every case's row (file, leading sites and causes), over up to `workers` processes.
+def batch_report(target: Path, as_json: bool, workers: int = 1) -> bytes:
+    """Every case's row (file, leading sites and causes) in a folder or JSON Lines file,
+    rendered as printed (`rendered`), worked out over up to `workers` processes.
 
-    Workers are forked after the knowledge base is compiled, so they start with it; shares
-    smaller than `CASES_PER_WORKER` are not worth a process.
+    This process works out the first share itself, beside workers forked for the others
+    once the knowledge base is compiled (so they start with it); shares smaller than
+    `CASES_PER_WORKER` are not worth a process.
     """
-    workers = max(1, min(workers, len(entries) // CASES_PER_WORKER))
-    if workers == 1:
-        rows, problem = _assess_share(entries)
-        if problem is not None:
-            raise CaseInputError(*problem)
-        return rows
-    _assess_share(entries[:1])  # compile the knowledge base's tables before forking
+    sources = case_sources(target)
+    cases = sum(source.cases() if isinstance(source, CaseLines) else 1 for source in sources)
+    shares = _shares(sources, max(1, min(workers, cases // CASES_PER_WORKER)))
+    if len(shares) < 2:
+        return _report(sources, as_json)
+    _warm_up(sources)
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_receive, initargs=(entries,)) as pool:
-        outcomes = pool.map(_assess_range, _shares(len(entries), workers))
-    rows = []
-    for share_rows, problem in outcomes:
-        if problem is not None:
-            raise CaseInputError(*problem)
-        rows += orjson.loads(share_rows)
-    return rows
+    with ExitStack() as held:
+        outputs = [held.enter_context(tempfile.TemporaryFile()) for _ in shares[1:]]
+        pool = held.enter_context(
+            context.Pool(len(outputs), initializer=_receive, initargs=(shares,))
+        )
+        tasks = [(share, as_json, out.fileno()) for share, out in enumerate(outputs, start=1)]
+        pending = pool.map_async(_assess_in_worker, tasks)
+        pieces = [_report(shares[0], as_json)]
+        for problem, output in zip(pending.get(), outputs, strict=True):
+            if problem is not None:
+                raise CaseInputError(*problem)
+            output.seek(0)
+            pieces.append(output.read())
+    return _joined(pieces, as_json)

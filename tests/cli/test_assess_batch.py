@@ -1,0 +1,83 @@
+"""How `assess --batch` shares a batch out: a JSON Lines file cut into runs of lines that
+the workers split themselves, numbered as the whole file is."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from plexcare.cli.assess_batch import (
+    CaseEntry,
+    CaseLines,
+    CaseSource,
+    _joined,
+    _shares,
+    entries_of,
+    rendered,
+)
+
+LINE = st.sampled_from([b"", b"  ", b'{"age": 50}', b'{"sex": "male"}', b"x" * 300])
+ENDING = st.sampled_from([b"\n", b"\r\n", b"\r"])
+
+
+def _file(lines: list[tuple[bytes, bytes]], last: bytes) -> CaseLines:
+    data = b"".join(line + ending for line, ending in lines) + last
+    return CaseLines("clinic.jsonl", "/cases/clinic.jsonl", data, 0, len(data))
+
+
+@given(
+    lines=st.lists(st.tuples(LINE, ENDING), max_size=60),
+    last=LINE,
+    cases=st.integers(min_value=1, max_value=80),
+)
+def test_a_cut_run_holds_the_lines_of_the_whole_numbered_as_the_file_is(
+    lines: list[tuple[bytes, bytes]], last: bytes, cases: int
+) -> None:
+    whole = _file(lines, last)
+    parts = whole.cut(cases)
+    if parts is None:
+        return
+    first, rest = parts
+    assert first.end == rest.start
+    assert first.data[first.end - 1 : first.end] == b"\n"
+    assert first.entries() + rest.entries() == whole.entries()
+
+
+@given(
+    files=st.lists(
+        st.one_of(
+            st.lists(st.tuples(LINE, ENDING), max_size=40).map(lambda lines: _file(lines, b"")),
+            st.integers(min_value=0, max_value=99).map(
+                lambda number: CaseEntry(f"case{number}.json", f"/cases/case{number}.json")
+            ),
+        ),
+        max_size=8,
+    ),
+    workers=st.integers(min_value=1, max_value=6),
+)
+def test_shares_hold_every_case_once_in_order(files: list[CaseSource], workers: int) -> None:
+    shares = _shares(files, workers)
+    assert len(shares) <= workers
+    assert all(shares)
+    assert [entry for share in shares for entry in entries_of(share)] == entries_of(files)
+
+
+def _row(number: int) -> dict[str, object]:
+    return {
+        "file": f"clinic.jsonl:{number}",
+        "case_id": None if number % 2 else f"case-{number}",
+        "localization": [{"key": "l5_root_left", "title": "L5 root", "probability": 0.5}],
+        "plexopathy_probability": 0.25,
+        "etiology": [{"disorder": "l5", "name": "L5 radiculopathy", "probability": 0.75}],
+    }
+
+
+@given(sizes=st.lists(st.integers(min_value=0, max_value=4), max_size=5), as_json=st.booleans())
+def test_joined_shares_render_as_all_their_rows_at_once(sizes: list[int], as_json: bool) -> None:
+    shares, start = [], 1
+    for size in sizes:
+        shares.append([_row(number) for number in range(start, start + size)])
+        start += size
+    every_row = [row for rows in shares for row in rows]
+    pieces = [rendered(rows, as_json) for rows in shares]
+    assert _joined(pieces, as_json) == rendered(every_row, as_json)
