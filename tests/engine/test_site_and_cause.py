@@ -24,6 +24,7 @@ from plexcare.engine.etiology_features import derive_etiology_findings
 from plexcare.engine.findings import observe
 from plexcare.engine.site_and_cause import (
     Evidence,
+    _cell_weights,
     finding_weights,
     score,
     site_and_cause_model,
@@ -364,6 +365,37 @@ def test_findings_of_one_muscle_count_less_than_the_same_number_from_different_m
     together = finding_weights(model, same, model.tempering)
     assert np.allclose(together, 1.0 / (1.0 + model.tempering.within_end_organ))
     assert together.sum() < finding_weights(model, apart, model.tempering).sum() <= 2.0
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cells_of_cases=st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=40),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    cases_a_chunk=st.integers(min_value=1, max_value=12),
+)
+def test_findings_weigh_the_same_counted_a_chunk_of_cases_at_a_time(
+    kb: KnowledgeBase, cells_of_cases: list[int], seed: int, cases_a_chunk: int
+) -> None:
+    """Each case's weights depend on its own cells alone, so counting the cases in chunks
+    gives exactly the weights of counting them all at once (cases with no cell included)."""
+    model = site_and_cause_model(kb)
+    findings = len(model.localization.findings.specs)
+    draw = np.random.default_rng(seed)
+    # Cells of a few muscles and nerves, so that organs and nerves are often shared.
+    crowded = draw.choice(findings, size=min(findings, 40), replace=False)
+    columns_of = [
+        np.sort(draw.choice(crowded, size=count, replace=False)) for count in cells_of_cases
+    ]
+    rows = np.repeat(np.arange(len(cells_of_cases)), cells_of_cases).astype(np.int64)
+    columns = np.concatenate(columns_of).astype(np.int64)
+    at_once = _cell_weights(model, rows, columns, cases_a_chunk=10**9)
+    chunked = _cell_weights(model, rows, columns, cases_a_chunk=cases_a_chunk)
+    assert np.array_equal(chunked, at_once)
+    for row, case_columns in enumerate(columns_of):
+        alone = finding_weights(model, case_columns, model.tempering)
+        assert np.array_equal(chunked[rows == row], alone)
 
 
 # --- The knowledge base's file ----------------------------------------------------------------
