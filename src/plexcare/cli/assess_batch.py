@@ -245,10 +245,17 @@ def _assess_share(entries: Sequence[CaseEntry]) -> tuple[list[dict[str, Any]], P
     Every case is read from its JSON data where it can be; the rest (declined by that reading,
     or YAML) are read by `Case` afterwards, in order, so the first of them with a problem is
     the share's first problem: a case read from its data has none.
+
+    The scoring's matrix products run on one thread: a batch's shares already keep every
+    core busy, and OpenBLAS's threads, waiting for work by spinning, took a tenth of the
+    processor time from them (and were no quicker for one process alone). `threadpoolctl` is
+    imported here, as SciPy is for the scoring, so other commands do not pay for it.
     """
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
     kb = knowledge_base()
     batch = CaseDataBatch(kb)
-    with collection_paused():
+    with collection_paused(), threadpool_limits(limits=1, user_api="blas"):
         try:
             texts = [_text(entry) for entry in entries]
             for text in texts:
