@@ -42,6 +42,7 @@ from plexcare.packages.pages import router as packages_pages
 from plexcare.packages.routes import router as packages_router
 from plexcare.postgres_pools import PostgresPools
 from plexcare.scheduling.pages import router as scheduling_pages
+from plexcare.scheduling.quick_booking_route import QuickBookingRoute
 from plexcare.scheduling.routes import router as scheduling_router
 from plexcare.scheduling.waitlist_routes import router as waitlist_router
 from plexcare.second_opinions.desk_pages import router as second_opinions_desk_pages
@@ -170,7 +171,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _protect(app: FastAPI, settings: Settings) -> None:
     """What every request passes, outermost first: security headers (`PlexcareApp`), then the
-    body-size limits (before authentication reads anything), then the SQLite request queue."""
+    body-size limits (before authentication reads anything), then the SQLite request queue,
+    then a patient's plain booking on PostgreSQL, answered ahead of FastAPI's routing
+    (`quick_booking_route`)."""
+    app.add_middleware(QuickBookingRoute)
     app.add_middleware(RequestQueue)
     app.add_middleware(
         BodyLimitMiddleware,

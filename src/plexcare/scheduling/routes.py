@@ -20,6 +20,7 @@ from plexcare.audit import service as audit
 from plexcare.clinic.service import Specialty
 from plexcare.config import get_settings
 from plexcare.errors import NotFound, ServiceError
+from plexcare.postgres_pools import PostgresPools
 from plexcare.scheduling import changes, idempotency, policy, quick_booking, search
 from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling import service as booking
@@ -243,6 +244,14 @@ def _book_in_full(
     return _created(appointment.id, answer)
 
 
+BOOKING_PATH = "/api/v1/appointments"
+
+
+def booking_fingerprint(body: BookingRequest) -> str:
+    """What a retry under the same `Idempotency-Key` must repeat."""
+    return idempotency.fingerprint("POST", BOOKING_PATH, body.model_dump(mode="json"))
+
+
 def _created(appointment_id: int, answer: str) -> Response:
     return Response(
         answer,
@@ -252,18 +261,18 @@ def _created(appointment_id: int, answer: str) -> Response:
     )
 
 
-async def _book_quickly(
+async def book_quickly(
     *,
-    request: Request,
+    pools: PostgresPools | None,
     actor: Actor,
     body: BookingRequest,
     now: datetime,
     key: str | None,
     fingerprint: str,
-) -> Response | None:
+) -> quick_booking.Booked | None:
     """A patient's own plain booking on PostgreSQL (`quick_booking`); None when it is not one,
-    or when the quick path leaves it to the full booking."""
-    pools = postgres_pools(request)
+    or when the quick path leaves it to the full booking. Called by this route and, ahead of
+    FastAPI's routing, by `quick_booking_route`."""
     limit = booking.open_limit_for(actor)
     if (
         pools is None
@@ -272,7 +281,7 @@ async def _book_quickly(
         or body.patient_id not in (None, actor.user_id)
     ):
         return None
-    booked = await quick_booking.book(
+    return await quick_booking.book(
         pools=pools,
         asked=quick_booking.BookingAsked(
             patient_id=actor.user_id,
@@ -287,7 +296,6 @@ async def _book_quickly(
         now=now,
         zone=_zone(),
     )
-    return None if booked is None else _created(booked.appointment_id, booked.answer_json)
 
 
 @router.post(
@@ -316,12 +324,17 @@ async def book_appointment(
     else goes to the threadpool for the full booking.
     """
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
-    fingerprint = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
-    quick = await _book_quickly(
-        request=request, actor=actor, body=body, now=now, key=key, fingerprint=fingerprint
+    fingerprint = booking_fingerprint(body)
+    quick = await book_quickly(
+        pools=postgres_pools(request),
+        actor=actor,
+        body=body,
+        now=now,
+        key=key,
+        fingerprint=fingerprint,
     )
     if quick is not None:
-        return quick
+        return _created(quick.appointment_id, quick.answer_json)
     return await run_in_threadpool(
         partial(
             _book_in_full,

@@ -31,7 +31,11 @@ SESSION_COOKIE = "plexcare_session"
 
 def database_url(request: Request) -> str:
     """The app's database: `app.state.database_url` when set (tests, `serve`), else settings."""
-    url = getattr(request.app.state, "database_url", None)
+    return _database_url_of(request.app)
+
+
+def _database_url_of(app: Any) -> str:
+    url = getattr(app.state, "database_url", None)
     return str(url) if url else get_settings().database_url
 
 
@@ -69,10 +73,15 @@ DbSession = Annotated[Session, Depends(get_session)]
 def postgres_pools(request: Request) -> PostgresPools | None:
     """The app's asyncpg pools (`plexcare.postgres_pools`), made on first use; None on SQLite
     or with `PLEXCARE_QUICK_BOOKING` off, where every request takes the sync path."""
-    state = request.app.state
+    return postgres_pools_of(request.app)
+
+
+def postgres_pools_of(app: Any) -> PostgresPools | None:
+    """`postgres_pools` for code that has the app but no request (an ASGI layer)."""
+    state = app.state
     pools: PostgresPools | None = getattr(state, "postgres_pools", None)
     if pools is None:
-        dsn = asyncpg_dsn(database_url(request))
+        dsn = asyncpg_dsn(_database_url_of(app))
         if dsn is None or not get_settings().quick_booking:
             return None
         pools = state.postgres_pools = PostgresPools(dsn)
@@ -119,15 +128,20 @@ def client_ip(request: Request) -> str | None:
     The server must hand over the socket peer untouched: uvicorn rewrites it from the header
     for 127.0.0.1 unless run with `proxy_headers=False`, as `plexcare serve` does.
     """
-    # The app's own, parsed once in `create_app`; a bare FastAPI app (a test's) uses settings.
-    proxies: TrustedProxies | None = getattr(request.app, "proxies", None)
-    if proxies is None:
-        proxies = _trusted(tuple(get_settings().trusted_proxies))
-    return forwarded_client(
+    return client_ip_of(
+        request.app,
         request.client.host if request.client else None,
         request.headers.getlist("x-forwarded-for"),
-        proxies=proxies,
     )
+
+
+def client_ip_of(app: Any, peer: str | None, forwarded_for: Sequence[str]) -> str | None:
+    """`client_ip` for code that has the app and the request's parts but no request."""
+    # The app's own, parsed once in `create_app`; a bare FastAPI app (a test's) uses settings.
+    proxies: TrustedProxies | None = getattr(app, "proxies", None)
+    if proxies is None:
+        proxies = _trusted(tuple(get_settings().trusted_proxies))
+    return forwarded_client(peer, forwarded_for, proxies=proxies)
 
 
 async def client_address(request: Request) -> str | None:
@@ -145,7 +159,12 @@ def token_holders(request: Request) -> TokenHolders:
     """This app's memory of who holds which bearer token (`plexcare.accounts.token_holders`),
     made on first use with `PLEXCARE_TOKEN_CACHE_SECONDS`; a test may put its own in
     `app.state.token_holders` to move its clock."""
-    state = request.app.state
+    return token_holders_of(request.app)
+
+
+def token_holders_of(app: Any) -> TokenHolders:
+    """`token_holders` for code that has the app but no request (an ASGI layer)."""
+    state = app.state
     holders: TokenHolders | None = getattr(state, "token_holders", None)
     if holders is None:
         holders = TokenHolders(get_settings().token_cache_seconds)
