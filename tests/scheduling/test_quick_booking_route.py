@@ -162,6 +162,9 @@ def test_a_remembered_patient_is_booked_without_reaching_the_app_behind(
             id="not a bearer token",
         ),
         pytest.param("patient_a", {}, {"content-type": "text/plain"}, id="not JSON"),
+        pytest.param(
+            "patient_a", {}, {"content-type": "application/jsonp"}, id="a type that only starts so"
+        ),
     ],
 )
 def test_anything_else_reaches_the_app_behind_with_its_body_and_nothing_written(

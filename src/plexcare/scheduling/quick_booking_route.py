@@ -111,7 +111,8 @@ async def _quick_answer(scope: Scope, body: bytes, pools: PostgresPools) -> tupl
     raw_token = raw_token.strip()
     if scheme.lower() != "bearer" or not raw_token:
         return None
-    if not headers.get(b"content-type", b"").lower().startswith(b"application/json"):
+    media_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+    if media_type != b"application/json":
         return None
     now = await _request_now(app)
     holder = accounts.remembered_holder_of_token(
