@@ -75,6 +75,34 @@ BEDSIDE = (
 (`CaseFeatureData.bedside`): 1 for pain at a site whose name says back, and for weakness
 in both legs (else 0), then a state for each feature. Give-way weakness is never present
 there: a case that records it is read by `Case`."""
+HISTORY_AS_GIVEN = (
+    "pregnant",
+    "delivery_instrumental",
+    "labour_prolonged",
+    "gluteal_injection",
+    "injection_drug_use",
+    "fall",
+    "lay_immobile_for_hours",
+    "atrial_fibrillation",
+    "leg_crossing_or_squatting",
+)
+"""History yes/no fields that are each a feature of the same name, its state as given."""
+SYMPTOMS_AS_GIVEN = (
+    "fever",
+    "pain_on_hip_rotation",
+    "pain_before_weakness",
+    "cramps",
+    "fasciculations_seen",
+    "night_sweats",
+    "dermatomal_rash",
+    "cyclical_pain",
+    "vascular_claudication",
+    "pain_on_coughing",
+    "spread_to_other_leg",
+    "difficulty_rising_from_chair",
+    "neurogenic_claudication",
+)
+"""Symptom yes/no fields that are each a feature of the same name, its state as given."""
 Section = dict[str, Any]
 EMPTY: Section = {}
 
@@ -291,17 +319,7 @@ def feature_table(
     states["immunosuppressed"] = _any_true(flags["immunosuppressed"], flags["chemotherapy_recent"])
     infection = flags["recent_infection"]
     states["recent_infection"] = np.where(infection != 0, infection, flags["infection_risk"])
-    for flag in (
-        "pregnant",
-        "delivery_instrumental",
-        "labour_prolonged",
-        "gluteal_injection",
-        "injection_drug_use",
-        "fall",
-        "lay_immobile_for_hours",
-        "atrial_fibrillation",
-        "leg_crossing_or_squatting",
-    ):
+    for flag in HISTORY_AS_GIVEN:
         states[flag] = flags[flag]
     for tempo in ("acute", "subacute", "chronic"):
         states[f"onset_{tempo}"] = _named(
@@ -323,21 +341,7 @@ def feature_table(
     states["limb_swelling"] = _any_true(
         said["swelling_or_bruising"], said["tense_buttock_or_thigh"]
     )
-    for flag in (
-        "fever",
-        "pain_on_hip_rotation",
-        "pain_before_weakness",
-        "cramps",
-        "fasciculations_seen",
-        "night_sweats",
-        "dermatomal_rash",
-        "cyclical_pain",
-        "vascular_claudication",
-        "pain_on_coughing",
-        "spread_to_other_leg",
-        "difficulty_rising_from_chair",
-        "neurogenic_claudication",
-    ):
+    for flag in SYMPTOMS_AS_GIVEN:
         states[flag] = said[flag]
     states["obesity"] = reached(limits.obesity, number["bmi"])
     states["age_over_50"] = reached(limits.age_over_50, number["age"])
@@ -382,15 +386,7 @@ READS_EVERY_FEATURE = set(ORDER) == {
     "pelvic_trauma",
     "immunosuppressed",
     "recent_infection",
-    "pregnant",
-    "delivery_instrumental",
-    "labour_prolonged",
-    "gluteal_injection",
-    "injection_drug_use",
-    "fall",
-    "lay_immobile_for_hours",
-    "atrial_fibrillation",
-    "leg_crossing_or_squatting",
+    *HISTORY_AS_GIVEN,
     "onset_acute",
     "onset_subacute",
     "onset_chronic",
@@ -401,19 +397,7 @@ READS_EVERY_FEATURE = set(ORDER) == {
     "sphincter_dysfunction",
     "night_or_lying_pain",
     "limb_swelling",
-    "fever",
-    "pain_on_hip_rotation",
-    "pain_before_weakness",
-    "cramps",
-    "fasciculations_seen",
-    "night_sweats",
-    "dermatomal_rash",
-    "cyclical_pain",
-    "vascular_claudication",
-    "pain_on_coughing",
-    "spread_to_other_leg",
-    "difficulty_rising_from_chair",
-    "neurogenic_claudication",
+    *SYMPTOMS_AS_GIVEN,
     "obesity",
     "age_over_50",
     "female",
