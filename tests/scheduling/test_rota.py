@@ -8,23 +8,15 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from plexcare.scheduling import availability, rota
-from plexcare.scheduling import service as booking
 from tests.conftest_db import TEST_NOW, SmallClinic
-from tests.scheduling.test_booking import TUESDAY_10, patient
+from tests.scheduling.test_booking import TUESDAY_10
+from tests.scheduling.test_changes import book_tuesday
 
 
 def test_an_appointment_begun_before_the_window_is_busy_inside_it(
     session: Session, small_clinic: SmallClinic
 ) -> None:
-    booking.book(
-        session=session,
-        actor=patient(small_clinic),
-        clinician_id=small_clinic.neurologist.id,
-        appointment_type_id=small_clinic.consultation.id,
-        starts_at=TUESDAY_10,
-        now=TEST_NOW,
-    )
-    session.commit()
+    book_tuesday(session, small_clinic)
     window_start = TUESDAY_10 + timedelta(minutes=15)
     found = rota.calendar(
         session=session,
