@@ -218,28 +218,31 @@ def _left_behind(session: Session) -> tuple[int, int, int, int]:
     )
 
 
-def test_a_taken_slot_is_refused_as_taken_with_nothing_left_behind(
-    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+@pytest.mark.parametrize(
+    ("who", "other_clinician", "refusal"),
+    [
+        pytest.param("patient_b", False, SLOT_TAKEN, id="a slot another patient took"),
+        pytest.param("patient_a", True, PATIENT_BUSY, id="the patient's own time elsewhere"),
+    ],
+)
+def test_a_clash_is_refused_by_name_with_nothing_left_behind(
+    pg_client: TestClient,
+    people: Personas,
+    clinic_people: SmallClinic,
+    pg_session: Session,
+    who: str,
+    other_clinician: bool,
+    refusal: str,
 ) -> None:
     first = _book(pg_client, people, booking_body(clinic_people))
     assert first.status_code == 201
     before = _left_behind(pg_session)
-    second = _book(pg_client, people, booking_body(clinic_people), "patient_b")
+    second_body = booking_body(clinic_people)
+    if other_clinician:
+        second_body["clinician_id"] = clinic_people.pain.id
+    second = _book(pg_client, people, second_body, who)
     assert second.status_code == 409
-    assert second.json()["detail"] == SLOT_TAKEN
-    assert _left_behind(pg_session) == before
-
-
-def test_the_patients_own_time_is_refused_as_theirs_with_nothing_left_behind(
-    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
-) -> None:
-    first = _book(pg_client, people, booking_body(clinic_people))
-    assert first.status_code == 201
-    before = _left_behind(pg_session)
-    elsewhere = {**booking_body(clinic_people), "clinician_id": clinic_people.pain.id}
-    second = _book(pg_client, people, elsewhere)
-    assert second.status_code == 409
-    assert second.json()["detail"] == PATIENT_BUSY
+    assert second.json()["detail"] == refusal
     assert _left_behind(pg_session) == before
 
 
