@@ -188,6 +188,31 @@ async def _uncontended(
     return phase
 
 
+async def _warm_then_book(
+    *,
+    app: RunningApp,
+    clients: list[Client],
+    hands: list[Iterator[SlotToBook]],
+    name: str,
+    seconds: float,
+) -> tuple[Phase, Phase]:
+    """A warm-up (not reported: the first requests open pools and fill caches), a checkpoint
+    (so the phase does not pay for the warm-up's dirty pages), then booking for `seconds`."""
+    warm_up = await _uncontended(
+        app=app,
+        clients=clients,
+        name="warm-up",
+        hands=hands,
+        seconds=WARM_UP_SECONDS,
+        with_hold=False,
+    )
+    await asyncio.to_thread(run_admin, "CHECKPOINT")
+    book = await _uncontended(
+        app=app, clients=clients, name=name, hands=hands, seconds=seconds, with_hold=False
+    )
+    return warm_up, book
+
+
 async def _contention(*, clients: list[Client], bench: BenchClinic) -> Phase:
     """For each contested hour, every client fires its booking at the same moment."""
     phase = Phase("contention")
@@ -239,17 +264,8 @@ async def _drive(app: RunningApp, bench: BenchClinic, hands: list[Iterator[SlotT
     ]
     try:
         connections = app.connections_per_worker()
-        warm_up = await _uncontended(
-            app=app,
-            clients=clients,
-            name="warm-up",
-            hands=hands,
-            seconds=WARM_UP_SECONDS,
-            with_hold=False,
-        )
-        await asyncio.to_thread(run_admin, "CHECKPOINT")
-        book = await _uncontended(
-            app=app, clients=clients, name="book", hands=hands, seconds=SECONDS, with_hold=False
+        warm_up, book = await _warm_then_book(
+            app=app, clients=clients, hands=hands, name="book", seconds=SECONDS
         )
         flow = await _uncontended(
             app=app,
@@ -273,26 +289,16 @@ async def _scale_out(
     then booking for `FLOW_SECONDS`, from the clients' remaining hands."""
     clients = await _connect(app, bench.patients[:CLIENTS])
     try:
-        warm_up = await _uncontended(
+        return await _warm_then_book(
             app=app,
             clients=clients,
-            name="warm-up",
             hands=hands,
-            seconds=WARM_UP_SECONDS,
-            with_hold=False,
-        )
-        book = await _uncontended(
-            app=app,
-            clients=clients,
             name=f"book x{SCALE_OUT_WORKERS}",
-            hands=hands,
             seconds=FLOW_SECONDS,
-            with_hold=False,
         )
     finally:
         for client in clients:
             await client.http.close()
-    return warm_up, book
 
 
 def _double_booking_problems(bench: BenchClinic, contention: Phase, uncontended: int) -> list[str]:
