@@ -29,7 +29,7 @@ from plexcare.engine.etiology_features import (
     PELVIC_TRAUMA,
     SEX_IS_FEMALE,
 )
-from plexcare.engine.feature_columns import ORDER
+from plexcare.engine.feature_columns import ORDER, STATE, cancer_history
 from plexcare.knowledge.engine_parameters_model import ClinicalThreshold
 from plexcare.knowledge.model import KnowledgeBase
 
@@ -58,7 +58,6 @@ WORDS = ("sex", "tempo", "affected_side", "anal_tone")
 NUMBERS = ("age", "bmi", "pain_score")
 """The measurements outside the symptoms, history and labs a row carries
 (`CaseFeatureData.numbers`)."""
-STATE: Mapping[bool | None, float] = {True: 1.0, False: -1.0, None: 0.0}
 HISTORY_OF_CANCER = ("cancer_history", "cancer_active", "pelvic_radiotherapy", "anticoagulated")
 """The features read from the rarely given history fields (`CaseFeatureData.cancer_rows`)."""
 IMAGING_ORDER: tuple[str, ...] = tuple(IMAGING_FEATURES.values())
@@ -160,23 +159,12 @@ def cancer_states(
     anticoagulant: str | None,
     in_field: frozenset[str],
 ) -> tuple[float, ...]:
-    """`HISTORY_OF_CANCER` from the history fields they are read from (`in_field`: the regions
-    whose radiotherapy reaches the plexus)."""
-    known = cancer.known if cancer is not None else None
-    active = (cancer.status == "active") if cancer is not None and known else None
-    pelvic: bool | None = None
-    if radiotherapy is not None and radiotherapy.status == "given":
-        pelvic = None if radiotherapy.region is None else radiotherapy.region in in_field
-    elif radiotherapy is not None and radiotherapy.status == "none":
-        pelvic = False
-    elif years is not None:
-        pelvic = True
-    elif radiotherapy is None and cancer is not None and known:
-        pelvic = False
-    anticoagulated = (
-        None if anticoagulant is None else anticoagulant.strip().lower() not in ("", "none", "no")
+    """`HISTORY_OF_CANCER` from the history fields they are read from, as states
+    (`feature_columns.cancer_history`'s rule)."""
+    return tuple(
+        STATE[state]
+        for state in cancer_history(cancer, radiotherapy, years, anticoagulant, in_field)
     )
-    return (STATE[known], STATE[active], STATE[pelvic], STATE[anticoagulated])
 
 
 def _columns(

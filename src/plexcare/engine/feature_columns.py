@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from plexcare.engine.case import Case
+from plexcare.engine.case import Cancer, Case, Radiotherapy
 from plexcare.engine.etiology_features import (
     IMAGING_FEATURES,
     PELVIC_SURGERY,
@@ -88,12 +88,40 @@ ORDER: tuple[str, ...] = (
 )
 """Every feature `derive_etiology_findings` can state, in the order of a row."""
 
-_STATE = {True: 1.0, False: -1.0, None: 0.0}
+STATE: Mapping[bool | None, float] = {True: 1.0, False: -1.0, None: 0.0}
+"""A feature's state as a row holds it: +1 present, -1 absent, 0 unknown."""
 
 
 def _any_true(*values: bool | None) -> bool | None:
     known = [v for v in values if v is not None]
     return any(known) if known else None
+
+
+def cancer_history(
+    cancer: Cancer | None,
+    radiotherapy: Radiotherapy | None,
+    years: float | None,
+    anticoagulant: str | None,
+    in_field: frozenset[str],
+) -> tuple[bool | None, bool | None, bool | None, bool | None]:
+    """cancer_history, cancer_active, pelvic_radiotherapy and anticoagulated from the history
+    fields they are read from (`in_field`: the regions whose radiotherapy reaches the plexus);
+    one rule for a row here and for a batch read from data (`case_data_features`)."""
+    known = cancer.known if cancer is not None else None
+    active = (cancer.status == "active") if cancer is not None and known else None
+    pelvic: bool | None = None
+    if radiotherapy is not None and radiotherapy.status == "given":
+        pelvic = None if radiotherapy.region is None else radiotherapy.region in in_field
+    elif radiotherapy is not None and radiotherapy.status == "none":
+        pelvic = False
+    elif years is not None:
+        pelvic = True
+    elif radiotherapy is None and cancer is not None and known:
+        pelvic = False
+    anticoagulated = (
+        None if anticoagulant is None else anticoagulant.strip().lower() not in ("", "none", "no")
+    )
+    return known, active, pelvic, anticoagulated
 
 
 def _row(case: Case, kb: KnowledgeBase, in_field: frozenset[str]) -> list[float]:
@@ -108,21 +136,6 @@ def _row(case: Case, kb: KnowledgeBase, in_field: frozenset[str]) -> list[float]
     else:
         diabetes = None
     weight = symptoms.weight_loss_kg
-    cancer = history.cancer
-    known = cancer.known if cancer is not None else None
-    active = (cancer.status == "active") if cancer is not None and known else None
-    given, years = history.radiotherapy, history.pelvic_radiotherapy_years_ago
-    radiotherapy: bool | None = None
-    if given is not None and given.status == "given":
-        radiotherapy = None if given.region is None else given.region in in_field
-    elif given is not None and given.status == "none":
-        radiotherapy = False
-    elif years is not None:
-        radiotherapy = True
-    elif given is None and cancer is not None and known:
-        radiotherapy = False
-    drug = history.anticoagulant
-    anticoagulated = None if drug is None else drug.strip().lower() not in ("", "none", "no")
     infection = history.recent_infection
     if infection is None:
         infection = history.infection_risk
@@ -157,10 +170,13 @@ def _row(case: Case, kb: KnowledgeBase, in_field: frozenset[str]) -> list[float]
         hba1c,
         diabetes,
         None if weight is None else limits.significant_weight_loss.reached(weight),
-        known,
-        active,
-        radiotherapy,
-        anticoagulated,
+        *cancer_history(
+            history.cancer,
+            history.radiotherapy,
+            history.pelvic_radiotherapy_years_ago,
+            history.anticoagulant,
+            in_field,
+        ),
         None if labs.inr is None else limits.inr_supratherapeutic.reached(labs.inr),
         None if history.recent_surgery is None else history.recent_surgery in PELVIC_SURGERY,
         None
@@ -211,7 +227,7 @@ def _row(case: Case, kb: KnowledgeBase, in_field: frozenset[str]) -> list[float]
         *_imaging(case, kb),
         *_labs(case, kb),
     ]
-    return [_STATE[state] for state in states]
+    return [STATE[state] for state in states]
 
 
 def _imaging(case: Case, kb: KnowledgeBase) -> list[bool | None]:
