@@ -29,7 +29,7 @@ from plexcare.engine.etiology_features import (
     PELVIC_TRAUMA,
     SEX_IS_FEMALE,
 )
-from plexcare.engine.feature_columns import ORDER, STATE, cancer_history
+from plexcare.engine.feature_columns import ORDER, STATE, cancer_history, imaging_features
 from plexcare.knowledge.engine_parameters_model import ClinicalThreshold
 from plexcare.knowledge.model import KnowledgeBase
 
@@ -142,14 +142,8 @@ _BLANK_BEDSIDE = (0.0,) * len(BEDSIDE)
 
 
 def imaging_states(findings: Sequence[ImagingFinding], kb: KnowledgeBase) -> tuple[float, ...]:
-    """The imaging features of one case's findings (`IMAGING_ORDER`): each kind seen is
-    present; one not seen is absent where the regions imaged could show it."""
-    seen = {finding.kind for finding in findings}
-    shown = kb.site_and_cause.kinds_shown(frozenset(finding.region for finding in findings))
-    return tuple(
-        1.0 if kind in seen else (-1.0 if shown is None or kind in shown else 0.0)
-        for kind in IMAGING_FEATURES
-    )
+    """`feature_columns.imaging_features` as states, in `IMAGING_ORDER`."""
+    return tuple(STATE[state] for state in imaging_features(findings, kb))
 
 
 def cancer_states(

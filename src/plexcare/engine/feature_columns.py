@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from plexcare.engine.case import Cancer, Case, Radiotherapy
+from plexcare.engine.case import Cancer, Case, ImagingFinding, Radiotherapy
 from plexcare.engine.etiology_features import (
     IMAGING_FEATURES,
     PELVIC_SURGERY,
@@ -224,17 +224,19 @@ def _row(case: Case, kb: KnowledgeBase, in_field: frozenset[str]) -> list[float]
         True if signs else (False if tested else None),
         any(grade != "present" for grade in pulses) if pulses else None,
         any(bool(result.myokymia) for result in needled) if needled else None,
-        *_imaging(case, kb),
+        *imaging_features(case.imaging, kb),
         *_labs(case, kb),
     ]
     return [STATE[state] for state in states]
 
 
-def _imaging(case: Case, kb: KnowledgeBase) -> list[bool | None]:
-    if not case.imaging:
+def imaging_features(findings: Sequence[ImagingFinding], kb: KnowledgeBase) -> list[bool | None]:
+    """The imaging features of one case's findings: each kind seen is present; one not seen
+    is absent where the regions imaged could show it (unknown with no imaging at all)."""
+    if not findings:
         return [None] * len(IMAGING_FEATURES)
-    seen = {finding.kind for finding in case.imaging}
-    shown = kb.site_and_cause.kinds_shown(frozenset(finding.region for finding in case.imaging))
+    seen = {finding.kind for finding in findings}
+    shown = kb.site_and_cause.kinds_shown(frozenset(finding.region for finding in findings))
     return [
         True if kind in seen else (False if shown is None or kind in shown else None)
         for kind in IMAGING_FEATURES
