@@ -5,7 +5,7 @@ pass) instead of parsing to dictionaries first; hypothesis mutates real cases (v
 range, of the wrong type, unknown keys, fields removed) and holds the fast reading to the
 ordinary one, field for field. A batch's rows are held to what `assess` gives each case alone
 (read from data or as models, the same sites, causes and rounded probabilities), the bulk
-rounding to Python's `round`, and a batch's unknown name is blamed on the case that has it.
+rounding to Python's `round`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from plexcare.engine import assess, assess_batch
 from plexcare.engine.case import Case
 from plexcare.engine.case_batch import (
     CaseInputError,
-    assess_read_cases,
     leading_answers,
     read_case,
     rounded,
@@ -154,20 +153,6 @@ def test_every_batch_row_ranks_as_the_single_row_view_does(kb: KnowledgeBase) ->
     results = assess_batch(cases, kb)
     assert leading_answers(results) == [results.case(row) for row in range(len(cases))]
     assert leading_answers(results, top=5)[7] == results.case(7, top=5)
-
-
-def test_an_unknown_name_in_a_batch_is_blamed_on_its_case(kb: KnowledgeBase) -> None:
-    cases = [Case.model_validate(item) for item in RAW[:4]]
-    cases.insert(
-        2,
-        Case.model_validate({"age": 50, "sex": "male", "emg": {"left": {"tibialis_anteror": {}}}}),
-    )
-    wheres = [f"case{number}.json" for number in range(len(cases))]
-    with pytest.raises(CaseInputError) as refused:
-        assess_read_cases(cases, wheres, kb)
-    assert refused.value.where == "case2.json"
-    assert refused.value.field == "emg.left.tibialis_anteror"
-    assert "tibialis_anterior" in refused.value.problem
 
 
 def _alone(case: Case, kb: KnowledgeBase) -> dict[str, Any]:

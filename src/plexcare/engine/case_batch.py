@@ -23,11 +23,9 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import ValidationError
 
-from plexcare.engine.assessment import BatchAssessment, assess_batch
+from plexcare.engine.assessment import BatchAssessment
 from plexcare.engine.case import Case
-from plexcare.engine.case_names import CaseError, check_case_names
 from plexcare.engine.ranking import leading_columns
-from plexcare.knowledge.model import KnowledgeBase
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -71,21 +69,6 @@ def read_case(where: str, raw: bytes | Any) -> Case:
         if first["type"] == "json_invalid":
             raise CaseInputError(where, None, f"not valid JSON ({first['msg']})") from None
         raise CaseInputError(where, _field(first["loc"]), first["msg"]) from None
-
-
-def assess_read_cases(
-    cases: Sequence[Case], wheres: Sequence[str], kb: KnowledgeBase
-) -> BatchAssessment:
-    """`assess_batch` over validated cases, an unknown name blamed on its case's input."""
-    try:
-        return assess_batch(cases, kb)
-    except CaseError as error:
-        for case, where in zip(cases, wheres, strict=True):
-            try:
-                check_case_names(case, kb)
-            except CaseError as first:
-                raise CaseInputError(where, first.field, first.message) from None
-        raise CaseInputError("batch", error.field, error.message) from None
 
 
 def rounded(values: FloatArray) -> list[float]:
