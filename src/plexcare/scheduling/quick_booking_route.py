@@ -36,7 +36,13 @@ from plexcare.postgres_pools import PostgresPools
 from plexcare.scheduling import idempotency
 from plexcare.scheduling.routes import BOOKING_PATH, book_quickly, booking_fingerprint
 from plexcare.scheduling.schemas import BookingRequest
-from plexcare.web.dependencies import client_ip_of, get_now, postgres_pools_of, token_holders_of
+from plexcare.web.dependencies import (
+    bearer_token,
+    client_ip_of,
+    get_now,
+    postgres_pools_of,
+    token_holders_of,
+)
 
 
 class QuickBookingRoute:
@@ -107,9 +113,8 @@ async def _quick_answer(scope: Scope, body: bytes, pools: PostgresPools) -> tupl
     """(appointment id, answer JSON) when the quick path booked; None to pass the request on."""
     app = scope["app"]
     headers = _headers(scope)
-    scheme, _, raw_token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    raw_token = raw_token.strip()
-    if scheme.lower() != "bearer" or not raw_token:
+    raw_token = bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
+    if raw_token is None:
         return None
     media_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
     if media_type != b"application/json":

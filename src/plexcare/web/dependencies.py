@@ -172,6 +172,14 @@ def token_holders_of(app: Any) -> TokenHolders:
     return holders
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None for any other scheme or
+    an empty token."""
+    scheme, _, raw = authorization.partition(" ")
+    token = raw.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 async def current_actor(request: Request, session: DbSession, now: Now) -> Actor:
     """The caller from a bearer token (API) or a session cookie (pages); anonymous otherwise.
 
@@ -185,17 +193,17 @@ async def current_actor(request: Request, session: DbSession, now: Now) -> Actor
     ip = client_ip(request)
     authorization = request.headers.get("authorization", "")
     if authorization:
-        scheme, _, raw = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
+        raw = bearer_token(authorization)
+        if raw is None:
             raise NotAuthenticated("use an 'Authorization: Bearer <token>' header")
         remembered = token_holders(request)
         holder = accounts.remembered_holder_of_token(
-            raw_token=raw.strip(), now=now, remembered=remembered
+            raw_token=raw, now=now, remembered=remembered
         ) or await run_in_threadpool(
             partial(
                 accounts.holder_of_token,
                 session=session,
-                raw_token=raw.strip(),
+                raw_token=raw,
                 kind="bearer",
                 now=now,
                 remembered=remembered,
