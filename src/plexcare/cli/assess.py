@@ -13,14 +13,13 @@ from typing import Any
 
 import typer
 import yaml
-from pydantic import ValidationError
 from rich.console import Console
 
 from plexcare.cli.assess_batch import batch_report, collection_paused, default_workers
 from plexcare.cli.assess_report import print_assessment, print_triage
 from plexcare.engine.assessment import assess
 from plexcare.engine.case import Case
-from plexcare.engine.case_batch import CaseInputError
+from plexcare.engine.case_batch import CaseInputError, read_case
 from plexcare.engine.case_names import CaseError
 from plexcare.engine.triage import TriageAnswerError, triage
 from plexcare.knowledge.errors import KnowledgeBaseError
@@ -64,10 +63,6 @@ def _read(path: Path) -> Any:
         raise _fail(f"{path}: not valid YAML or JSON{where}") from None
 
 
-def _field(location: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in location) or "(top level)"
-
-
 def assess_command(
     case_file: Path | None = typer.Argument(None, help="A case in YAML or JSON."),
     batch: Path | None = typer.Option(
@@ -97,10 +92,9 @@ def assess_command(
     if not isinstance(raw, dict):
         raise _fail(f"{case_file}: expected a mapping of case fields at the top level")
     try:
-        assessment = assess(Case.model_validate(raw), kb)
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise _fail(f"{case_file}: field '{_field(first['loc'])}': {first['msg']}") from None
+        assessment = assess(read_case(str(case_file), raw), kb)
+    except CaseInputError as error:
+        raise _fail(str(error)) from None
     except CaseError as error:
         raise _fail(f"{case_file}: {error}") from None
     if as_json:
