@@ -38,8 +38,6 @@ from plexcare.engine.assessment import assess_batch
 from plexcare.engine.case_batch import leading_answers, read_case
 from plexcare.engine.case_data import case_data
 from plexcare.engine.case_data_batch import CaseDataBatch
-from plexcare.engine.localization import blend_weights
-from plexcare.engine.site_and_cause import edx_log_likelihood_batch, score_batch
 from plexcare.knowledge.loader import knowledge_base
 
 ROOT = Path(__file__).parents[1]
@@ -179,19 +177,7 @@ def _read_and_assess(texts: list[bytes], wheres: list[str], step: Step) -> None:
     step("read the cases' data into the batch", read)
     step("read the declined cases by Case", declined)
     evidence = step("the batch's arrays (observations, features)", batch.evidence)
-    found = evidence.observations
-    step(
-        "score site and cause",
-        lambda: score_batch(
-            batch.model,
-            edx_log_likelihood_batch(batch.model, found),
-            found.background_priors,
-            evidence.states,
-            evidence.imaging,
-            blend_weights(found.findings_used, found.days_since_onset),
-        ),
-    )
-    answers = batch.assess()
+    answers = step("score site and cause", lambda: batch.assess(evidence))
     rows = step("leading answers per row", lambda: leading_answers(answers))
     step("JSON output", lambda: orjson.dumps(rows, option=orjson.OPT_INDENT_2))
 

@@ -486,9 +486,11 @@ class CaseDataBatch:
         )
         return BatchEvidence(observations, states, tuple(imaging), tuple(case_ids))
 
-    def assess(self) -> BatchAssessment:
-        """Site and cause for every row, as `assess_batch` gives them for the same cases."""
-        evidence = self.evidence()
+    def assess(self, evidence: BatchEvidence | None = None) -> BatchAssessment:
+        """Site and cause for every row, as `assess_batch` gives them for the same cases
+        (from `evidence` when it has been worked out already, as the benchmark times it)."""
+        if evidence is None:
+            evidence = self.evidence()
         model = self.model
         observations = evidence.observations
         answer = score_batch(
