@@ -77,3 +77,37 @@ def test_each_admin_page_passes_axe_and_fits_a_phone(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     page.close()
+
+
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('.data-table :is(th, td):not(.address)')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+"""The words of the page's tables laid out over more than one line (e-mail addresses aside)."""
+
+
+@pytest.mark.parametrize("path", ["/admin", "/admin/audit", "/admin/outbox", "/admin/closures"])
+def test_on_a_phone_admin_tables_wrap_between_words_and_keep_the_role_buttons_in_view(
+    server_url: str, browser: Browser, path: str
+) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    sign_in(page, server_url, "admin@clinic.example", path)
+    assert page.evaluate(BROKEN_WORDS) == []
+    if path == "/admin":
+        width = page.evaluate("window.innerWidth")
+        for button in page.locator(".data-table button").all():
+            box = button.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= width
+    page.close()
