@@ -178,7 +178,7 @@ def test_the_desk_cannot_book_a_caller_into_two_places_at_once(
         },
     )
     assert during.status_code == 409
-    assert "already have an appointment at this time" in during.text
+    assert '<p class="lead">You already have an appointment at this time.</p>' in during.text
     assert len(appointments_of(session, ann_id)) == 1
 
 
