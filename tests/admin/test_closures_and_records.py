@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.actor import Actor
+from plexcare.audit import service as audit
 from plexcare.audit.models import AuditEvent
 from plexcare.notifications.models import OutboxMessage
 from plexcare.scheduling import service as booking
@@ -123,11 +124,22 @@ def test_the_audit_log_filters_by_patient_and_action_and_names_a_bad_filter(
 
 
 def test_the_audit_log_names_roles_actions_and_records_in_words(
-    admin: TestClient, small_clinic: SmallClinic
+    admin: TestClient, small_clinic: SmallClinic, session: Session
 ) -> None:
+    audit.record_access(
+        session=session,
+        actor=Actor(user_id=small_clinic.front_desk.id, role="front_desk"),
+        action="read",
+        subject_type="callback_request",
+        subject_id=7,
+        patient_user_id=None,
+        now=TEST_NOW,
+    )
+    session.commit()
     rows = admin.get("/admin/audit").text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert "(administrator," in rows and "<td>sign in</td>" in rows
-    assert "(admin," not in rows and "sign_in" not in rows
+    assert "(front desk" in rows and "<td>callback request 7</td>" in rows
+    assert "(admin," not in rows and "sign_in" not in rows and "callback_request" not in rows
 
 
 def test_reading_the_audit_log_and_the_users_list_is_audited_for_the_patients_shown(
