@@ -69,6 +69,12 @@ def test_every_free_time_of_a_day_is_shown_and_the_weeks_page_on(
     assert later is not None
     query = parse_qs(urlparse(later.group(1).replace("&amp;", "&")).query)
     assert query["from"] == ["2026-03-30"] and query["specialty"] == ["neurology"]
+    assert "Earlier weeks" not in page
+    next_weeks = client.get(later.group(1).replace("&amp;", "&")).text
+    earlier = re.search(r'href="(/book\?[^"]+)#calendar">Earlier weeks', next_weeks)
+    assert earlier is not None
+    query = parse_qs(urlparse(earlier.group(1).replace("&amp;", "&")).query)
+    assert query["from"] == ["2026-03-02"] and query["specialty"] == ["neurology"]
 
 
 def test_choose_another_time_returns_to_the_search(
