@@ -121,6 +121,22 @@ def test_weekly_hours_and_leave_change_what_search_offers(
     assert okafor_days(session, okafor, date(2026, 3, 10), date(2026, 3, 10)) == []
 
 
+def test_hours_and_leave_are_not_changed_without_the_forms_token(
+    admin: TestClient, small_clinic: SmallClinic, session: Session
+) -> None:
+    okafor = small_clinic.neurologist.id
+    page = f"/admin/clinicians/{okafor}/hours"
+    before = okafor_days(session, okafor, date(2026, 3, 9), date(2026, 3, 10))
+    forged = "0" * 64
+    for path, form in (
+        (page, {"starts-0": "10:00", "ends-0": "12:00"}),
+        (f"/admin/clinicians/{okafor}/leave", {"first_day": "2026-03-10", "note": "Away"}),
+        (f"/admin/clinicians/{okafor}/leave/1/remove", {}),
+    ):
+        assert admin.post(path, data={**form, "csrf_token": forged}).status_code == 403
+    assert okafor_days(session, okafor, date(2026, 3, 9), date(2026, 3, 10)) == before
+
+
 def test_an_admin_adds_a_type_and_a_room_and_duplicates_are_named(
     admin: TestClient, small_clinic: SmallClinic, session: Session
 ) -> None:
