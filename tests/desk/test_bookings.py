@@ -126,7 +126,11 @@ def test_the_desk_books_moves_and_cancels_for_a_caller(
     assert appointment.status == "booked"
     assert appointment.booked_by_user_id == desk_id
 
-    later = slots(desk.get(f"/desk/appointments/{appointment.id}/move").text)[3]
+    move_page = desk.get(f"/desk/appointments/{appointment.id}/move").text
+    here = f"/desk/appointments/{appointment.id}/move"
+    assert f'<form class="form search-form" method="get" action="{here}">' in move_page
+    assert re.search(rf'href="{here}\?[^"]+#calendar">Later weeks', move_page)
+    later = slots(move_page)[3]
     moved = desk.post(later.pop("action"), data=later)
     assert "has been moved" in moved.text
     old, new = appointments_of(session, ann)
@@ -180,6 +184,25 @@ def test_the_desk_cannot_book_a_caller_into_two_places_at_once(
     assert during.status_code == 409
     assert '<p class="lead">You already have an appointment at this time.</p>' in during.text
     assert len(appointments_of(session, ann_id)) == 1
+
+
+def test_a_move_or_cancel_without_the_forms_token_changes_nothing(
+    desk: TestClient, small_clinic: SmallClinic, session: Session
+) -> None:
+    ann = small_clinic.patient_a.id
+    first = slots(desk.get(f"/desk/book?patient_id={ann}&specialty=neurology").text)[0]
+    desk.post(first.pop("action"), data=first)
+    [appointment] = appointments_of(session, ann)
+    later = slots(desk.get(f"/desk/appointments/{appointment.id}/move").text)[3]
+    for path, form in (
+        (later.pop("action"), later),
+        (f"/desk/appointments/{appointment.id}/cancel", {"reason": "Caller asked"}),
+    ):
+        assert desk.post(path, data={**form, "csrf_token": "0" * 64}).status_code == 403
+    session.expire_all()
+    assert [(row.id, row.status) for row in appointments_of(session, ann)] == [
+        (appointment.id, "booked")
+    ]
 
 
 @pytest.mark.parametrize("email", ["ann@example.org", "dr.okafor@clinic.example"])
