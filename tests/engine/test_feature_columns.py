@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plexcare.engine import assess, assess_batch
-from plexcare.engine.case import Case
+from plexcare.engine.case import Case, History, Symptoms
 from plexcare.engine.etiology_features import feature_states
 from plexcare.engine.feature_columns import ORDER, feature_columns
 from plexcare.engine.site_and_cause import site_and_cause_model
@@ -27,6 +27,15 @@ from plexcare.knowledge.model import KnowledgeBase
 KB = knowledge_base()
 VIGNETTES = Path(__file__).parent / "vignettes"
 flag = st.none() | st.booleans()
+
+
+BIRTH = frozenset({"pregnant", "delivery_instrumental", "labour_prolonged"})
+"""Yes/no history only a woman's case may give."""
+
+
+def _yes_no(model: type[Symptoms | History]) -> list[str]:
+    """Every yes/no field of the section, so a flag added to the model is generated too."""
+    return [name for name, info in model.model_fields.items() if info.annotation == bool | None]
 
 
 def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -62,22 +71,13 @@ def histories(draw: st.DrawFn, sex: str) -> dict[str, Any]:
         "anticoagulant": draw(_maybe(st.sampled_from(["", "none", "apixaban", "Warfarin "]))),
         "recent_surgery": draw(_maybe(st.sampled_from(["hip_arthroplasty", "other", "spinal"]))),
         "trauma": draw(_maybe(st.sampled_from(["pelvic_fracture", "other"]))),
-        "gluteal_injection": draw(flag),
-        "fall": draw(flag),
-        "infection_risk": draw(flag),
-        "recent_infection": draw(flag),
-        "injection_drug_use": draw(flag),
-        "immunosuppressed": draw(flag),
-        "chemotherapy_recent": draw(flag),
-        "leg_crossing_or_squatting": draw(flag),
+        **{name: draw(flag) for name in _yes_no(History) if name not in BIRTH},
     }
     if isinstance(radiotherapy, str):  # the older years field says it was given
         history["pelvic_radiotherapy_years_ago"] = None
     if sex != "male":
         history["delivery_weeks_ago"] = draw(_maybe(st.floats(0, 52)))
-        history["delivery_instrumental"] = draw(flag)
-        history["labour_prolonged"] = draw(flag)
-        history["pregnant"] = draw(flag)
+        history.update({name: draw(flag) for name in sorted(BIRTH)})
     return {key: value for key, value in history.items() if value is not None}
 
 
@@ -113,27 +113,7 @@ def cases(draw: st.DrawFn) -> Case:
             "score": draw(_maybe(st.integers(0, 10))),
             "sites": draw(st.lists(st.sampled_from(["low back", "groin", "Back"]), max_size=2)),
         },
-        "symptoms": {
-            name: draw(flag)
-            for name in (
-                "bladder_bowel",
-                "saddle_numbness",
-                "fever",
-                "back_pain",
-                "neurogenic_claudication",
-                "pain_worse_lying_flat",
-                "night_pain",
-                "pain_on_hip_rotation",
-                "dermatomal_rash",
-                "cyclical_pain",
-                "vascular_claudication",
-                "swelling_or_bruising",
-                "pain_before_weakness",
-                "cramps",
-                "fasciculations_seen",
-                "night_sweats",
-            )
-        }
+        "symptoms": {name: draw(flag) for name in _yes_no(Symptoms)}
         | {"weight_loss_kg": draw(_maybe(st.floats(0, 20)))},
         "history": draw(histories(sex)),
         "exam": draw(st.dictionaries(st.sampled_from(["left", "right"]), side_exams())),
