@@ -39,6 +39,7 @@ from plexcare.knowledge.loader import knowledge_base
 from plexcare.knowledge.model import KnowledgeBase
 from plexcare.portal import form_values
 from plexcare.portal.layout import PortalPage
+from plexcare.portal.refusals import as_sentence
 from plexcare.portal.rendering import (
     FormDep,
     PostedForm,
@@ -422,7 +423,7 @@ def _read(form: PostedForm, kb: KnowledgeBase) -> tuple[Case | None, dict[str, s
     except CaseError as error:
         layout = case_form.form_layout(kb)
         key = case_form.field_for(tuple(error.field.split(".")), layout.by_path())
-        errors[key] = error.message[:1].upper() + error.message[1:] + "."
+        errors[key] = as_sentence(error.message)
         if key == case_form.ADVANCED:
             errors[key] = f"{error.field}: {error.message}"
         return None, errors
