@@ -125,6 +125,21 @@ def test_the_printable_report_has_a_print_button_a_pdf_link_and_no_ids(
     assert not re.findall(r"\b[a-z0-9]+_[a-z0-9_]+\b", words)
 
 
+def test_the_conclusion_ends_each_line_with_one_stop_when_no_test_is_left(
+    client: TestClient, session: Session, small_clinic: SmallClinic, kb: KnowledgeBase
+) -> None:
+    """With no further test worth doing, the next-test line is the planner's note, which is
+    already a sentence: the report must not stop it twice."""
+    case_id = save_case(session, small_clinic, kb, example("l5_radiculopathy"))
+    sign_in(client, "dr.okafor@clinic.example")
+    page = client.get(f"/clinic/cases/{case_id}/report")
+    line = re.search(r"<strong>Next test:</strong>([^<]*)</li>", page.text)
+    assert line is not None
+    assert line.group(1).strip().startswith("No further test is likely")
+    assert line.group(1).rstrip().endswith("%).")
+    assert ".." not in re.sub(r"<[^>]+>", " ", page.text)
+
+
 def test_each_report_is_audited_and_others_may_not_read_it(
     client: TestClient, session: Session, small_clinic: SmallClinic, kb: KnowledgeBase
 ) -> None:

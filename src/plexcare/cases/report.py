@@ -288,7 +288,10 @@ def conclusion(page: AssessmentPage) -> Conclusion:
         cause_probability=summary.cause_probability,
         cause_because=_strongest(cause.supporting) if cause else (),
         plexopathy=f"{summary.plexopathy} ({summary.plexopathy_probability})",
-        next_test=summary.next_test if page.next_tests else (page.study_note or summary.next_test),
+        # The study note is whole sentences; the conclusion's line ends it with its own stop.
+        next_test=summary.next_test
+        if page.next_tests
+        else (page.study_note.rstrip(".") or summary.next_test),
     )
 
 
