@@ -107,6 +107,15 @@ def test_a_tense_buttock_after_lying_immobile_raises_compartment_syndrome_and_an
     )
     compartment = "gluteal_or_thigh_compartment_syndrome"
     assert _cause(_assess(tense, kb), compartment) > _cause(_assess(soft, kb), compartment)
+    # Each fact on its own, the other left unrecorded: the tense limb is read as limb
+    # swelling, the long lie as itself.
+    for section, fact in (
+        ("symptoms", "tense_buttock_or_thigh"),
+        ("history", "lay_immobile_for_hours"),
+    ):
+        stated = _cause(_assess(_with(raw, section, **{fact: True}), kb), compartment)
+        denied = _cause(_assess(_with(raw, section, **{fact: False}), kb), compartment)
+        assert stated > denied, fact
     flags = raise_red_flags(Case.model_validate(tense), kb)
     assert flags[0].urgency == "emergency"
     assert "buttock_or_thigh_compartment_syndrome" in {flag.feature for flag in flags}
@@ -129,6 +138,72 @@ def test_a_known_aneurysm_with_new_pain_is_a_red_flag_even_without_imaging(
     )
     flags = {flag.feature: flag for flag in raise_red_flags(case, kb)}
     assert flags["leaking_aortic_or_iliac_aneurysm"].urgency == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("path", "section", "fact", "disorder"),
+    [
+        (EXAMPLES / "l5_radiculopathy.yaml", "symptoms", "pain_on_coughing", "l5_radiculopathy"),
+        (
+            VIGNETTES / "s1_radiculopathy_acute_sciatica_mri.yaml",
+            "symptoms",
+            "pain_on_coughing",
+            "s1_radiculopathy",
+        ),
+        (
+            VIGNETTES / "conus_compression_metastatic_prostate.yaml",
+            "symptoms",
+            "pain_on_coughing",
+            "spinal_cord_or_conus_compression",
+        ),
+        (
+            VIGNETTES / "l3_radiculopathy_upper_disc.yaml",
+            "symptoms",
+            "difficulty_rising_from_chair",
+            "upper_lumbar_radiculopathy",
+        ),
+        (
+            EXAMPLES / "diabetic_amyotrophy_upper_plexus.yaml",
+            "symptoms",
+            "difficulty_rising_from_chair",
+            "diabetic_lumbosacral_radiculoplexus_neuropathy",
+        ),
+        (
+            EXAMPLES / "femoral_neuropathy_after_hip_surgery.yaml",
+            "symptoms",
+            "difficulty_rising_from_chair",
+            "femoral_neuropathy",
+        ),
+        (
+            VIGNETTES / "mnd_leg_onset_fasciculations.yaml",
+            "symptoms",
+            "spread_to_other_leg",
+            "motor_neuron_disease",
+        ),
+        (
+            VIGNETTES / "nondiabetic_radiculoplexus_weight_loss.yaml",
+            "symptoms",
+            "spread_to_other_leg",
+            "nondiabetic_lumbosacral_radiculoplexus_neuropathy",
+        ),
+        (
+            VIGNETTES / "nondiabetic_radiculoplexus_weight_loss.yaml",
+            "symptoms",
+            "difficulty_rising_from_chair",
+            "nondiabetic_lumbosacral_radiculoplexus_neuropathy",
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) else value.stem,
+)
+def test_each_cause_that_states_a_new_fact_rises_when_its_patient_reports_it(
+    kb: KnowledgeBase, path: Path, section: str, fact: str, disorder: str
+) -> None:
+    # The patient of a vignette of the cause, with the fact recorded as present and as absent:
+    # the cause's own cited frequency must move it (a rival's entry alone would not).
+    raw = _raw(path)
+    reported = _assess(_with(raw, section, **{fact: True}), kb)
+    denied = _assess(_with(raw, section, **{fact: False}), kb)
+    assert _cause(reported, disorder) > _cause(denied, disorder)
 
 
 @pytest.mark.parametrize(
