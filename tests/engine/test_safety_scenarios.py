@@ -466,6 +466,41 @@ SCENARIOS = [
         None,
     ),
     Scenario(
+        "known_aneurysm_with_back_pain_for_weeks",
+        {"aneurysm": True, "back_pain": True, "started": "weeks", "began": "weeks"},
+        {
+            "tempo": "subacute",
+            "history": {"aneurysm": True},
+            "symptoms": {"back_pain": True},
+            "weeks_since_onset": 3,
+        },
+        "same_day",
+        "painful_aortic_or_iliac_aneurysm",
+        "ESVS 2019 aorto-iliac aneurysms: pain over weeks is symptomatic, not a leak",
+    ),
+    Scenario(
+        "known_aneurysm_sudden_pain_months_ago",
+        {"aneurysm": True, "sudden_pain": True, "groin_or_hip_pain": True, "began": "longer"},
+        {
+            "tempo": "acute",
+            "history": {"aneurysm": True},
+            "pain": {"sites": ["groin"]},
+            "weeks_since_onset": 20,
+        },
+        None,
+    ),
+    Scenario(
+        "tense_thigh_with_a_numb_leg_for_months",
+        {"tense_buttock_or_thigh": True, "numbness": True, "started": "months", "began": "longer"},
+        {
+            "tempo": "chronic",
+            "symptoms": {"tense_buttock_or_thigh": True},
+            "exam": {"right": {"sensation": {"dorsum_of_foot": "reduced"}}},
+            "weeks_since_onset": 26,
+        },
+        None,
+    ),
+    Scenario(
         "lay_immobile_without_a_tense_limb",
         {"lay_immobile": True, "tense_buttock_or_thigh": False, "numbness": True},
         {
