@@ -62,14 +62,14 @@ class RedFlagEvaluation:
         return min((f.rule.urgency for f in self.fired), key=RED_FLAG_RANK.__getitem__)
 
 
-def _blocked(rule: RedFlagRule, facts: WarningFacts) -> bool:
-    return any(fact in facts.present for fact in rule.unless)
-
-
 def _evaluate(
     rule: RedFlagRule, facts: WarningFacts, *, fired_only: bool = False
 ) -> FiredRule | OpenRule | None:
-    if _blocked(rule, facts):
+    """Set operations decide first whether the rule is silenced or, for `fired_only`, cannot
+    fire: most rules stay quiet for a case, and the clinician's report asks on every one."""
+    if not facts.present.isdisjoint(rule.unless):
+        return None
+    if fired_only and any(facts.present.isdisjoint(group) for group in rule.when):
         return None
     because: list[str] = []
     unknown: list[str] = []
@@ -78,8 +78,6 @@ def _evaluate(
         if present:
             because.extend(present)
             continue
-        if fired_only:
-            return None
         missing = [fact for fact in group if facts.is_unknown(fact)]
         if not missing:
             return None
@@ -96,13 +94,7 @@ def evaluate_red_flags(
     `fired_only` (the clinician's report, which shows no open rules) only the fired ones."""
     fired: list[FiredRule] = []
     still_open: list[OpenRule] = []
-    present = facts.present
     for rule in kb.red_flags.rules:
-        if fired_only and (
-            not present.isdisjoint(rule.unless)
-            or any(present.isdisjoint(group) for group in rule.when)
-        ):
-            continue  # the same test as `_evaluate`'s, as set operations: most rules stay quiet
         outcome = _evaluate(rule, facts, fired_only=fired_only)
         if isinstance(outcome, FiredRule):
             fired.append(outcome)
