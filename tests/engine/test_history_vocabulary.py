@@ -50,7 +50,7 @@ def _ratio(result: Assessment, first: str, second: str) -> float:
 
 
 def test_atrial_fibrillation_raises_an_ischaemic_plexopathy(kb: KnowledgeBase) -> None:
-    # An embolus from a fibrillating atrium is the usual cause of a sudden iliac occlusion.
+    # An embolus from a fibrillating atrium is a classic cause of a sudden iliac occlusion.
     raw = _raw(VIGNETTES / "ischaemic_plexopathy_after_aortic_repair.yaml")
     fibrillating = _assess(_with(raw, "history", atrial_fibrillation=True), kb)
     regular = _assess(_with(raw, "history", atrial_fibrillation=False), kb)
