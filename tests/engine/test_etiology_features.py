@@ -86,6 +86,19 @@ def test_imaging_sets_what_it_shows_and_clears_the_rest() -> None:
     assert "imaging_abscess" in normal.absent
 
 
+def test_imaging_reasons_read_as_words() -> None:
+    """The reasons a clinician reads name each kind in words, not its code cut at the
+    underscores ("imaging shows no degenerative without compression")."""
+    found = derive_etiology_findings(
+        case(imaging=[{"kind": "degenerative_without_compression", "level": "L4-L5"}]), KB
+    )
+    assert found.reasons["imaging_degenerative"].startswith(
+        "imaging: degenerative change without compression"
+    )
+    assert found.reasons["imaging_bakers_cyst"] == "imaging shows no Baker's cyst"
+    assert found.reasons["imaging_nerve_enhancement"] == "imaging shows no abnormal nerve signal"
+
+
 def test_a_mildly_raised_ck_is_left_unknown_and_a_high_one_is_raised() -> None:
     assert derive_etiology_findings(case(labs={"ck": 400}), KB).state("ck_raised") == "unknown"
     assert derive_etiology_findings(case(labs={"ck": 1500}), KB).state("ck_raised") == "present"

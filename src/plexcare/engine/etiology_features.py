@@ -68,7 +68,16 @@ IMAGING_FEATURES: Mapping[str, str] = {
 """Imaging finding kinds of the case and the feature each one sets (the same pairs as
 `site_and_cause.yaml`'s `imaging_kinds`, which a knowledge-base test checks)."""
 
-IMAGING_WORDS: Mapping[str, str] = {kind: kind.replace("_", " ") for kind in IMAGING_FEATURES}
+IMAGING_PHRASES: Mapping[str, str] = {
+    "degenerative_without_compression": "degenerative change without compression",
+    "nerve_signal": "abnormal nerve signal",
+    "bakers_cyst": "Baker's cyst",
+}
+"""The kinds whose code does not read as words ("imaging shows no degenerative without
+compression"); every other kind is its code with spaces."""
+IMAGING_WORDS: Mapping[str, str] = {
+    kind: IMAGING_PHRASES.get(kind, kind.replace("_", " ")) for kind in IMAGING_FEATURES
+}
 IMAGING_NOT_SHOWN: Mapping[str, str] = {
     kind: f"imaging shows no {words}" for kind, words in IMAGING_WORDS.items()
 }
