@@ -386,7 +386,12 @@ def batch_report(target: Path, as_json: bool, workers: int = 1) -> bytes:
         )
         tasks = [(share, as_json, out.fileno()) for share, out in enumerate(outputs, start=1)]
         pending = pool.map_async(_assess_in_worker, tasks)
-        pieces = [_report(shares[0], as_json)]
+        try:
+            pieces = [_report(shares[0], as_json)]
+        finally:
+            # Left while a worker still runs (this share's own bad case), the pool's
+            # terminate could wait forever on its result thread; seen under load.
+            pending.wait()
         for problem, output in zip(pending.get(), outputs, strict=True):
             if problem is not None:
                 raise CaseInputError(*problem)
