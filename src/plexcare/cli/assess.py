@@ -15,7 +15,6 @@ import typer
 import yaml
 from rich.console import Console
 
-from plexcare.cli.assess_batch import batch_report, collection_paused, default_workers
 from plexcare.cli.assess_report import print_assessment, print_triage
 from plexcare.engine.assessment import assess
 from plexcare.engine.case import Case
@@ -108,7 +107,11 @@ def _assess_folder(target: Path, as_json: bool, jobs: int) -> None:
 
     The cycle collector stays paused until the rows are printed and dropped: resumed any
     earlier, it would walk the whole batch's rows (a second per 20,000 cases) for nothing.
+    The batch's reading is imported here: building the case model's twin and its tables
+    would otherwise be paid by every `plexcare` command at start-up.
     """
+    from plexcare.cli.assess_batch import batch_report, collection_paused, default_workers
+
     with collection_paused():
         try:
             report = batch_report(target, as_json, jobs or default_workers())
