@@ -234,7 +234,8 @@ def audit_page(request: Request, visit: VisitDep, session: DbSession, now: Now) 
                 actor=names.get(row.actor_user_id or 0, "") or f"#{row.actor_user_id or '-'}",
                 role=ROLE_LABELS.get(row.actor_role, row.actor_role),
                 action=row.action.replace("_", " "),
-                subject=f"{row.subject_type.replace('_', ' ')} {row.subject_id}",
+                subject=row.subject_type.replace("_", " "),
+                record=str(row.subject_id),
                 patient=names.get(row.patient_user_id, "") if row.patient_user_id else "",
                 address=row.client_ip or "",
             )

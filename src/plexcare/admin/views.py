@@ -176,6 +176,8 @@ class AuditRow:
     role: str
     action: str
     subject: str
+    record: str
+    """The record's id within its kind: a number, a day, an address; kept on one line."""
     patient: str
     address: str
 
