@@ -14,7 +14,9 @@ to them in turn, as a proxy would), then
    clinician with appointment types that overlap; the database must end with exactly one
    appointment on every contested half-hour and no overlap anywhere;
 4. scale-out: the app again with `SCALE_OUT_WORKERS` processes (N app servers sharing one
-   database, as docs/deploy.md runs them), the book phase repeated with the same 32 clients;
+   database, as docs/deploy.md runs them), the book phase repeated by 32 other patients with
+   slots of their own (a patient's slots cannot overlap, so one group's supply is bounded by
+   the times on the grid, and a fast machine used up the first group's before this phase);
 5. pgbench TPC-B-like for as long, with 8 and 32 clients, on the same server.
 Everything it created (server, databases) is removed at the end, also on failure.
 
@@ -61,7 +63,8 @@ from bench.http_load import Answer, KeepAliveClient, ProtocolProblem
 from plexcare.scheduling.reservations import PATIENT_BUSY, SLOT_TAKEN
 
 CLIENTS = 32
-PATIENTS = 64
+PATIENTS = 3 * CLIENTS
+"""The clients of the main phases, the contention rivals, and the clients of the scale-out."""
 SECONDS = int(os.environ.get("PLEXCARE_BENCH_BOOKING_SECONDS", "20"))
 FLOW_SECONDS = max(5, SECONDS // 2)
 WARM_UP_SECONDS = 3
@@ -260,7 +263,7 @@ async def _drive(app: RunningApp, bench: BenchClinic, hands: list[Iterator[SlotT
     clients = await _connect(app, bench.patients[:CLIENTS])
     rivals = [
         Client(http=client.http, patient=patient)
-        for client, patient in zip(clients, bench.patients[CLIENTS:], strict=True)
+        for client, patient in zip(clients, bench.patients[CLIENTS : 2 * CLIENTS], strict=True)
     ]
     try:
         connections = app.connections_per_worker()
@@ -286,8 +289,8 @@ async def _scale_out(
     app: RunningApp, bench: BenchClinic, hands: list[Iterator[SlotToBook]]
 ) -> tuple[Phase, Phase]:
     """The book phase against more app processes: a warm-up (each process opens its pool),
-    then booking for `FLOW_SECONDS`, from the clients' remaining hands."""
-    clients = await _connect(app, bench.patients[:CLIENTS])
+    then booking for `FLOW_SECONDS`, by the third group of patients with their own hands."""
+    clients = await _connect(app, bench.patients[2 * CLIENTS :])
     try:
         return await _warm_then_book(
             app=app,
@@ -364,7 +367,7 @@ def _rival_overlaps(bench: BenchClinic) -> list[str]:
     """Each contention rival asks for the same contender in every contested hour: those must
     not overlap each other, or the patient rule, not the race, would refuse some."""
     problems = []
-    for number in range(len(bench.patients) - CLIENTS):
+    for number in range(CLIENTS):
         calendar = PatientCalendar()
         for hour in bench.contested_hours:
             slot = hour.contenders[number % len(hour.contenders)]
@@ -400,10 +403,10 @@ def main() -> None:
     with scratch_database(f"plexcare_bench_{os.getpid()}") as database:
         started = time.perf_counter()
         bench = build_clinic(database=database, patient_count=PATIENTS)
-        dealt = deal_without_overlap(bench.free_slots, CLIENTS)
+        dealt = deal_without_overlap(bench.free_slots, 2 * CLIENTS)
         sizes = [len(hand) for hand in dealt]
         print(
-            f"setup: {len(bench.free_slots):,} free slots dealt to {CLIENTS} patients "
+            f"setup: {len(bench.free_slots):,} free slots dealt to {2 * CLIENTS} patients "
             f"({min(sizes):,}-{max(sizes):,} each, none overlapping; {sum(sizes):,} dealt), "
             f"{len(bench.patients)} patients with bearer tokens, "
             f"in {time.perf_counter() - started:.1f} s; {WORKERS} app servers, "
@@ -417,9 +420,9 @@ def main() -> None:
         settings = {"PLEXCARE_MAX_OPEN_APPOINTMENTS": str(OPEN_APPOINTMENTS_LIMIT)}
         hands = [iter(hand) for hand in dealt]
         with running_app(bench.database_url, settings) as app:
-            phases = asyncio.run(_drive(app, bench, hands))
+            phases = asyncio.run(_drive(app, bench, hands[:CLIENTS]))
         with running_app(bench.database_url, settings, workers=SCALE_OUT_WORKERS) as app:
-            scale_warm_up, scaled = asyncio.run(_scale_out(app, bench, hands))
+            scale_warm_up, scaled = asyncio.run(_scale_out(app, bench, hands[CLIENTS:]))
         book, flow, contention = phases.book, phases.flow, phases.contention
         uncontended = phases.warm_up.booked + book.booked + flow.booked
         problems = _refusal_problems(

@@ -34,9 +34,10 @@ from plexcare.scheduling import search
 SERVER = os.environ.get("PLEXCARE_BENCH_SERVER", "postgres@127.0.0.1:5432")
 """user@host:port of the PostgreSQL server (trust authentication) the benchmark may use."""
 
-EXTRA_CLINICIANS = 24
+EXTRA_CLINICIANS = 58
 """Generated clinicians on top of the demo six, each with ~1,200 follow-up slots in the 90-day
-booking window, so tens of thousands of distinct slots exist and no client runs dry."""
+booking window: 64 on one grid, so each of the 64 patients who book without overlap is dealt
+a slot at nearly every time, and neither group of 32 clients runs dry."""
 
 CONTESTED_HOURS = 4
 """Hours of one clinician that every client races for in the contention phase."""
