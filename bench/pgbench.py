@@ -1,7 +1,9 @@
 """pgbench's TPC-B-like run on the same server, the yardstick for booking writes.
 
-`bench.booking` runs it after the booking phases; `python -m bench.pgbench` prints the baseline
-alone.
+`bench.booking` runs it right before and right after its book phase, so each booking rate is
+set beside the database's own rate of the same minutes (this machine's speed drifts by half
+over a day, and by a fifth within a minute or two); `python -m bench.pgbench` prints the
+baseline alone.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bench import booking_cpu
@@ -81,16 +85,21 @@ def _parse(output: str, clients: int) -> PgbenchRun:
     return PgbenchRun(clients=clients, tps=float(tps.group(1)), latency_ms=float(latency.group(1)))
 
 
-def tpc_b_like(*, binary: str, seconds: int, client_counts: tuple[int, ...]) -> list[PgbenchRun]:
-    """Initialize a scratch database at scale 10, run once per client count, drop it."""
-    with scratch_database(f"plexcare_pgbench_{os.getpid()}") as database:
-        dsn = admin_dsn(database)
-        _run(binary, "-i", "-s", str(SCALE), "-q", dsn)
+@dataclass(frozen=True)
+class TpcB:
+    """An initialized pgbench database, run as often as wanted while it exists."""
+
+    binary: str
+    dsn: str
+
+    def run(self, *, seconds: int, client_counts: tuple[int, ...]) -> list[PgbenchRun]:
+        """One run per client count, each after a checkpoint (so none pays for the dirty pages
+        of what ran before it)."""
         runs = []
         for clients in client_counts:
             run_admin("CHECKPOINT")
-            arguments = ("-c", str(clients), "-j", str(THREADS), "-T", str(seconds), dsn)
-            output, database_seconds = _run_watching_postgres(binary, *arguments)
+            arguments = ("-c", str(clients), "-j", str(THREADS), "-T", str(seconds), self.dsn)
+            output, database_seconds = _run_watching_postgres(self.binary, *arguments)
             run = _parse(output, clients)
             if database_seconds is not None and run.tps:
                 per = 1000 / (run.tps * seconds)
@@ -99,13 +108,24 @@ def tpc_b_like(*, binary: str, seconds: int, client_counts: tuple[int, ...]) -> 
         return runs
 
 
+@contextmanager
+def tpc_b(binary: str) -> Iterator[TpcB]:
+    """A scratch database initialized at scale 10, dropped afterwards."""
+    with scratch_database(f"plexcare_pgbench_{os.getpid()}") as database:
+        dsn = admin_dsn(database)
+        _run(binary, "-i", "-s", str(SCALE), "-q", dsn)
+        yield TpcB(binary=binary, dsn=dsn)
+
+
 def main() -> None:
     binary = find_pgbench()
     problem = server_problem()
     if binary is None or problem is not None:
         print(f"pgbench skipped: {problem or 'pgbench is not installed'}")
         return
-    for run in tpc_b_like(binary=binary, seconds=10, client_counts=(8, 32)):
+    with tpc_b(binary) as database_runs:
+        runs = database_runs.run(seconds=10, client_counts=(8, 32))
+    for run in runs:
         database = run.postgres_ms_per_transaction
         print(
             f"pgbench TPC-B-like, {run.clients} clients: {run.tps:,.0f} tps"

@@ -39,7 +39,12 @@ NEWEST_COLUMN = ("case_drafts", "case_data")
 """A column the newest revision that adds columns adds (stepping below it removes it)."""
 NEWEST_COLUMN_REVISION = "0010"
 BOOKING_FUNCTION = "plexcare_book_appointment"
-"""What the newest revision adds, on PostgreSQL only: the quick booking's write."""
+"""What revision 0011 adds, on PostgreSQL only: the quick booking's write."""
+BOOKING_FUNCTION_REVISION = "0011"
+STRIKES_INDEX = ("appointments", "ix_appointments_patient_strikes")
+"""What the newest revision adds on both stores; on PostgreSQL it also rewrites the function
+as one statement after the patient's turn."""
+ONE_STATEMENT_WRITE = "WITH reservation AS"
 BEFORE_HARDENING = "0003"
 """The last revision before the scheduling, sign-in and invitation changes of December 2026."""
 
@@ -70,28 +75,48 @@ def columns(url: str, table: str) -> set[str]:
         engine.dispose()
 
 
-def booking_function_exists(url: str) -> bool:
+def booking_function(url: str) -> str | None:
+    """The function's source, or None when it is not there."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return connection.scalar(text(f"SELECT to_regproc('{BOOKING_FUNCTION}')")) is not None
+            source: str | None = connection.scalar(
+                text(f"SELECT prosrc FROM pg_proc WHERE oid = to_regproc('{BOOKING_FUNCTION}')")
+            )
+            return source
+    finally:
+        engine.dispose()
+
+
+def indexes(url: str, table: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return {index["name"] or "" for index in inspect(engine).get_indexes(table)}
     finally:
         engine.dispose()
 
 
 def test_upgrade_from_empty_then_down_one_step_and_up_again(empty_database: str) -> None:
     table, column = NEWEST_COLUMN
+    index_table, index = STRIKES_INDEX
     postgres = empty_database.startswith("postgresql")
     upgrade(empty_database)
     assert current_revision(empty_database) == head()
     assert column in columns(empty_database, table)
+    assert index in indexes(empty_database, index_table)
     if postgres:
-        assert booking_function_exists(empty_database)
+        assert ONE_STATEMENT_WRITE in (booking_function(empty_database) or "")
 
+    downgrade(empty_database, "-1")
+    assert current_revision(empty_database) == BOOKING_FUNCTION_REVISION
+    assert index not in indexes(empty_database, index_table)
+    if postgres:
+        source = booking_function(empty_database)
+        assert source is not None and ONE_STATEMENT_WRITE not in source
     downgrade(empty_database, "-1")
     assert current_revision(empty_database) == NEWEST_COLUMN_REVISION
     if postgres:
-        assert not booking_function_exists(empty_database)
+        assert booking_function(empty_database) is None
     downgrade(empty_database, "-1")
     assert column not in columns(empty_database, table)
     assert "appointments" in tables(empty_database)
@@ -99,6 +124,7 @@ def test_upgrade_from_empty_then_down_one_step_and_up_again(empty_database: str)
     upgrade(empty_database)
     assert current_revision(empty_database) == head()
     assert column in columns(empty_database, table)
+    assert index in indexes(empty_database, index_table)
 
 
 def test_every_recent_revision_steps_down_and_up_again(empty_database: str) -> None:

@@ -72,6 +72,12 @@ class Appointment(Base):
             sqlite_where=ACTIVE_PREDICATE,
             postgresql_where=ACTIVE_PREDICATE,
         ),
+        Index(
+            "ix_appointments_patient_strikes",
+            "patient_id",
+            sqlite_where=text("strike"),
+            postgresql_where=text("strike"),
+        ),
         # SQLite cannot add a CHECK to an existing table; migration 0004 gives it triggers.
         CheckConstraint(
             "status NOT IN ('booked', 'completed', 'no_show') OR reservation_id IS NOT NULL",
