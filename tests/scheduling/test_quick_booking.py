@@ -5,6 +5,7 @@ full booking gets the full booking's answer with nothing of its own left behind.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -12,10 +13,11 @@ from typing import Any
 import asyncpg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from plexcare.audit.models import AuditEvent
+from plexcare.clinic.models import WeeklyHours
 from plexcare.db import session_factory
 from plexcare.notifications.models import OutboxMessage
 from plexcare.postgres_pools import APPLICATION_NAME, PostgresPools, asyncpg_dsn
@@ -287,6 +289,76 @@ def test_a_type_needing_rooms_and_machines_is_booked_with_them(
     assert sorted(used) == sorted([clinic_people.room.id, clinic_people.machine.id])
 
 
+def test_rules_remembered_before_a_change_are_not_booked_by_after_it(
+    pg_client: TestClient,
+    people: Personas,
+    clinic_people: SmallClinic,
+    pg_session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = _book(pg_client, people, booking_body(clinic_people))
+    assert first.status_code == 201, first.text
+    neurologist = clinic_people.neurologist.id
+    pg_session.execute(delete(WeeklyHours).where(WeeklyHours.clinician_id == neurologist))
+    pg_session.commit()
+    before = _left_behind(pg_session)
+
+    later = booking_body(clinic_people, TUESDAY_10 + timedelta(hours=1))
+    quick = _book(pg_client, people, later, "patient_b")
+    assert quick.status_code != 201, "booked by the day's rules as they were before the change"
+    assert _left_behind(pg_session) == before
+    monkeypatch.setattr(routes, "postgres_pools", lambda request: None)
+    full = _book(pg_client, people, later, "patient_b")
+    assert (quick.status_code, quick.json()) == (full.status_code, full.json())
+
+
+def test_the_rules_change_and_the_remembered_day_is_read_again(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    """A change that leaves the asked time bookable: the write refuses the old version, the
+    day is read again, and the quick path books on the fresh rules."""
+    first = _book(pg_client, people, booking_body(clinic_people))
+    assert first.status_code == 201
+    pg_session.execute(text("UPDATE weekly_hours SET starts = starts"))
+    pg_session.commit()
+    later = booking_body(clinic_people, TUESDAY_10 + timedelta(hours=1))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(routes, "_book_in_full", _refuse_full_booking)
+        answer = _book(pg_client, people, later, "patient_b")
+    assert answer.status_code == 201, answer.text
+
+
+def _refuse_full_booking(**_: Any) -> None:
+    raise AssertionError("the full booking ran")
+
+
+def _rules_version(session: Session) -> int:
+    version = session.scalar(text("SELECT version FROM booking_rules_version"))
+    assert version is not None
+    return int(version)
+
+
+RULE_TABLES = sorted(
+    set(re.findall(r"\bFROM (\w+)", quick_booking._READ_RULES)) - {"booking_rules_version"}
+)
+"""Every table the quick booking reads its rules from: a table added to the read without a
+trigger moving the version fails the test below."""
+
+
+@pytest.mark.parametrize("table", RULE_TABLES)
+def test_any_change_to_a_table_of_the_rules_moves_their_version(
+    pg_session: Session, clinic_people: SmallClinic, table: str
+) -> None:
+    before = _rules_version(pg_session)
+    pg_session.execute(text(f"DELETE FROM {table} WHERE false"))
+    pg_session.commit()
+    after = _rules_version(pg_session)
+    pg_session.execute(text(f"DELETE FROM {table} WHERE false"))
+    pg_session.rollback()
+    assert after != before
+    assert _rules_version(pg_session) == after, "a change rolled back moved the version"
+
+
 def test_the_asyncpg_address_comes_from_the_apps_url_and_sqlite_has_none() -> None:
     assert (
         asyncpg_dsn("postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -377,6 +449,7 @@ def test_any_other_database_error_is_raised_not_hidden() -> None:
 
 
 _ASKED: dict[str, Any] = {
+    "memory": quick_booking.DayRulesMemory(),
     "asked": quick_booking.BookingAsked(
         patient_id=1,
         clinician_id=1,

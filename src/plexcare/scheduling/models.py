@@ -17,12 +17,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -219,3 +221,15 @@ class ClinicDay(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BookingRulesVersion(Base):
+    """One row: the version of the rules a booking is checked against (hours, breaks, leave,
+    closures, appointment types). On PostgreSQL every change to them moves it (migration 0013),
+    and the quick booking's write refuses rules remembered at another version."""
+
+    __tablename__ = "booking_rules_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

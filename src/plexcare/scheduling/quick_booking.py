@@ -1,4 +1,4 @@
-"""A patient booking a free slot for themselves, on PostgreSQL, in two round trips.
+"""A patient booking a free slot for themselves, on PostgreSQL, in one round trip.
 
 Most bookings are the plain case: a patient, a slot the rules offer, nobody else on it. That
 case is answered here, on the event loop, with asyncpg's prepared statements, and every other
@@ -6,22 +6,25 @@ case is left to the full booking (`service.book`), which gives each refusal its 
 This path decides nothing the full one would decide differently:
 
 - the slot is checked with the same rules (`rota.schedule_of`, `closures.closed_given`,
-  `availability.slot_starting_at`, the type's booking window), read for that one local day;
+  `availability.slot_starting_at`, the type's booking window) for that one local day. The
+  rules are read once and remembered (`DayRulesMemory`) with the version they were read at
+  (migration 0013); the write refuses a remembered version that is no longer current, and the
+  rules are then read again and the slot checked again, so no booking is judged by rules
+  older than the moment its write began, as when they were read before every write;
 - busy time is not read: the clinician's time is claimed by inserting the reservation, and the
   exclusion constraint refuses an overlap however close together two requests arrive;
 - the write takes the patient's turn first, as the full path does, so the limit on open
   appointments and the rule of one appointment at a time count every booking of theirs before
   this one; it writes the appointment with its audit entry, its confirmation and reminder
-  messages and the idempotency record, all or nothing (`plexcare_book_appointment`, migration
-  0011);
-- the pause after missed appointments is judged from the read, before the turn: bookings never
-  add to it, and a late cancellation made at the same instant is not counted for that one
-  booking on either path (cancelling does not take the patient's turn).
+  messages and the idempotency record, all or nothing (`plexcare_book_appointment`, migrations
+  0011 to 0013);
+- a patient with any missed appointment is left to the full booking, which judges the pause
+  that may follow them.
 
-Whenever this path cannot book cleanly (the patient's pause after missed appointments, a type
-that needs rooms or machines, a time the rules do not offer, a lost race, their own hold on the
-slot, a lapsed hold still reserving it, a retried idempotency key, the limit), it has written
-nothing and answers None, and the caller runs the full booking, which answers as it always has.
+Whenever this path cannot book cleanly (a patient with missed appointments, a type that needs
+rooms or machines, a time the rules do not offer, a lost race, their own hold on the slot, a
+lapsed hold still reserving it, a retried idempotency key, the limit), it has written nothing
+and answers None, and the caller runs the full booking, which answers as it always has.
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ from plexcare.postgres_pools import PostgresPools
 from plexcare.scheduling import availability, closures, policy, rota
 from plexcare.scheduling.schemas import AppointmentOut
 
-NO_SHOW_POLICY = policy.NoShowPolicy()
 UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 UNREACHABLE_SQLSTATE_CLASSES = frozenset({"08", "57"})
 """The database could not be reached, the connection broke (class 08), or an operator ended it
@@ -57,48 +59,53 @@ booking decides these and names them."""
 _RULES_OF_DAY = """
 SELECT 'session', clinician_id, weekday, NULL::date, NULL::date, starts, ends,
        NULL::text, NULL::boolean
-FROM weekly_hours WHERE clinician_id = $2
+FROM weekly_hours WHERE clinician_id = $1
 UNION ALL
 SELECT 'break', clinician_id, weekday, NULL::date, NULL::date, starts, ends,
        NULL::text, NULL::boolean
-FROM weekly_breaks WHERE clinician_id = $2
+FROM weekly_breaks WHERE clinician_id = $1
 UNION ALL
 SELECT kind, clinician_id, NULL::smallint, first_day, last_day, starts, ends,
        NULL::text, NULL::boolean
-FROM availability_exceptions WHERE clinician_id = $2 AND first_day <= $4 AND last_day >= $4
+FROM availability_exceptions WHERE clinician_id = $1 AND first_day <= $3 AND last_day >= $3
 UNION ALL
 SELECT 'clinic_day', NULL::integer, NULL::smallint, day, NULL::date, NULL::time, NULL::time,
        NULL::text, is_open
-FROM clinic_days WHERE day = $4
+FROM clinic_days WHERE day = $3
 """
 """The clinician's weekly hours and breaks, their leave and extra sessions touching the day, and
 the clinic's own departure from its holiday calendar that day: `rota`'s rows, for one day."""
 
-_READ = f"""
+_READ_RULES = f"""
 SELECT
-    nextval(pg_get_serial_sequence('appointments', 'id')),
-    ARRAY(SELECT starts_at FROM appointments WHERE patient_id = $1 AND strike),
+    coalesce((SELECT version FROM booking_rules_version WHERE id = 1), 0),
     (SELECT ROW(t.code, t.duration_minutes, t.buffer_minutes, t.minimum_notice_minutes,
                 t.horizon_days,
                 EXISTS (SELECT 1 FROM clinician_appointment_types o
-                        WHERE o.clinician_id = $2 AND o.appointment_type_id = t.id),
+                        WHERE o.clinician_id = $1 AND o.appointment_type_id = t.id),
                 EXISTS (SELECT 1 FROM appointment_type_resource_kinds n
                         WHERE n.appointment_type_id = t.id))
      FROM appointment_types t
-     WHERE t.id = $3 AND EXISTS (SELECT 1 FROM clinicians c WHERE c.id = $2)),
+     WHERE t.id = $2 AND EXISTS (SELECT 1 FROM clinicians c WHERE c.id = $1)),
     ARRAY(SELECT ROW(rules.*) FROM ({_RULES_OF_DAY}) AS rules)
-FROM users WHERE id = $1 AND role = 'patient'
 """
-"""One statement, one row: the new appointment's id (the answer and the idempotency record are
-written with it), the patient's missed appointments, the appointment type with whether the
-clinician offers it and whether it needs rooms or machines (choosing one is the full path's
-work), and the rules of the day. No row when the account is not a patient's."""
+"""One statement, one row, in one snapshot: the rules' version, the appointment type with
+whether the clinician offers it and whether it needs rooms or machines (choosing one is the
+full path's work; no type when the clinician or the type does not exist), and the rules of the
+day."""
 
 _BOOK = "SELECT plexcare_book_appointment(" + ", ".join(f"${n}" for n in range(1, 17)) + ")"
-"""The write, in one round trip (migration 0011 holds the function and says why it is one):
-the patient's turn taken, their own rules checked as of that moment, then the reservation, the
-appointment, its audit entry, the confirmation and reminder on every channel and the answer
-under the idempotency key. False, with nothing written, when the patient's rules refuse."""
+"""The write, in one round trip (migrations 0011 to 0013 say why it is one function): the
+rules' version checked, the patient's turn taken, their own rules checked as of that moment,
+then the reservation, the appointment, its audit entry, the confirmation and reminder on every
+channel and the answer under the idempotency key. Answers the new appointment's id, or one of
+the two values below, having written nothing."""
+STALE_RULES = -1
+"""The rules were remembered at a version that is no longer current."""
+REFUSED = 0
+"""Not a patient's account, a patient with missed appointments, or the limit reached."""
+PLACEHOLDER_ID = '{"id":0,'
+"""How the answer the write is given begins: the function puts the new id in its place."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,43 @@ class Booked:
     """The answer, serialized once for the patient and the idempotency record alike."""
 
 
+@dataclass(frozen=True)
+class DayRules:
+    """A clinician's rules for one appointment type on one local day, as `_READ_RULES` gave
+    them, and the version they were read at."""
+
+    version: int
+    target: Sequence[Any] | None
+    rules: Sequence[Sequence[Any]]
+
+
+DayKey = tuple[int, int, date]
+"""(clinician, appointment type, local day)."""
+MOST_REMEMBERED_DAYS = 20_000
+"""Beyond this many, the memory is emptied and refilled: a bound on memory (about 50 clinicians
+x 2 types x 90 days fit twice over)."""
+
+
+class DayRulesMemory:
+    """The rules of the days booked lately, in one app process. Stale entries are harmless:
+    the write refuses their version, and then everything remembered is forgotten, since one
+    change of version may stand for a change to any day."""
+
+    def __init__(self) -> None:
+        self._days: dict[DayKey, DayRules] = {}
+
+    def recall(self, key: DayKey) -> DayRules | None:
+        return self._days.get(key)
+
+    def remember(self, key: DayKey, rules: DayRules) -> None:
+        if len(self._days) >= MOST_REMEMBERED_DAYS:
+            self._days.clear()
+        self._days[key] = rules
+
+    def forget_all(self) -> None:
+        self._days.clear()
+
+
 def _offered_slot(
     *,
     target: Sequence[Any],
@@ -157,12 +201,12 @@ def _offered_slot(
     )
 
 
-def _answer(
-    appointment_id: int, uid: str, asked: BookingAsked, slot: availability.Slot, zone: str
-) -> str:
+def _answer(uid: str, asked: BookingAsked, slot: availability.Slot, zone: str) -> str:
+    """The answer before the appointment has its id: it begins with `PLACEHOLDER_ID`, since
+    `id` is `AppointmentOut`'s first field."""
     return AppointmentOut.model_validate(
         {
-            "id": appointment_id,
+            "id": 0,
             "uid": uid,
             "patient_id": asked.patient_id,
             "clinician_id": asked.clinician_id,
@@ -179,23 +223,36 @@ def _answer(
     ).model_dump_json()
 
 
+def with_id(answer: str, appointment_id: int) -> str:
+    """The answer written with `PLACEHOLDER_ID`, with the new appointment's id in its place, as
+    the write function stores it for the idempotency key."""
+    return f'{{"id":{appointment_id},' + answer[len(PLACEHOLDER_ID) :]
+
+
 class _LeaveToFullBooking(Exception):
     """Nothing was written; the full booking answers instead."""
 
 
 async def book(
-    *, pools: PostgresPools, asked: BookingAsked, now: datetime, zone: str
+    *,
+    pools: PostgresPools,
+    memory: DayRulesMemory,
+    asked: BookingAsked,
+    now: datetime,
+    zone: str,
 ) -> Booked | None:
     """The booking, committed; or None, with nothing written, for the full booking to answer.
 
-    Two statements, each its own transaction: the read, then the write, which holds the
-    patient's turn while it checks their rules and writes. Nothing is locked across the round
-    trip between them, and the write stands or falls whole."""
+    One statement, the write, when the day's rules are remembered at the current version; the
+    read of the rules and the write, each its own transaction, when they are not. Nothing is
+    locked across the round trip between them, and the write stands or falls whole."""
     day = asked.starts_at.astimezone(ZoneInfo(zone)).date()
     try:
         pool = await pools.pool()
         async with pool.acquire() as connection:
-            return await _book_on(connection, asked=asked, now=now, zone=zone, day=day)
+            return await _book_on(
+                connection, memory=memory, asked=asked, now=now, zone=zone, day=day
+            )
     except (_LeaveToFullBooking, *UNREACHABLE):
         return None
     except asyncpg.PostgresError as error:
@@ -206,46 +263,59 @@ async def book(
 
 
 async def _book_on(
-    connection: asyncpg.Connection, *, asked: BookingAsked, now: datetime, zone: str, day: date
+    connection: asyncpg.Connection,
+    *,
+    memory: DayRulesMemory,
+    asked: BookingAsked,
+    now: datetime,
+    zone: str,
+    day: date,
 ) -> Booked:
-    read = await connection.fetchrow(
-        _READ, asked.patient_id, asked.clinician_id, asked.appointment_type_id, day
-    )
-    if read is None:
-        raise _LeaveToFullBooking
-    new_id, strikes, target, rules = read
-    if (
-        policy.is_booking_restricted(strikes=strikes, now=now, policy=NO_SHOW_POLICY)
-        or target is None
-        or not target[5]
-        or target[6]
-    ):
-        raise _LeaveToFullBooking
-    slot = _offered_slot(target=target, rules=rules, asked=asked, day=day, zone=zone, now=now)
-    if slot is None:
-        raise _LeaveToFullBooking
-    appointment_id = int(new_id)
-    uid = uuid.uuid4().hex
-    answer = _answer(appointment_id, uid, asked, slot, zone)
-    written = await connection.fetchval(
-        _BOOK,
-        appointment_id,
-        uid,
-        asked.patient_id,
-        asked.clinician_id,
-        asked.appointment_type_id,
-        slot.start,
-        slot.end,
-        slot.occupied_until,
-        now,
-        asked.open_limit,
-        asked.client_ip,
-        max(now, slot.start - REMINDER_LEAD),
-        list(CHANNELS),
-        asked.idempotency_key,
-        asked.fingerprint,
-        answer,
-    )
-    if not written:
-        raise _LeaveToFullBooking
-    return Booked(appointment_id=appointment_id, answer_json=answer)
+    key = (asked.clinician_id, asked.appointment_type_id, day)
+    day_rules = memory.recall(key)
+    for _ in range(2):
+        if day_rules is None:
+            day_rules = await _read_rules(connection, key)
+            memory.remember(key, day_rules)
+        target = day_rules.target
+        if target is None or not target[5] or target[6]:
+            raise _LeaveToFullBooking
+        slot = _offered_slot(
+            target=target, rules=day_rules.rules, asked=asked, day=day, zone=zone, now=now
+        )
+        if slot is None:
+            raise _LeaveToFullBooking
+        uid = uuid.uuid4().hex
+        answer = _answer(uid, asked, slot, zone)
+        booked = await connection.fetchval(
+            _BOOK,
+            day_rules.version,
+            uid,
+            asked.patient_id,
+            asked.clinician_id,
+            asked.appointment_type_id,
+            slot.start,
+            slot.end,
+            slot.occupied_until,
+            now,
+            asked.open_limit,
+            asked.client_ip,
+            max(now, slot.start - REMINDER_LEAD),
+            list(CHANNELS),
+            asked.idempotency_key,
+            asked.fingerprint,
+            answer,
+        )
+        if booked == STALE_RULES:
+            memory.forget_all()
+            day_rules = None
+            continue
+        if booked == REFUSED:
+            raise _LeaveToFullBooking
+        return Booked(appointment_id=booked, answer_json=with_id(answer, booked))
+    raise _LeaveToFullBooking
+
+
+async def _read_rules(connection: asyncpg.Connection, key: DayKey) -> DayRules:
+    version, target, rules = await connection.fetchrow(_READ_RULES, *key)
+    return DayRules(version=version, target=target, rules=rules)

@@ -34,7 +34,12 @@ from plexcare.db import utc_now
 from plexcare.errors import ServiceError
 from plexcare.postgres_pools import PostgresPools
 from plexcare.scheduling import idempotency
-from plexcare.scheduling.routes import BOOKING_PATH, book_quickly, booking_fingerprint
+from plexcare.scheduling.routes import (
+    BOOKING_PATH,
+    book_quickly,
+    booking_fingerprint,
+    day_rules_memory_of,
+)
 from plexcare.scheduling.schemas import BookingRequest
 from plexcare.web.dependencies import (
     bearer_token,
@@ -142,6 +147,7 @@ async def _quick_answer(scope: Scope, body: bytes, pools: PostgresPools) -> tupl
     )
     booked = await book_quickly(
         pools=pools,
+        memory=day_rules_memory_of(app),
         actor=actor,
         body=asked,
         now=now,

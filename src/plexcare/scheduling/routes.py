@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -261,9 +261,19 @@ def _created(appointment_id: int, answer: str) -> Response:
     )
 
 
+def day_rules_memory_of(app: Any) -> quick_booking.DayRulesMemory:
+    """This app's memory of the days' booking rules, made on first use."""
+    state = app.state
+    memory: quick_booking.DayRulesMemory | None = getattr(state, "day_rules_memory", None)
+    if memory is None:
+        memory = state.day_rules_memory = quick_booking.DayRulesMemory()
+    return memory
+
+
 async def book_quickly(
     *,
     pools: PostgresPools | None,
+    memory: quick_booking.DayRulesMemory,
     actor: Actor,
     body: BookingRequest,
     now: datetime,
@@ -283,6 +293,7 @@ async def book_quickly(
         return None
     return await quick_booking.book(
         pools=pools,
+        memory=memory,
         asked=quick_booking.BookingAsked(
             patient_id=actor.user_id,
             clinician_id=body.clinician_id,
@@ -327,6 +338,7 @@ async def book_appointment(
     fingerprint = booking_fingerprint(body)
     quick = await book_quickly(
         pools=postgres_pools(request),
+        memory=day_rules_memory_of(request.app),
         actor=actor,
         body=body,
         now=now,
