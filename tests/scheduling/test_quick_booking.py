@@ -17,11 +17,12 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from plexcare.audit.models import AuditEvent
+from plexcare.clinic import service as clinic
 from plexcare.clinic.models import WeeklyHours
 from plexcare.db import session_factory
 from plexcare.notifications.models import OutboxMessage
 from plexcare.postgres_pools import APPLICATION_NAME, PostgresPools, asyncpg_dsn
-from plexcare.scheduling import quick_booking, routes
+from plexcare.scheduling import availability, quick_booking, routes
 from plexcare.scheduling.models import (
     Appointment,
     AppointmentResource,
@@ -328,6 +329,30 @@ def test_the_rules_change_and_the_remembered_day_is_read_again(
     assert answer.status_code == 201, answer.text
 
 
+def test_remembered_rules_hold_each_later_days_leave(
+    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    """The rules are remembered for months from the first day asked: a later day's leave,
+    entered before they were read, still refuses that day."""
+    wednesday = (TUESDAY_10 + timedelta(days=1)).date()
+    clinic.add_exception(
+        session=pg_session,
+        clinician_id=clinic_people.neurologist.id,
+        kind=availability.ExceptionKind.LEAVE,
+        first_day=wednesday,
+        last_day=wednesday,
+    )
+    pg_session.commit()
+    first = _book(pg_client, people, booking_body(clinic_people))
+    assert first.status_code == 201, first.text
+    before = _left_behind(pg_session)
+    on_leave = _book(
+        pg_client, people, booking_body(clinic_people, TUESDAY_10 + timedelta(days=1)), "patient_b"
+    )
+    assert on_leave.status_code != 201
+    assert _left_behind(pg_session) == before
+
+
 def _refuse_full_booking(**_: Any) -> None:
     raise AssertionError("the full booking ran")
 
@@ -449,7 +474,7 @@ def test_any_other_database_error_is_raised_not_hidden() -> None:
 
 
 _ASKED: dict[str, Any] = {
-    "memory": quick_booking.DayRulesMemory(),
+    "memory": quick_booking.RulesMemory(),
     "asked": quick_booking.BookingAsked(
         patient_id=1,
         clinician_id=1,

@@ -6,11 +6,12 @@ case is left to the full booking (`service.book`), which gives each refusal its 
 This path decides nothing the full one would decide differently:
 
 - the slot is checked with the same rules (`rota.schedule_of`, `closures.closed_given`,
-  `availability.slot_starting_at`, the type's booking window) for that one local day. The
-  rules are read once and remembered (`DayRulesMemory`) with the version they were read at
-  (migration 0013); the write refuses a remembered version that is no longer current, and the
-  rules are then read again and the slot checked again, so no booking is judged by rules
-  older than the moment its write began, as when they were read before every write;
+  `availability.slot_starting_at`, the type's booking window) for that one local day. A
+  clinician's rules for the months ahead are read once and remembered (`RulesMemory`) with
+  the version they were read at (migration 0013); the write refuses a remembered version that
+  is no longer current, and the rules are then read again and the slot checked again, so no
+  booking is judged by rules older than the moment its write began, as when they were read
+  before every write;
 - busy time is not read: the clinician's time is claimed by inserting the reservation, and the
   exclusion constraint refuses an overlap however close together two requests arrive;
 - the write takes the patient's turn first, as the full path does, so the limit on open
@@ -32,7 +33,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -67,14 +68,14 @@ FROM weekly_breaks WHERE clinician_id = $1
 UNION ALL
 SELECT kind, clinician_id, NULL::smallint, first_day, last_day, starts, ends,
        NULL::text, NULL::boolean
-FROM availability_exceptions WHERE clinician_id = $1 AND first_day <= $3 AND last_day >= $3
+FROM availability_exceptions WHERE clinician_id = $1 AND first_day <= $4 AND last_day >= $3
 UNION ALL
 SELECT 'clinic_day', NULL::integer, NULL::smallint, day, NULL::date, NULL::time, NULL::time,
        NULL::text, is_open
-FROM clinic_days WHERE day = $3
+FROM clinic_days WHERE day BETWEEN $3 AND $4
 """
 """The clinician's weekly hours and breaks, their leave and extra sessions touching the day, and
-the clinic's own departure from its holiday calendar that day: `rota`'s rows, for one day."""
+the clinic's own departures from its holiday calendar, from day $3 to day $4: `rota`'s rows."""
 
 _READ_RULES = f"""
 SELECT
@@ -141,40 +142,48 @@ class Booked:
 
 
 @dataclass(frozen=True)
-class DayRules:
-    """A clinician's rules for one appointment type on one local day, as `_READ_RULES` gave
-    them, and the version they were read at."""
+class RememberedRules:
+    """A clinician's rules for one appointment type from `first_day` to `last_day`, as
+    `_READ_RULES` gave them, and the version they were read at."""
 
     version: int
     target: Sequence[Any] | None
     rules: Sequence[Sequence[Any]]
+    first_day: date
+    last_day: date
+
+    def cover(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
 
 
-DayKey = tuple[int, int, date]
-"""(clinician, appointment type, local day)."""
-MOST_REMEMBERED_DAYS = 20_000
-"""Beyond this many, the memory is emptied and refilled: a bound on memory (about 50 clinicians
-x 2 types x 90 days fit twice over)."""
+RulesKey = tuple[int, int]
+"""(clinician, appointment type)."""
+RULES_SPAN = timedelta(days=120)
+"""How far ahead of the day asked for the rules are read: past any type's booking horizon,
+so a clinician's rules are read once for every day patients may book."""
+MOST_REMEMBERED = 10_000
+"""Beyond this many, the memory is emptied and refilled: a bound on memory."""
 
 
-class DayRulesMemory:
-    """The rules of the days booked lately, in one app process. Stale entries are harmless:
-    the write refuses their version, and then everything remembered is forgotten, since one
-    change of version may stand for a change to any day."""
+class RulesMemory:
+    """The rules of the clinicians booked lately, in one app process. Stale entries are
+    harmless: the write refuses their version, and then everything remembered is forgotten,
+    since one change of version may stand for a change to anyone's rules."""
 
     def __init__(self) -> None:
-        self._days: dict[DayKey, DayRules] = {}
+        self._rules: dict[RulesKey, RememberedRules] = {}
 
-    def recall(self, key: DayKey) -> DayRules | None:
-        return self._days.get(key)
+    def recall(self, key: RulesKey, day: date) -> RememberedRules | None:
+        found = self._rules.get(key)
+        return found if found is not None and found.cover(day) else None
 
-    def remember(self, key: DayKey, rules: DayRules) -> None:
-        if len(self._days) >= MOST_REMEMBERED_DAYS:
-            self._days.clear()
-        self._days[key] = rules
+    def remember(self, key: RulesKey, rules: RememberedRules) -> None:
+        if len(self._rules) >= MOST_REMEMBERED:
+            self._rules.clear()
+        self._rules[key] = rules
 
     def forget_all(self) -> None:
-        self._days.clear()
+        self._rules.clear()
 
 
 def _offered_slot(
@@ -236,7 +245,7 @@ class _LeaveToFullBooking(Exception):
 async def book(
     *,
     pools: PostgresPools,
-    memory: DayRulesMemory,
+    memory: RulesMemory,
     asked: BookingAsked,
     now: datetime,
     zone: str,
@@ -265,23 +274,23 @@ async def book(
 async def _book_on(
     connection: asyncpg.Connection,
     *,
-    memory: DayRulesMemory,
+    memory: RulesMemory,
     asked: BookingAsked,
     now: datetime,
     zone: str,
     day: date,
 ) -> Booked:
-    key = (asked.clinician_id, asked.appointment_type_id, day)
-    day_rules = memory.recall(key)
+    key = (asked.clinician_id, asked.appointment_type_id)
+    remembered = memory.recall(key, day)
     for _ in range(2):
-        if day_rules is None:
-            day_rules = await _read_rules(connection, key)
-            memory.remember(key, day_rules)
-        target = day_rules.target
+        if remembered is None:
+            remembered = await _read_rules(connection, key, day)
+            memory.remember(key, remembered)
+        target = remembered.target
         if target is None or not target[5] or target[6]:
             raise _LeaveToFullBooking
         slot = _offered_slot(
-            target=target, rules=day_rules.rules, asked=asked, day=day, zone=zone, now=now
+            target=target, rules=remembered.rules, asked=asked, day=day, zone=zone, now=now
         )
         if slot is None:
             raise _LeaveToFullBooking
@@ -289,7 +298,7 @@ async def _book_on(
         answer = _answer(uid, asked, slot, zone)
         booked = await connection.fetchval(
             _BOOK,
-            day_rules.version,
+            remembered.version,
             uid,
             asked.patient_id,
             asked.clinician_id,
@@ -308,7 +317,7 @@ async def _book_on(
         )
         if booked == STALE_RULES:
             memory.forget_all()
-            day_rules = None
+            remembered = None
             continue
         if booked == REFUSED:
             raise _LeaveToFullBooking
@@ -316,6 +325,11 @@ async def _book_on(
     raise _LeaveToFullBooking
 
 
-async def _read_rules(connection: asyncpg.Connection, key: DayKey) -> DayRules:
-    version, target, rules = await connection.fetchrow(_READ_RULES, *key)
-    return DayRules(version=version, target=target, rules=rules)
+async def _read_rules(
+    connection: asyncpg.Connection, key: RulesKey, first_day: date
+) -> RememberedRules:
+    last_day = first_day + RULES_SPAN
+    version, target, rules = await connection.fetchrow(_READ_RULES, *key, first_day, last_day)
+    return RememberedRules(
+        version=version, target=target, rules=rules, first_day=first_day, last_day=last_day
+    )

@@ -38,7 +38,7 @@ from plexcare.scheduling.routes import (
     BOOKING_PATH,
     book_quickly,
     booking_fingerprint,
-    day_rules_memory_of,
+    rules_memory_of,
 )
 from plexcare.scheduling.schemas import BookingRequest
 from plexcare.web.dependencies import (
@@ -147,7 +147,7 @@ async def _quick_answer(scope: Scope, body: bytes, pools: PostgresPools) -> tupl
     )
     booked = await book_quickly(
         pools=pools,
-        memory=day_rules_memory_of(app),
+        memory=rules_memory_of(app),
         actor=actor,
         body=asked,
         now=now,

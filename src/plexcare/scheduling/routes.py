@@ -261,19 +261,19 @@ def _created(appointment_id: int, answer: str) -> Response:
     )
 
 
-def day_rules_memory_of(app: Any) -> quick_booking.DayRulesMemory:
+def rules_memory_of(app: Any) -> quick_booking.RulesMemory:
     """This app's memory of the days' booking rules, made on first use."""
     state = app.state
-    memory: quick_booking.DayRulesMemory | None = getattr(state, "day_rules_memory", None)
+    memory: quick_booking.RulesMemory | None = getattr(state, "rules_memory", None)
     if memory is None:
-        memory = state.day_rules_memory = quick_booking.DayRulesMemory()
+        memory = state.rules_memory = quick_booking.RulesMemory()
     return memory
 
 
 async def book_quickly(
     *,
     pools: PostgresPools | None,
-    memory: quick_booking.DayRulesMemory,
+    memory: quick_booking.RulesMemory,
     actor: Actor,
     body: BookingRequest,
     now: datetime,
@@ -338,7 +338,7 @@ async def book_appointment(
     fingerprint = booking_fingerprint(body)
     quick = await book_quickly(
         pools=postgres_pools(request),
-        memory=day_rules_memory_of(request.app),
+        memory=rules_memory_of(request.app),
         actor=actor,
         body=body,
         now=now,
