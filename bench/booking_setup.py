@@ -34,10 +34,11 @@ from plexcare.scheduling import search
 SERVER = os.environ.get("PLEXCARE_BENCH_SERVER", "postgres@127.0.0.1:5432")
 """user@host:port of the PostgreSQL server (trust authentication) the benchmark may use."""
 
-EXTRA_CLINICIANS = 58
+EXTRA_CLINICIANS = 122
 """Generated clinicians on top of the demo six, each with ~1,200 follow-up slots in the 90-day
-booking window: 64 on one grid, so each of the 64 patients who book without overlap is dealt
-a slot at nearly every time, and neither group of 32 clients runs dry."""
+booking window: 128 on one grid, so each of the 128 hands dealt without overlap holds a slot
+at nearly every time (about 150,000 in all), and neither group of 32 clients runs dry at
+2,000 bookings a second."""
 
 CONTESTED_HOURS = 4
 """Hours of one clinician that every client races for in the contention phase."""
@@ -141,22 +142,34 @@ def _add_generated_clinicians(*, session: Session, follow_up: AppointmentType) -
     session.flush()
 
 
-def _add_patients(*, session: Session, count: int, now: datetime) -> list[Patient]:
+def _add_patients(
+    *, session: Session, count: int, now: datetime, first_number: int = 0
+) -> list[Patient]:
     """The first patient through `create_user`; the rest reuse its Argon2 hash, because one
     hash costs ~0.2 s here and no benchmark patient ever signs in with a password."""
-    first = accounts.create_user(
-        session=session,
-        email="bench-patient-0@bench.plexcare.example",
-        password="bench-patient-password",
-        full_name="Bench Patient 0",
-        role=Role.patient,
-        now=now,
-    )
-    users = [first]
-    for number in range(1, count):
+    if first_number == 0:
+        first = accounts.create_user(
+            session=session,
+            email="bench-patient-0@bench.plexcare.example",
+            password="bench-patient-password",
+            full_name="Bench Patient 0",
+            role=Role.patient,
+            now=now,
+        )
+        users, password_hash = [first], first.password_hash
+    else:
+        users, password_hash = (
+            [],
+            session.scalars(
+                select(User.password_hash).where(
+                    User.email == "bench-patient-0@bench.plexcare.example"
+                )
+            ).one(),
+        )
+    for number in range(first_number + len(users), first_number + count):
         user = User(
             email=f"bench-patient-{number}@bench.plexcare.example",
-            password_hash=first.password_hash,
+            password_hash=password_hash,
             role=Role.patient.value,
             full_name=f"Bench Patient {number}",
             consent_email=True,
@@ -173,6 +186,18 @@ def _add_patients(*, session: Session, count: int, now: datetime) -> list[Patien
             session=session, user=user, kind="bearer", now=now, lifetime=TOKEN_LIFETIME
         )
         patients.append(Patient(user_id=user.id, token=raw))
+    return patients
+
+
+def add_patients(*, database_url: str, count: int, first_number: int) -> list[Patient]:
+    """`count` more patients with bearer tokens, after `build_clinic` (numbered on from
+    `first_number`, the number it made)."""
+    with session_factory(database_url)() as session:
+        patients = _add_patients(
+            session=session, count=count, now=utc_now(), first_number=first_number
+        )
+        session.commit()
+    engine_for(database_url).dispose()
     return patients
 
 
@@ -265,11 +290,11 @@ class PatientCalendar:
 
 
 def deal_without_overlap(slots: Sequence[SlotToBook], hands: int) -> list[list[SlotToBook]]:
-    """Deal the slots in order, round-robin, into `hands` lists (one per patient) so that no
-    hand holds two slots whose times overlap; a slot goes to the next patient free at that
-    time. Each hand keeps the shuffled order, so every client still books all over the
-    calendar. A slot no patient is free for is left out (not with 30 clinicians and 32
-    patients: at most one free slot per clinician starts at any time)."""
+    """Deal the slots in order, round-robin, into `hands` lists so that no hand holds two
+    slots whose times overlap; a slot goes to the next hand free at that time. Each hand
+    keeps the shuffled order, so every client still books all over the calendar. A slot no
+    hand is free for is left out (few, with as many hands as clinicians on the shared grid:
+    at most one free slot per clinician starts at any time)."""
     calendars = [PatientCalendar() for _ in range(hands)]
     dealt: list[list[SlotToBook]] = [[] for _ in range(hands)]
     turn = 0

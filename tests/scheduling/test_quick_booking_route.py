@@ -12,10 +12,12 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from starlette.types import Message, Receive, Scope, Send
 
+from plexcare.accounts import service as accounts
+from plexcare.accounts.models import AccessToken
 from plexcare.accounts.token_holders import TokenHolders
 from plexcare.audit.models import AuditEvent
 from plexcare.scheduling.models import Appointment
@@ -183,15 +185,46 @@ def test_anything_else_reaches_the_app_behind_with_its_body_and_nothing_written(
     assert _appointments(pg_session) == []
 
 
-def test_a_token_this_process_has_not_seen_goes_to_the_app_behind(
+def test_a_patients_token_this_process_has_not_seen_is_checked_and_then_remembered(
     app: FastAPI, people: Personas, clinic_people: SmallClinic, pg_session: Session
 ) -> None:
-    """A token is checked against the database by FastAPI's `current_actor` the first time;
-    the layer never asks the database who holds one."""
+    """The first sight of a token is judged in the database, by the rule FastAPI applies; the
+    patient is booked here, and the token is remembered as FastAPI would remember it."""
     app.state.token_holders = TokenHolders(60)
     behind = AppBehind()
+    status, _, answer = _ask(app, behind, _body(clinic_people), people.headers["patient_a"])
+    assert (status, behind.reached) == (201, [])
+    booked = _appointments(pg_session)
+    assert [a.patient_id for a in booked] == [clinic_people.patient_a.id]
+    assert orjson.loads(answer)["id"] == booked[0].id
+    raw = people.headers["patient_a"]["Authorization"].removeprefix("Bearer ")
+    assert accounts.remembered_holder_of_token(
+        raw_token=raw, now=TEST_NOW, remembered=app.state.token_holders
+    ) == (clinic_people.patient_a.id, "patient")
+
+
+@pytest.mark.parametrize("token", ["revoked", "unknown", "expired"])
+def test_a_token_that_is_not_live_goes_to_the_app_behind_with_nothing_written(
+    app: FastAPI,
+    people: Personas,
+    clinic_people: SmallClinic,
+    pg_session: Session,
+    token: str,
+) -> None:
+    app.state.token_holders = TokenHolders(60)
+    headers = people.headers["patient_a"]
+    raw = headers["Authorization"].removeprefix("Bearer ")
+    if token == "revoked":
+        accounts.revoke_token(session=pg_session, raw_token=raw, now=TEST_NOW)
+        pg_session.commit()
+    elif token == "unknown":
+        headers = {"Authorization": "Bearer not-a-token-anyone-holds"}
+    else:
+        pg_session.execute(update(AccessToken).values(expires_at=TEST_NOW))
+        pg_session.commit()
+    behind = AppBehind()
     sent = _body(clinic_people)
-    status, _, _ = _ask(app, behind, sent, people.headers["patient_a"])
+    status, _, _ = _ask(app, behind, sent, headers)
     assert (status, behind.reached) == (BEHIND, [("/api/v1/appointments", sent)])
     assert _appointments(pg_session) == []
 

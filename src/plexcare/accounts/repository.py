@@ -6,8 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Row, bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.login_throttle import ThrottleState
@@ -75,6 +77,25 @@ def live_token_holder(
     row = session.execute(
         _LIVE_TOKEN_HOLDER, {"token_hash": token_hash, "kind": kind, "now": now}
     ).first()
+    return TokenHolder(user_id=row[0], role=row[1], expires_at=row[2]) if row else None
+
+
+_LIVE_TOKEN_HOLDER_ON_ASYNCPG = _LIVE_TOKEN_HOLDER.compile(
+    dialect=PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+)
+"""The same statement for asyncpg (`$1` parameters, in the order of `positiontup`), so the
+quick booking's first sight of a token is judged by the one rule."""
+
+
+async def live_token_holder_on(
+    connection: asyncpg.Connection, *, token_hash: str, kind: str, now: datetime
+) -> TokenHolder | None:
+    """`live_token_holder` through an asyncpg connection, for code on the event loop."""
+    values = {"token_hash": token_hash, "kind": kind, "now": now}
+    compiled = _LIVE_TOKEN_HOLDER_ON_ASYNCPG
+    row = await connection.fetchrow(
+        str(compiled), *(values[name] for name in compiled.positiontup or ())
+    )
     return TokenHolder(user_id=row[0], role=row[1], expires_at=row[2]) if row else None
 
 

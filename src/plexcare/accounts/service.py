@@ -20,6 +20,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+import asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -328,6 +329,21 @@ def remembered_holder_of_token(
     `holder_of_token`", not "refused"."""
     holder = remembered.recall(_token_hash(raw_token), now)
     return None if holder is None else (holder.user_id, holder.role)
+
+
+async def holder_of_bearer_token_on(
+    connection: asyncpg.Connection, *, raw_token: str, now: datetime, remembered: TokenHolders
+) -> tuple[int, str] | None:
+    """`holder_of_token` for a bearer token, asked on the event loop through asyncpg (the
+    quick booking's first sight of a token), remembered as `holder_of_token` remembers it."""
+    token_hash = _token_hash(raw_token)
+    holder = remembered.recall(token_hash, now) or await repository.live_token_holder_on(
+        connection, token_hash=token_hash, kind="bearer", now=now
+    )
+    if holder is None:
+        return None
+    remembered.remember(token_hash, holder)
+    return holder.user_id, holder.role
 
 
 def revoke_token(*, session: Session, raw_token: str, now: datetime) -> None:

@@ -1,19 +1,21 @@
 """`POST /api/v1/appointments` for a signed-in patient's plain booking, ahead of FastAPI.
 
-A patient's plain booking on PostgreSQL costs the database two statements (`quick_booking`);
-answered through FastAPI it cost the app as much again in routing and dependency solving
-(measured with py-spy: a fifth of the app's CPU went to `solve_dependencies` alone). This
-layer sits inside every protection (security headers, body limits) and answers that one
-request itself when everything it needs is at hand without the database:
+A patient's plain booking on PostgreSQL costs the database one or two statements
+(`quick_booking`); answered through FastAPI it cost the app as much again in routing and
+dependency solving (measured with py-spy: a fifth of the app's CPU went to `solve_dependencies`
+alone). This layer sits inside every protection (security headers, body limits) and answers
+that one request itself when it has:
 
-- a bearer token whose holder this process remembers (`TokenHolders`), a patient;
+- a bearer token of a patient: one this process remembers (`TokenHolders`), or, the first
+  time it is seen, one the database finds live by the rule FastAPI's `current_actor` applies
+  (`accounts.holder_of_bearer_token_on`), which is then remembered as that would remember it;
 - a JSON body that `BookingRequest` accepts, read as FastAPI reads it;
 - a well-formed `Idempotency-Key`, or none;
 - a booking `quick_booking` makes.
 
-Anything else (another route, a cookie, a token not yet remembered, a body or key FastAPI
-would refuse, a booking the quick path leaves) passes on to FastAPI untouched, with the body
-it has read handed on, and is answered there exactly as before, by the same functions. So
+Anything else (another route, a cookie, a token that is not a patient's live one, a body or
+key FastAPI would refuse, a booking the quick path leaves) passes on to FastAPI untouched, with
+the body it has read handed on, and is answered there exactly as before, by the same functions. So
 this layer adds no rule of its own: it only skips the work that gives the same answer.
 """
 
@@ -24,16 +26,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import orjson
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plexcare.accounts import service as accounts
 from plexcare.accounts.actor import Actor
+from plexcare.accounts.token_holders import TokenHolders
 from plexcare.db import utc_now
 from plexcare.errors import ServiceError
 from plexcare.postgres_pools import PostgresPools
-from plexcare.scheduling import idempotency
+from plexcare.scheduling import idempotency, quick_booking
 from plexcare.scheduling.routes import (
     BOOKING_PATH,
     book_quickly,
@@ -125,9 +129,10 @@ async def _quick_answer(scope: Scope, body: bytes, pools: PostgresPools) -> tupl
     if media_type != b"application/json":
         return None
     now = await _request_now(app)
+    remembered = token_holders_of(app)
     holder = accounts.remembered_holder_of_token(
-        raw_token=raw_token, now=now, remembered=token_holders_of(app)
-    )
+        raw_token=raw_token, now=now, remembered=remembered
+    ) or await _holder_from_database(pools, raw_token, now, remembered)
     if holder is None:
         return None
     try:
@@ -155,6 +160,22 @@ async def _quick_answer(scope: Scope, body: bytes, pools: PostgresPools) -> tupl
         fingerprint=booking_fingerprint(asked),
     )
     return None if booked is None else (booked.appointment_id, booked.answer_json)
+
+
+async def _holder_from_database(
+    pools: PostgresPools, raw_token: str, now: datetime, remembered: TokenHolders
+) -> tuple[int, str] | None:
+    """Who holds a token this process has not seen lately, by `live_token_holder`'s rule; None
+    (FastAPI then answers, and refuses a token that is not live) also when the database
+    cannot be asked."""
+    try:
+        pool = await pools.pool()
+        async with pool.acquire() as connection:
+            return await accounts.holder_of_bearer_token_on(
+                connection, raw_token=raw_token, now=now, remembered=remembered
+            )
+    except (asyncpg.PostgresError, *quick_booking.UNREACHABLE):
+        return None
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
