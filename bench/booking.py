@@ -54,21 +54,24 @@ import psycopg
 from bench import booking_cpu, pgbench
 from bench.booking_server import WORKERS, RunningApp, running_app
 from bench.booking_setup import (
+    BOOKINGS_PER_PATIENT,
+    OPEN_APPOINTMENTS_LIMIT,
     BenchClinic,
     Patient,
     PatientCalendar,
-    SlotToBook,
+    Turn,
     add_patients,
     admin_dsn,
     build_clinic,
     deal_without_overlap,
+    patients_needed,
     run_admin,
     scratch_database,
     server_problem,
+    turns_of,
 )
 from bench.http_load import Answer, KeepAliveClient, ProtocolProblem
 
-from plexcare.config import Settings
 from plexcare.scheduling.reservations import PATIENT_BUSY, SLOT_TAKEN
 
 CLIENTS = 32
@@ -78,13 +81,6 @@ WARM_UP_SECONDS = 3
 TARGET_SHARE = 0.40
 TARGET_P99_MS = 100.0
 ACTIVE = "('booked', 'completed', 'no_show')"
-OPEN_APPOINTMENTS_LIMIT = Settings.model_fields["max_open_appointments"].default
-"""`PLEXCARE_MAX_OPEN_APPOINTMENTS` for the bench server: the app's own default (6), set
-explicitly so the environment cannot change it."""
-BOOKINGS_PER_PATIENT = OPEN_APPOINTMENTS_LIMIT
-"""Each booking patient books this many slots, up to the limit and never past it: as in the
-clinic, many patients with a few upcoming appointments each, so the limit's count reads what
-it reads in production (about 25,000 patients for the two groups of 32 clients)."""
 HANDS_PER_CLIENT = 2
 """Hands of slots each client books from, one after the other: a hand holds one slot at each
 time of the shared grid at most, and one hand per client would run dry on a fast machine."""
@@ -124,32 +120,6 @@ class Client:
 
     http: KeepAliveClient
     patient: Patient
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One booking an uncontended client makes: whose, and which slot."""
-
-    patient: Patient
-    slot: SlotToBook
-
-
-def _turns(dealt: Sequence[Sequence[SlotToBook]], patients: Sequence[Patient]) -> list[list[Turn]]:
-    """Each hand's slots (pairwise non-overlapping) given out `BOOKINGS_PER_PATIENT` at a time
-    to patients of its own, so no patient has two overlapping slots or one over the limit."""
-    supply = iter(patients)
-    hands = []
-    for hand in dealt:
-        turns = []
-        for first in range(0, len(hand), BOOKINGS_PER_PATIENT):
-            patient = next(supply)
-            turns += [Turn(patient, slot) for slot in hand[first : first + BOOKINGS_PER_PATIENT]]
-        hands.append(turns)
-    return hands
-
-
-def _patients_needed(dealt: Sequence[Sequence[SlotToBook]]) -> int:
-    return sum(-(-len(hand) // BOOKINGS_PER_PATIENT) for hand in dealt)
 
 
 def _conflict_kind(answer: Answer) -> str:
@@ -466,7 +436,7 @@ def main() -> None:
         dealt = deal_without_overlap(bench.free_slots, 2 * CLIENTS * HANDS_PER_CLIENT)
         bookers = add_patients(
             database_url=bench.database_url,
-            count=_patients_needed(dealt),
+            count=patients_needed(dealt),
             first_number=len(bench.patients),
         )
         sizes = [len(hand) for hand in dealt]
@@ -483,7 +453,7 @@ def main() -> None:
         if setup_problems:
             raise RuntimeError("booking benchmark set-up: " + "; ".join(setup_problems))
         settings = {"PLEXCARE_MAX_OPEN_APPOINTMENTS": str(OPEN_APPOINTMENTS_LIMIT)}
-        turns = _turns(dealt, bookers)
+        turns = turns_of(dealt, bookers)
         hands = [
             itertools.chain(*turns[first : first + HANDS_PER_CLIENT])
             for first in range(0, len(turns), HANDS_PER_CLIENT)

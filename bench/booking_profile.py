@@ -1,10 +1,11 @@
 """Where one app process spends its CPU while patients book: py-spy on a running app server.
 
 `python -m bench.booking_profile` (not part of `make bench`: profiling slows the server). It
-builds the booking benchmark's clinic, starts one app server, lets 16 patients book for a few
-seconds to warm it, then samples the server with py-spy for `PLEXCARE_PROFILE_SECONDS` (15)
-while they keep booking, only when it holds the GIL (its CPU, not its waiting), and prints the
-functions holding the most samples, inclusive and by their own lines. The raw samples are left
+builds the booking benchmark's clinic, starts one app server, lets 16 clients book (for one
+patient after another, as `bench.booking` does) for a few seconds to warm it, then samples the
+server with py-spy for `PLEXCARE_PROFILE_SECONDS` (15) while they keep booking, only when it
+holds the GIL (its CPU, not its waiting), and prints the functions holding the most samples,
+inclusive and by their own lines. The raw samples are left
 in `var/booking-profile.txt` for a flame graph.
 """
 
@@ -21,7 +22,16 @@ from pathlib import Path
 
 import orjson
 from bench.booking_server import running_app
-from bench.booking_setup import SlotToBook, build_clinic, deal_without_overlap, scratch_database
+from bench.booking_setup import (
+    OPEN_APPOINTMENTS_LIMIT,
+    Turn,
+    add_patients,
+    build_clinic,
+    deal_without_overlap,
+    patients_needed,
+    scratch_database,
+    turns_of,
+)
 from bench.http_load import KeepAliveClient
 
 CLIENTS = 16
@@ -29,32 +39,28 @@ SECONDS = int(os.environ.get("PLEXCARE_PROFILE_SECONDS", "15"))
 OUTPUT = Path("var/booking-profile.txt")
 
 
-async def _book(port: int, token: str, slots: list[SlotToBook], seconds: float) -> int:
+async def _book(port: int, turns: list[Turn], seconds: float) -> int:
     http = KeepAliveClient("127.0.0.1", port)
     booked = 0
     deadline = time.perf_counter() + seconds
-    for slot in slots:
+    for turn in turns:
         if time.perf_counter() > deadline:
             break
         headers = {
-            "Authorization": f"Bearer {token}",
+            "Authorization": f"Bearer {turn.patient.token}",
             "Idempotency-Key": uuid.uuid4().hex,
             "Content-Type": "application/json",
         }
         answer = await http.request(
-            "POST", "/api/v1/appointments", headers=headers, body=orjson.dumps(slot.body())
+            "POST", "/api/v1/appointments", headers=headers, body=orjson.dumps(turn.slot.body())
         )
         booked += answer.status == 201
     await http.close()
     return booked
 
 
-async def _crowd(
-    port: int, tokens: list[str], hands: list[list[SlotToBook]], seconds: float
-) -> int:
-    counts = await asyncio.gather(
-        *(_book(port, token, hand, seconds) for token, hand in zip(tokens, hands, strict=True))
-    )
+async def _crowd(port: int, hands: list[list[Turn]], seconds: float) -> int:
+    counts = await asyncio.gather(*(_book(port, hand, seconds) for hand in hands))
     return sum(counts)
 
 
@@ -93,20 +99,23 @@ def main() -> None:
         print("booking profile skipped: py-spy is not installed (the bench extra installs it)")
         return
     with scratch_database(f"plexcare_profile_{os.getpid()}") as database:
-        clinic = build_clinic(database=database, patient_count=CLIENTS)
-        hands = deal_without_overlap(clinic.free_slots, CLIENTS)
-        tokens = [patient.token for patient in clinic.patients[:CLIENTS]]
-        settings = {"PLEXCARE_MAX_OPEN_APPOINTMENTS": "100000"}
+        clinic = build_clinic(database=database, patient_count=1)
+        dealt = deal_without_overlap(clinic.free_slots, CLIENTS)
+        patients = add_patients(
+            database_url=clinic.database_url, count=patients_needed(dealt), first_number=1
+        )
+        hands = turns_of(dealt, patients)
+        settings = {"PLEXCARE_MAX_OPEN_APPOINTMENTS": str(OPEN_APPOINTMENTS_LIMIT)}
         with running_app(clinic.database_url, settings, workers=1) as app:
             warm = [hand[: len(hand) // 4] for hand in hands]
             rest = [hand[len(hand) // 4 :] for hand in hands]
-            asyncio.run(_crowd(app.port, tokens, warm, 3))
+            asyncio.run(_crowd(app.port, warm, 3))
             OUTPUT.parent.mkdir(parents=True, exist_ok=True)
             command = [str(spy), "record", "--pid", str(app.pids[0]), "--gil", "--rate", "200"]
             command += ["--duration", str(SECONDS), "--format", "raw", "--output", str(OUTPUT)]
             sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             started = time.perf_counter()
-            booked = asyncio.run(_crowd(app.port, tokens, rest, SECONDS))
+            booked = asyncio.run(_crowd(app.port, rest, SECONDS))
             elapsed = time.perf_counter() - started
             _, errors = sampler.communicate(timeout=SECONDS + 30)
     if sampler.returncode != 0 or not OUTPUT.exists():

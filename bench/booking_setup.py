@@ -28,6 +28,7 @@ from plexcare.clinic import service as clinic
 from plexcare.clinic.demo import load_demo_clinic
 from plexcare.clinic.models import AppointmentType, Clinician
 from plexcare.clinic.service import Specialty
+from plexcare.config import Settings
 from plexcare.db import engine_for, session_factory, utc_now
 from plexcare.scheduling import search
 
@@ -42,6 +43,14 @@ at nearly every time (about 150,000 in all), and neither group of 32 clients run
 
 CONTESTED_HOURS = 4
 """Hours of one clinician that every client races for in the contention phase."""
+
+OPEN_APPOINTMENTS_LIMIT = Settings.model_fields["max_open_appointments"].default
+"""`PLEXCARE_MAX_OPEN_APPOINTMENTS` for the bench server: the app's own default (6), set
+explicitly so the environment cannot change it."""
+BOOKINGS_PER_PATIENT = OPEN_APPOINTMENTS_LIMIT
+"""Each booking patient books this many slots, up to the limit and never past it: as in the
+clinic, many patients with a few upcoming appointments each, so the limit's count reads what
+it reads in production (about 25,000 patients for the two groups of 32 clients)."""
 
 TOKEN_LIFETIME = timedelta(hours=6)
 SEARCH_DAYS = 60
@@ -350,3 +359,31 @@ def build_clinic(*, database: str, patient_count: int, seed: int = 20261126) -> 
         contested_clinician_id=contested.id,
         contested_hours=hours,
     )
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One booking an uncontended client makes: whose, and which slot."""
+
+    patient: Patient
+    slot: SlotToBook
+
+
+def turns_of(
+    dealt: Sequence[Sequence[SlotToBook]], patients: Sequence[Patient]
+) -> list[list[Turn]]:
+    """Each hand's slots (pairwise non-overlapping) given out `BOOKINGS_PER_PATIENT` at a time
+    to patients of its own, so no patient has two overlapping slots or one over the limit."""
+    supply = iter(patients)
+    hands = []
+    for hand in dealt:
+        turns = []
+        for first in range(0, len(hand), BOOKINGS_PER_PATIENT):
+            patient = next(supply)
+            turns += [Turn(patient, slot) for slot in hand[first : first + BOOKINGS_PER_PATIENT]]
+        hands.append(turns)
+    return hands
+
+
+def patients_needed(dealt: Sequence[Sequence[SlotToBook]]) -> int:
+    return sum(-(-len(hand) // BOOKINGS_PER_PATIENT) for hand in dealt)
