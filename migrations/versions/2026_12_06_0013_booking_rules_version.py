@@ -1,5 +1,5 @@
-"""A version of the booking rules, so the quick booking can remember a day's rules and book in
-one round trip.
+"""A version of the booking rules, so the quick booking can remember a clinician's rules and
+book in one round trip.
 
 The quick booking read a clinician's rules for the day (hours, breaks, leave, the clinic's
 closures, the appointment type) before every write: a second round trip, and a fifth of the

@@ -334,10 +334,11 @@ def remembered_holder_of_token(
 async def holder_of_bearer_token_on(
     connection: asyncpg.Connection, *, raw_token: str, now: datetime, remembered: TokenHolders
 ) -> tuple[int, str] | None:
-    """`holder_of_token` for a bearer token, asked on the event loop through asyncpg (the
-    quick booking's first sight of a token), remembered as `holder_of_token` remembers it."""
+    """`holder_of_token` for a bearer token this process does not remember, asked on the event
+    loop through asyncpg (the quick booking's first sight of a token), and remembered as
+    `holder_of_token` remembers it."""
     token_hash = _token_hash(raw_token)
-    holder = remembered.recall(token_hash, now) or await repository.live_token_holder_on(
+    holder = await repository.live_token_holder_on(
         connection, token_hash=token_hash, kind="bearer", now=now
     )
     if holder is None:

@@ -57,7 +57,7 @@ RETRY_IN_FULL_SQLSTATES = frozenset({"23P01", "23505", "40P01", "40001"})
 unique key (the idempotency key was used before), deadlock and serialization failure: the full
 booking decides these and names them."""
 
-_RULES_OF_DAY = """
+_RULES_OF_DAYS = """
 SELECT 'session', clinician_id, weekday, NULL::date, NULL::date, starts, ends,
        NULL::text, NULL::boolean
 FROM weekly_hours WHERE clinician_id = $1
@@ -74,8 +74,9 @@ SELECT 'clinic_day', NULL::integer, NULL::smallint, day, NULL::date, NULL::time,
        NULL::text, is_open
 FROM clinic_days WHERE day BETWEEN $3 AND $4
 """
-"""The clinician's weekly hours and breaks, their leave and extra sessions touching the day, and
-the clinic's own departures from its holiday calendar, from day $3 to day $4: `rota`'s rows."""
+"""The clinician's weekly hours and breaks, their leave and extra sessions touching the days
+from $3 to $4, and the clinic's own departures from its holiday calendar on those days:
+`rota`'s rows."""
 
 _READ_RULES = f"""
 SELECT
@@ -88,12 +89,12 @@ SELECT
                         WHERE n.appointment_type_id = t.id))
      FROM appointment_types t
      WHERE t.id = $2 AND EXISTS (SELECT 1 FROM clinicians c WHERE c.id = $1)),
-    ARRAY(SELECT ROW(rules.*) FROM ({_RULES_OF_DAY}) AS rules)
+    ARRAY(SELECT ROW(rules.*) FROM ({_RULES_OF_DAYS}) AS rules)
 """
 """One statement, one row, in one snapshot: the rules' version, the appointment type with
 whether the clinician offers it and whether it needs rooms or machines (choosing one is the
 full path's work; no type when the clinician or the type does not exist), and the rules of the
-day."""
+days from $3 to $4."""
 
 _BOOK = "SELECT plexcare_book_appointment(" + ", ".join(f"${n}" for n in range(1, 17)) + ")"
 """The write, in one round trip (migrations 0011 to 0013 say why it is one function): the
@@ -252,9 +253,10 @@ async def book(
 ) -> Booked | None:
     """The booking, committed; or None, with nothing written, for the full booking to answer.
 
-    One statement, the write, when the day's rules are remembered at the current version; the
-    read of the rules and the write, each its own transaction, when they are not. Nothing is
-    locked across the round trip between them, and the write stands or falls whole."""
+    One statement, the write, when the clinician's rules are remembered at the current
+    version; the read of the rules and the write, each its own transaction, when they are not.
+    Nothing is locked across the round trip between them, and the write stands or falls
+    whole."""
     day = asked.starts_at.astimezone(ZoneInfo(zone)).date()
     try:
         pool = await pools.pool()

@@ -15,8 +15,9 @@ that one request itself when it has:
 
 Anything else (another route, a cookie, a token that is not a patient's live one, a body or
 key FastAPI would refuse, a booking the quick path leaves) passes on to FastAPI untouched, with
-the body it has read handed on, and is answered there exactly as before, by the same functions. So
-this layer adds no rule of its own: it only skips the work that gives the same answer.
+the body it has read handed on, and is answered there exactly as before, by the same
+functions. So this layer adds no rule of its own: it only skips the work that gives the same
+answer.
 """
 
 from __future__ import annotations
