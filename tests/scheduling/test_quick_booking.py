@@ -26,6 +26,7 @@ from plexcare.scheduling import availability, quick_booking, routes
 from plexcare.scheduling.models import (
     Appointment,
     AppointmentResource,
+    ClinicDay,
     ClinicianReservation,
     IdempotencyRecord,
     SlotHold,
@@ -329,27 +330,35 @@ def test_the_rules_change_and_the_remembered_day_is_read_again(
     assert answer.status_code == 201, answer.text
 
 
-def test_remembered_rules_hold_each_later_days_leave(
-    pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
+@pytest.mark.parametrize("departure", ["the neurologist's leave", "the clinic closed"])
+def test_remembered_rules_hold_each_later_days_departures(
+    pg_client: TestClient,
+    people: Personas,
+    clinic_people: SmallClinic,
+    pg_session: Session,
+    departure: str,
 ) -> None:
-    """The rules are remembered for months from the first day asked: a later day's leave,
-    entered before they were read, still refuses that day."""
+    """The rules are remembered for months from the first day asked: a later day's leave or
+    closure, entered before they were read, still refuses that day."""
     wednesday = (TUESDAY_10 + timedelta(days=1)).date()
-    clinic.add_exception(
-        session=pg_session,
-        clinician_id=clinic_people.neurologist.id,
-        kind=availability.ExceptionKind.LEAVE,
-        first_day=wednesday,
-        last_day=wednesday,
-    )
+    if departure == "the clinic closed":
+        pg_session.add(ClinicDay(day=wednesday, is_open=False, changed_at=TEST_NOW))
+    else:
+        clinic.add_exception(
+            session=pg_session,
+            clinician_id=clinic_people.neurologist.id,
+            kind=availability.ExceptionKind.LEAVE,
+            first_day=wednesday,
+            last_day=wednesday,
+        )
     pg_session.commit()
     first = _book(pg_client, people, booking_body(clinic_people))
     assert first.status_code == 201, first.text
     before = _left_behind(pg_session)
-    on_leave = _book(
+    away = _book(
         pg_client, people, booking_body(clinic_people, TUESDAY_10 + timedelta(days=1)), "patient_b"
     )
-    assert on_leave.status_code != 201
+    assert away.status_code != 201
     assert _left_behind(pg_session) == before
 
 
