@@ -15,7 +15,10 @@ first:
   The check sees every change committed before the write began, as the read did before;
 - it now also finds the patient itself: a patient with any missed appointment is left to the
   full booking, which judges the pause after missed appointments (the quick path judged it
-  from the read), and an account that is not a patient's is refused there as before;
+  from the read), and so is a patient holding a slot, whose hold the full booking turns into
+  the appointment (the quick write used to try, and fail on the hold's reservation, every
+  time a patient booked what they held); an account that is not a patient's is refused there
+  as before;
 - the appointment's id comes from its column's sequence, in the write; the answer the app
   sends arrives with id 0 in its first field, and the stored answer has the real id put there
   (the app does the same with the id the function returns).
@@ -80,7 +83,9 @@ BEGIN
     IF NOT FOUND THEN
         RETURN 0;
     END IF;
-    IF EXISTS (SELECT FROM appointments WHERE patient_id = p_patient AND strike) THEN
+    IF EXISTS (SELECT FROM appointments WHERE patient_id = p_patient AND strike)
+       OR EXISTS (SELECT FROM slot_holds WHERE patient_id = p_patient)
+    THEN
         RETURN 0;
     END IF;
     IF (SELECT count(*) FROM (SELECT FROM appointments

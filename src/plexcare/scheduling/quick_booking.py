@@ -20,11 +20,12 @@ This path decides nothing the full one would decide differently:
   messages and the idempotency record, all or nothing (`plexcare_book_appointment`, migrations
   0011 to 0013);
 - a patient with any missed appointment is left to the full booking, which judges the pause
-  that may follow them.
+  that may follow them, and so is a patient holding a slot, whose hold it turns into the
+  appointment.
 
-Whenever this path cannot book cleanly (a patient with missed appointments, a type that needs
-rooms or machines, a time the rules do not offer, a lost race, their own hold on the slot, a
-lapsed hold still reserving it, a retried idempotency key, the limit), it has written nothing
+Whenever this path cannot book cleanly (a patient with missed appointments or a hold, a type
+that needs rooms or machines, a time the rules do not offer, a lost race, a lapsed hold still
+reserving the slot, a retried idempotency key, the limit), it has written nothing
 and answers None, and the caller runs the full booking, which answers as it always has.
 """
 
@@ -105,7 +106,8 @@ the two values below, having written nothing."""
 STALE_RULES = -1
 """The rules were remembered at a version that is no longer current."""
 REFUSED = 0
-"""Not a patient's account, a patient with missed appointments, or the limit reached."""
+"""Not a patient's account, a patient with missed appointments or a hold, or the limit
+reached."""
 PLACEHOLDER_ID = '{"id":0,'
 """How the answer the write is given begins: the function puts the new id in its place."""
 
