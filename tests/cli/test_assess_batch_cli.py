@@ -211,6 +211,10 @@ def test_every_row_is_what_assess_prints_for_its_case(tmp_path: Path) -> None:
             "clinic.jsonl:157: field 'emg.left.psoaz'",
         ),
         ('{"age": 50, "sex": "male", "labs": {"crp": -3}}', "clinic.jsonl:157: field 'labs.crp'"),
+        (
+            '{"age": 50, "sex": "male", "history": {"cancer": ["colon"]}}',
+            "clinic.jsonl:157: field 'history.cancer'",
+        ),
     ],
 )
 def test_a_bad_case_among_many_good_ones_names_its_line_and_field(

@@ -141,6 +141,8 @@ def _declined(data: dict[str, Any]) -> bool:
         {"history": {"pregnant": False}},
         {"evaluated_on": "2024-03-01", "onset_on": "2024-04-01"},
         {"history": {"cancer": {"status": "none", "site": "colon"}}},
+        {"history": {"cancer": ["colon"]}},
+        {"history": {"radiotherapy": {"status": "given", "region": ["pelvis"]}}},
     ],
 )
 def test_a_case_the_reading_does_not_cover_is_left_to_the_model(data: dict[str, Any]) -> None:

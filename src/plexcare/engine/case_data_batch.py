@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import ValidationError
 
 from plexcare.engine.assessment import BatchAssessment
@@ -185,6 +186,7 @@ class BatchEvidence:
 
 
 _PLANTAR_TESTED = frozenset({"flexor", "extensor"})
+_FULL_STRENGTH = frozenset({5})
 _PULSES_WEAK = frozenset({"reduced", "absent"})
 _HISTORY_OF_CANCER = ("cancer", "radiotherapy", "pelvic_radiotherapy_years_ago", "anticoagulant")
 
@@ -319,7 +321,8 @@ class CaseDataBatch:
         not know is in none, and the case is declined), its Trendelenburg sign, and the
         examination's features (`case_data_features.BEDSIDE`, between the pain sites and the
         needle study). Plain loops: measured, they beat `chain(map(...))` on a leg's few
-        grades."""
+        grades. A grade below 5 is told by what is not 5 (grades are 0 to 5): a third of the
+        time of `min`."""
         codes = self.codes
         legs = self.tables.legs
         weak_legs = 0
@@ -336,7 +339,7 @@ class CaseDataBatch:
                     for graded in strength.items():
                         codes += book[graded]
                     strength_given = True
-                    weak_legs += min(strength.values()) < 5
+                    weak_legs += not _FULL_STRENGTH.issuperset(strength.values())
                 reflexes = found.get("reflexes")
                 if reflexes:
                     book = books.reflexes
@@ -372,24 +375,24 @@ class CaseDataBatch:
         self, row: int, conduction: Mapping[str, Mapping[str, Mapping[str, Any]]], band: int
     ) -> None:
         """Each result's findings, looked up by what it records (its age band, leg, name and
-        items) and read the first time by `study`; the normals below a block withdrawn; the
-        studies recorded on both legs compared."""
+        items, a result with segments, a mapping, by `_hashable`: told apart beforehand, as a
+        raised `TypeError` cost a microsecond and a half) and read the first time by `study`;
+        the normals below a block withdrawn; the studies recorded on both legs compared."""
         codes = self.codes
         known = self._studies
         read_beside = self.read_beside
         for side, results in conduction.items():
             blocked: frozenset[str] = frozenset()
             for name, result in results.items():
-                prefix: tuple[object, ...] = (band, side, name)
+                key: tuple[object, ...] = (
+                    (band, side, name, _hashable(result))
+                    if "segments" in result
+                    else (band, side, name, *result.items())
+                )
                 if name in read_beside:
                     motor = results.get(self.kb.studies[name].motor_study or "")
-                    prefix = (*prefix, None if motor is None else _recorded(motor))
-                key = (*prefix, *result.items())
-                try:
-                    outcome = known.get(key)
-                except TypeError:  # segments, a mapping, which cannot be a key
-                    key = (*prefix, _hashable(result))
-                    outcome = known.get(key)
+                    key = (key, None if motor is None else _recorded(motor))
+                outcome = known.get(key)
                 if outcome is None:
                     outcome = self._study(band, side, name, results)
                     if outcome is None:
@@ -457,8 +460,10 @@ class CaseDataBatch:
         flat = np.asarray(self.codes, dtype=np.int64)
         ends = np.asarray(self.ends, dtype=np.int64)
         counts = ends - np.concatenate(([0], ends[:-1])).astype(np.int64)
-        matrix = np.full((rows, len(index.specs)), UNKNOWN, dtype=np.int8)
-        matrix[np.repeat(np.arange(rows), counts), flat >> 1] = flat & 1
+        columns = len(index.specs)
+        matrix = np.full((rows, columns), UNKNOWN, dtype=np.int8)
+        cells = np.repeat(np.arange(0, rows * columns, columns), counts) + (flat >> 1)
+        matrix.reshape(-1)[cells] = flat & 1
         if self.withdrawn:
             withdrawn_rows, withdrawn = np.asarray(self.withdrawn, dtype=np.int64).T
             normal = matrix[withdrawn_rows, withdrawn >> 1] == NORMAL
@@ -481,7 +486,7 @@ class CaseDataBatch:
             matrix=matrix,
             time_bins=np.asarray([bins[onset] for onset in days], dtype=np.int64),
             background_priors=priors,
-            findings_used=(matrix >= 0).sum(axis=1),
+            findings_used=_findings_used(matrix),
             days_since_onset=tuple(days),
         )
         return BatchEvidence(observations, states, tuple(imaging), tuple(case_ids))
@@ -523,13 +528,17 @@ class CaseDataBatch:
 
     def _history_of_cancer(self, history: Mapping[str, Any]) -> tuple[float, ...]:
         """The cancer and radiotherapy history, read by their own models (which also read the
-        older ways of writing them), with `History._radiotherapy_told_once`."""
+        older ways of writing them), with `History._radiotherapy_told_once`. The twin takes
+        these two fields as any JSON, so a mapping is made a key by its items (told apart
+        beforehand: a raised `TypeError` cost a case a microsecond and a half), and a list
+        cannot be one: its case is declined, and `Case` names the field."""
         key = tuple(map(history.get, _HISTORY_OF_CANCER))
+        if dict in map(type, key):  # a cancer or radiotherapy history written as a mapping
+            key = tuple(_hashable(part) if isinstance(part, dict) else part for part in key)
         try:
             states = self._history.get(key, ())
-        except TypeError:  # a cancer or radiotherapy history written as a mapping
-            key = tuple(_hashable(part) if isinstance(part, dict) else part for part in key)
-            states = self._history.get(key, ())
+        except TypeError:  # a list, which the twin lets through for the model to refuse
+            raise _Declined from None
         if states == ():
             states = self._history[key] = self._history_states(history)
         if states is None:
@@ -621,6 +630,15 @@ class CaseDataBatch:
         for kind, abnormal in needle_findings(result):
             collect.put(side, name, kind, abnormal)
         return _codes(collect), bool(result.myokymia)
+
+
+def _findings_used(matrix: npt.NDArray[np.int8]) -> npt.NDArray[np.int64]:
+    """The cells each row fills: summed as 16-bit counts (a row has far fewer than 65,536
+    columns), which took a third of the time of summing the booleans into 64 bits."""
+    filled: npt.NDArray[np.uint16] = np.add.reduce(
+        (matrix >= 0).view(np.uint8), axis=1, dtype=np.uint16
+    )
+    return filled.astype(np.int64)
 
 
 _NO_EXAM = (0.0, 0.0, 0.0, 0.0)
