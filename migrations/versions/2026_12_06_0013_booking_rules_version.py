@@ -21,7 +21,14 @@ first:
   as before;
 - the appointment's id comes from its column's sequence, in the write; the answer the app
   sends arrives with id 0 in its first field, and the stored answer has the real id put there
-  (the app does the same with the id the function returns).
+  (the app does the same with the id the function returns);
+- after the patient's turn, the limit on open appointments is counted only as far as the
+  limit (whether a patient has six upcoming appointments needs six rows, not all of them),
+  and everything the booking writes is one statement: migration 0011's function ran eight
+  after the turn, each with its executor start and snapshot. The parts of one statement cannot
+  see each other's rows, so each takes what it needs from the part before it (`RETURNING`);
+  the foreign keys are checked once all of them have run, and a refusal by any constraint
+  undoes the whole.
 
 Revision ID: 0013
 Revises: 0012
@@ -149,14 +156,14 @@ NEW_SIGNATURE = (
 )
 
 
-def _function_of_0012() -> str:
-    """Migration 0012's function, read from its file, for stepping down."""
-    path = next(Path(__file__).parent.glob("*_0012_*.py"))
-    spec = importlib.util.spec_from_file_location("revision_0012", path)
+def _function_of_0011() -> str:
+    """Migration 0011's function, read from its file, for stepping down."""
+    path = next(Path(__file__).parent.glob("*_0011_*.py"))
+    spec = importlib.util.spec_from_file_location("revision_0011", path)
     assert spec is not None and spec.loader is not None
-    revision_0012 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(revision_0012)
-    function: str = revision_0012.FUNCTION
+    revision_0011 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision_0011)
+    function: str = revision_0011.FUNCTION
     return function
 
 
@@ -188,7 +195,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP FUNCTION {NEW_SIGNATURE}")
-        op.execute(_function_of_0012())
+        op.execute(_function_of_0011())
         for table in RULE_TABLES:
             op.execute(f"DROP TRIGGER booking_rules_changed ON {table}")
         op.execute("DROP FUNCTION plexcare_booking_rules_changed()")
