@@ -264,6 +264,31 @@ def test_a_slot_the_patient_holds_is_booked_on_its_hold(
     assert pg_session.scalar(select(func.count()).select_from(ClinicianReservation)) == 1
 
 
+def _write_directly(session: Session, clinic_people: SmallClinic, patient_id: int) -> Any:
+    """`plexcare_book_appointment` called as the quick path calls it, for an hour after
+    TUESDAY_10 with the neurologist."""
+    later = TUESDAY_10 + timedelta(hours=1)
+    answer = session.scalar(
+        text(
+            "SELECT plexcare_book_appointment(:version, 'quick-uid', :patient, :clinician, "
+            ":kind, :starts, :ends, :ends, :now, 6, NULL, :now, ARRAY['email'], NULL, "
+            "'fingerprint', :answer)"
+        ),
+        {
+            "version": _rules_version(session),
+            "patient": patient_id,
+            "clinician": clinic_people.neurologist.id,
+            "kind": clinic_people.consultation.id,
+            "starts": later,
+            "ends": later + timedelta(minutes=30),
+            "now": TEST_NOW,
+            "answer": '{"id":0,"uid":"quick-uid"}',
+        },
+    )
+    session.commit()
+    return answer
+
+
 def test_the_write_leaves_a_patient_holding_a_slot_to_the_full_booking(
     pg_client: TestClient, people: Personas, clinic_people: SmallClinic, pg_session: Session
 ) -> None:
@@ -274,27 +299,17 @@ def test_the_write_leaves_a_patient_holding_a_slot_to_the_full_booking(
     )
     assert held.status_code == 201
     before = _left_behind(pg_session)
-    later = TUESDAY_10 + timedelta(hours=1)
-    answer = pg_session.scalar(
-        text(
-            "SELECT plexcare_book_appointment(:version, 'quick-uid', :patient, :clinician, "
-            ":kind, :starts, :ends, :ends, :now, 6, NULL, :now, ARRAY['email'], NULL, "
-            "'fingerprint', :answer)"
-        ),
-        {
-            "version": _rules_version(pg_session),
-            "patient": clinic_people.patient_a.id,
-            "clinician": clinic_people.neurologist.id,
-            "kind": clinic_people.consultation.id,
-            "starts": later,
-            "ends": later + timedelta(minutes=30),
-            "now": TEST_NOW,
-            "answer": '{"id":0,"uid":"quick-uid"}',
-        },
-    )
-    pg_session.commit()
+    answer = _write_directly(pg_session, clinic_people, clinic_people.patient_a.id)
     assert answer == quick_booking.REFUSED
     assert _left_behind(pg_session) == before
+
+
+def test_the_write_books_only_for_a_patients_account(
+    clinic_people: SmallClinic, pg_session: Session
+) -> None:
+    answer = _write_directly(pg_session, clinic_people, clinic_people.front_desk.id)
+    assert answer == quick_booking.REFUSED
+    assert _left_behind(pg_session) == (0, 0, 0, 0)
 
 
 def test_a_time_off_the_grid_gets_the_full_bookings_answer(

@@ -144,26 +144,27 @@ class Booked:
     """The answer, serialized once for the patient and the idempotency record alike."""
 
 
+RULES_SPAN = timedelta(days=120)
+"""How far ahead of the day asked for the rules are read: past the usual booking horizon (90
+days), so a clinician's rules are read once for every day patients may book."""
+
+
 @dataclass(frozen=True)
 class RememberedRules:
-    """A clinician's rules for one appointment type from `first_day` to `last_day`, as
+    """A clinician's rules for one appointment type over `RULES_SPAN` from `first_day`, as
     `_READ_RULES` gave them, and the version they were read at."""
 
     version: int
     target: Sequence[Any] | None
     rules: Sequence[Sequence[Any]]
     first_day: date
-    last_day: date
 
     def cover(self, day: date) -> bool:
-        return self.first_day <= day <= self.last_day
+        return self.first_day <= day <= self.first_day + RULES_SPAN
 
 
 RulesKey = tuple[int, int]
 """(clinician, appointment type)."""
-RULES_SPAN = timedelta(days=120)
-"""How far ahead of the day asked for the rules are read: past any type's booking horizon,
-so a clinician's rules are read once for every day patients may book."""
 MOST_REMEMBERED = 10_000
 """Beyond this many, the memory is emptied and refilled: a bound on memory."""
 
@@ -332,8 +333,7 @@ async def _book_on(
 async def _read_rules(
     connection: asyncpg.Connection, key: RulesKey, first_day: date
 ) -> RememberedRules:
-    last_day = first_day + RULES_SPAN
-    version, target, rules = await connection.fetchrow(_READ_RULES, *key, first_day, last_day)
-    return RememberedRules(
-        version=version, target=target, rules=rules, first_day=first_day, last_day=last_day
+    version, target, rules = await connection.fetchrow(
+        _READ_RULES, *key, first_day, first_day + RULES_SPAN
     )
+    return RememberedRules(version=version, target=target, rules=rules, first_day=first_day)
