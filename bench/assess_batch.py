@@ -32,7 +32,12 @@ import yaml
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 from typer.testing import CliRunner
 
-from plexcare.cli.assess_batch import case_entries, collection_paused, default_workers
+from plexcare.cli.assess_batch import (
+    case_sources,
+    collection_paused,
+    default_workers,
+    entries_of,
+)
 from plexcare.cli.main import app
 from plexcare.engine.assessment import assess_batch
 from plexcare.engine.case_batch import leading_answers, read_case
@@ -154,7 +159,7 @@ def _steps(lines: Path) -> dict[str, float]:
         return result
 
     with collection_paused(), threadpool_limits(limits=1, user_api="blas"):
-        entries = step("list the file's lines", lambda: case_entries(lines))
+        entries = step("list the file's lines", lambda: entries_of(case_sources(lines)))
         texts = [entry.text or b"" for entry in entries]
         _read_and_assess(texts, [entry.where for entry in entries], step)
         _before(texts, step)

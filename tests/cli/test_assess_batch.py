@@ -3,7 +3,7 @@ the workers split themselves, numbered as the whole file is."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from plexcare.cli.assess_batch import (
@@ -29,6 +29,11 @@ def _file(lines: list[tuple[bytes, bytes]], last: bytes) -> CaseLines:
     lines=st.lists(st.tuples(LINE, ENDING), max_size=60),
     last=LINE,
     cases=st.integers(min_value=1, max_value=80),
+)
+@example(  # a lone \r before the cut: the lines after it are numbered one further on
+    lines=[(b'{"age": 50}', b"\r"), (b'{"sex": "male"}', b"\n"), (b'{"age": 50}', b"\n")],
+    last=b'{"sex": "male"}',
+    cases=2,
 )
 def test_a_cut_run_holds_the_lines_of_the_whole_numbered_as_the_file_is(
     lines: list[tuple[bytes, bytes]], last: bytes, cases: int

@@ -48,6 +48,18 @@ def test_a_rule_missing_one_group_is_open_when_unknown_and_closed_when_absent(
     assert rule.id not in {o.rule.id for o in denied.open}
 
 
+@given(st.sets(st.sampled_from(FACT_IDS)), st.sets(st.sampled_from(FACT_IDS)))
+def test_the_fired_rules_alone_are_the_fired_of_the_whole_evaluation(
+    present: set[str], absent: set[str]
+) -> None:
+    """`fired_only` (the clinician's report) fires what the whole evaluation fires, and
+    leaves out the open rules."""
+    whole = evaluate_red_flags(_facts(present, absent), KB)
+    fired = evaluate_red_flags(_facts(present, absent), KB, fired_only=True)
+    assert fired.fired == whole.fired
+    assert fired.open == ()
+
+
 def test_no_facts_fire_no_rule() -> None:
     evaluation = evaluate_red_flags(_facts(set()), KB)
     assert evaluation.fired == ()

@@ -105,8 +105,9 @@ def assess_command(
 def _assess_folder(target: Path, as_json: bool, jobs: int) -> None:
     """A row for every case in the folder (or JSON Lines file), as JSON or one line each.
 
-    The cycle collector stays paused until the rows are printed and dropped: resumed any
-    earlier, it would walk the whole batch's rows (a second per 20,000 cases) for nothing.
+    The cycle collector stays paused over the whole batch, its listing and printing
+    included, not only while each share is read and assessed: resumed in between, it would
+    walk the batch's cases and rows (a second per 20,000 cases) for nothing.
     The batch's reading is imported here: building the case model's twin and its tables
     would otherwise be paid by every `plexcare` command at start-up.
     """

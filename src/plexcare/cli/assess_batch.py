@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import orjson
 import yaml
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from plexcare.engine.case import Case
 from plexcare.engine.case_batch import CaseInputError, leading_answers, read_case
@@ -206,9 +207,9 @@ def entries_of(sources: Sequence[CaseSource]) -> list[CaseEntry]:
     return entries
 
 
-def case_entries(target: Path) -> list[CaseEntry]:
-    """The cases a folder (or one `.jsonl` file) holds, in file order then line order."""
-    return entries_of(case_sources(target))
+def _cases_in(source: CaseSource) -> int:
+    """About how many cases a source holds (a case file holds one)."""
+    return source.cases() if isinstance(source, CaseLines) else 1
 
 
 def _text(entry: CaseEntry) -> bytes | None:
@@ -248,11 +249,8 @@ def _assess_share(entries: Sequence[CaseEntry]) -> tuple[list[dict[str, Any]], P
 
     The scoring's matrix products run on one thread: a batch's shares already keep every
     core busy, and OpenBLAS's threads, waiting for work by spinning, took a tenth of the
-    processor time from them (and were no quicker for one process alone). `threadpoolctl` is
-    imported here, as SciPy is for the scoring, so other commands do not pay for it.
+    processor time from them (and were no quicker for one process alone).
     """
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
     kb = knowledge_base()
     batch = CaseDataBatch(kb)
     with collection_paused(), threadpool_limits(limits=1, user_api="blas"):
@@ -302,7 +300,7 @@ def _joined(pieces: Sequence[bytes], as_json: bool) -> bytes:
 def _shares(sources: Sequence[CaseSource], workers: int) -> list[list[CaseSource]]:
     """The sources in order, in up to `workers` shares of about as many cases each; a run of
     JSON Lines cut where a share is full."""
-    counts = [source.cases() if isinstance(source, CaseLines) else 1 for source in sources]
+    counts = [_cases_in(source) for source in sources]
     size = -(-sum(counts) // workers)
     shares: list[list[CaseSource]] = [[] for _ in range(workers)]
     share, room = 0, size
@@ -329,12 +327,18 @@ def _warm_up(sources: Sequence[CaseSource]) -> None:
             return
 
 
+def _rendered_share(sources: Sequence[CaseSource], as_json: bool) -> tuple[bytes, Problem | None]:
+    """A share's rows, rendered as they are printed; or its first problem."""
+    rows, problem = _assess_share(entries_of(sources))
+    return (b"", problem) if problem is not None else (rendered(rows, as_json), None)
+
+
 def _report(sources: Sequence[CaseSource], as_json: bool) -> bytes:
     """The sources' rows, rendered; the first problem among them raised."""
-    rows, problem = _assess_share(entries_of(sources))
+    report, problem = _rendered_share(sources, as_json)
     if problem is not None:
         raise CaseInputError(*problem)
-    return rendered(rows, as_json)
+    return report
 
 
 _WORKER_SHARES: list[Sequence[Sequence[CaseSource]]] = []
@@ -352,10 +356,10 @@ def _assess_in_worker(task: tuple[int, bool, int]) -> Problem | None:
     share's megabytes were pickled, piped and read back in pieces, which took a tenth of
     the batch's time."""
     share, as_json, output = task
-    rows, problem = _assess_share(entries_of(_WORKER_SHARES[-1][share]))
+    report, problem = _rendered_share(_WORKER_SHARES[-1][share], as_json)
     if problem is None:
         with open(output, "wb", closefd=False) as written:
-            written.write(rendered(rows, as_json))
+            written.write(report)
     return problem
 
 
@@ -373,8 +377,9 @@ def batch_report(target: Path, as_json: bool, workers: int = 1) -> bytes:
     `CASES_PER_WORKER` are not worth a process.
     """
     sources = case_sources(target)
-    cases = sum(source.cases() if isinstance(source, CaseLines) else 1 for source in sources)
-    shares = _shares(sources, max(1, min(workers, cases // CASES_PER_WORKER)))
+    cases = sum(_cases_in(source) for source in sources)
+    workers = max(1, min(workers, cases // CASES_PER_WORKER))
+    shares = _shares(sources, workers) if workers > 1 else []
     if len(shares) < 2:
         return _report(sources, as_json)
     _warm_up(sources)

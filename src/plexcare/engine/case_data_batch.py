@@ -375,20 +375,16 @@ class CaseDataBatch:
         self, row: int, conduction: Mapping[str, Mapping[str, Mapping[str, Any]]], band: int
     ) -> None:
         """Each result's findings, looked up by what it records (its age band, leg, name and
-        items, a result with segments, a mapping, by `_hashable`: told apart beforehand, as a
-        raised `TypeError` cost a microsecond and a half) and read the first time by `study`;
-        the normals below a block withdrawn; the studies recorded on both legs compared."""
+        `_recorded` items: a result with segments is told apart beforehand, as a raised
+        `TypeError` cost a microsecond and a half) and read the first time by `study`; the
+        normals below a block withdrawn; the studies recorded on both legs compared."""
         codes = self.codes
         known = self._studies
         read_beside = self.read_beside
         for side, results in conduction.items():
             blocked: frozenset[str] = frozenset()
             for name, result in results.items():
-                key: tuple[object, ...] = (
-                    (band, side, name, _hashable(result))
-                    if "segments" in result
-                    else (band, side, name, *result.items())
-                )
+                key: tuple[object, ...] = (band, side, name, _recorded(result))
                 if name in read_beside:
                     motor = results.get(self.kb.studies[name].motor_study or "")
                     key = (key, None if motor is None else _recorded(motor))
