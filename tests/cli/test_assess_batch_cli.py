@@ -258,6 +258,36 @@ def test_split_batches_print_byte_for_byte_what_one_process_prints(
         assert shared.stdout_bytes == alone.stdout_bytes
 
 
+@pytest.mark.parametrize("report", [["--json"], []], ids=["json", "text"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_read_in_chunks_prints_byte_for_byte_what_one_chunk_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, report: list[str], jobs: str
+) -> None:
+    monkeypatch.setattr(assess_batch, "CASES_PER_WORKER", 10)
+    folder = _mixed_clinic(tmp_path)
+    whole = _batch(folder, *report, "--jobs", jobs)
+    assert whole.exit_code == 0, whole.output
+    monkeypatch.setattr(assess_batch, "CASES_A_CHUNK", 4)
+    chunked = _batch(folder, *report, "--jobs", jobs)
+    assert chunked.exit_code == 0, chunked.output
+    assert chunked.stdout_bytes == whole.stdout_bytes
+
+
+def test_a_batch_read_in_chunks_names_its_first_bad_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(assess_batch, "CASES_A_CHUNK", 5)
+    lines = _clinic_lines(tmp_path, 30).read_text().splitlines()
+    lines[7] = '{"age": 50, "sex": "male", "emg": {"left": {"psoaz": {}}}}'
+    lines[12] = '{"age": 50, "sex": "robot"}'
+    (tmp_path / "clinic.jsonl").write_text("\n".join(lines))
+    result = _batch(tmp_path / "clinic.jsonl", "--json")
+    assert result.exit_code == 2
+    assert "clinic.jsonl:8: field 'emg.left.psoaz'" in result.output
+    assert "robot" not in result.output
+    assert result.stdout_bytes == b""
+
+
 @pytest.mark.parametrize("bad_line", [3, 36, 60])
 def test_a_split_batch_fails_as_one_process_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_line: int

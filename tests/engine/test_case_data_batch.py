@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from plexcare.engine.assessment import assess_batch
 from plexcare.engine.case import Case
 from plexcare.engine.case_data import case_data
-from plexcare.engine.case_data_batch import BatchEvidence, CaseDataBatch
+from plexcare.engine.case_data_batch import BatchEvidence, CaseDataBatch, ValuesRead
 from plexcare.engine.case_names import CaseError, check_case_names
 from plexcare.engine.feature_columns import feature_columns
 from plexcare.engine.observation_plan import observe_batch
@@ -89,6 +89,25 @@ def test_the_batch_answers_as_assess_batch_does_for_the_same_cases(kb: Knowledge
     np.testing.assert_allclose(read.localization, expected.localization, rtol=0, atol=1e-12)
     np.testing.assert_allclose(read.etiology, expected.etiology, rtol=0, atol=1e-12)
     assert read.case_ids == expected.case_ids
+
+
+def test_batches_that_share_what_they_read_answer_as_batches_read_alone() -> None:
+    texts = [json.dumps(raw).encode() for raw in RAW]
+    values = ValuesRead()
+    for _ in range(2):
+        batch = CaseDataBatch(KB, values)
+        for text in texts:
+            batch.add(case_data(text))
+        for row in batch.to_read_as_cases():
+            batch.read_as_case(row, Case.model_validate_json(texts[row]))
+        alone, _ = _read(texts)
+        np.testing.assert_array_equal(
+            batch.evidence().observations.matrix, alone.evidence().observations.matrix
+        )
+        assert [len(known) for known in vars(values).values()] == [
+            len(known) for known in vars(alone.values).values()
+        ]
+    assert values.studies and values.needles and values.compared
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

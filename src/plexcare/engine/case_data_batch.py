@@ -5,8 +5,8 @@ the cost of reading a batch (`engine.case_data`). Here each case's `CaseData`, i
 by the twin of the case model, is read as it stands, as soon as it is added: bedside grades
 looked up in books that hold every known name and grade, study and needle results by what
 they record (each different one read once by the rules `observe_batch` applies, and
-remembered for the batch), and the fields the etiology features read gathered for
-`case_data_features`.
+remembered in `ValuesRead`, which the chunks of a big batch share), and the fields the
+etiology features read gathered for `case_data_features`.
 
 What this reading does not cover it declines: give-way weakness, a name the knowledge base does
 not know, a study result whose names need a closer look (`case_names.needs_a_closer_look`), a
@@ -19,7 +19,7 @@ readings together.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, get_args
 
 import numpy as np
@@ -191,14 +191,32 @@ _PULSES_WEAK = frozenset({"reduced", "absent"})
 _HISTORY_OF_CANCER = ("cancer", "radiotherapy", "pelvic_radiotherapy_years_ago", "anticoagulant")
 
 
+@dataclass(frozen=True)
+class ValuesRead:
+    """What reading worked out once for each different value (a prior by age and diabetes, a
+    cancer history, an imaging report, a study or needle result, a comparison of the legs),
+    kept for every batch of cases read with it: the chunks of one big batch share it."""
+
+    priors: dict[tuple[int, str | None], float] = field(default_factory=dict)
+    history: dict[tuple[object, ...], tuple[float, ...] | None] = field(default_factory=dict)
+    imaging: dict[tuple[object, ...], tuple[tuple[ImagingFinding, ...], Any]] = field(
+        default_factory=dict
+    )
+    studies: dict[tuple[object, ...], tuple[Codes, frozenset[str]]] = field(default_factory=dict)
+    results: dict[tuple[object, ...], StudyResult | None] = field(default_factory=dict)
+    compared: dict[tuple[object, ...], tuple[int | None, Codes]] = field(default_factory=dict)
+    needles: dict[tuple[object, ...], tuple[Codes, bool]] = field(default_factory=dict)
+
+
 class CaseDataBatch:
     """A batch being read: a row per case added, from its data where it can be.
 
     Add every case (`add`), then give the models of the rows `to_read_as_cases` lists
-    (`read_as_case`), then `assess`.
+    (`read_as_case`), then `assess`. `values`, given, is what earlier batches read with the
+    same knowledge base worked out, and goes on being added to.
     """
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, values: ValuesRead | None = None) -> None:
         self.kb = kb
         self.model = site_and_cause_model(kb)
         self.index = self.model.localization.findings
@@ -220,13 +238,7 @@ class CaseDataBatch:
         self.features = CaseFeatureData()
         self.declined: set[int] = set()
         self.cases: dict[int, Case] = {}
-        self._priors: dict[tuple[int, str | None], float] = {}
-        self._history: dict[tuple[object, ...], tuple[float, ...] | None] = {}
-        self._imaging: dict[tuple[object, ...], tuple[tuple[ImagingFinding, ...], Any]] = {}
-        self._studies: dict[tuple[object, ...], tuple[Codes, frozenset[str]]] = {}
-        self._results: dict[tuple[object, ...], StudyResult | None] = {}
-        self._compared: dict[tuple[object, ...], tuple[int | None, Codes]] = {}
-        self._needles: dict[tuple[object, ...], tuple[Codes, bool]] = {}
+        self.values = values if values is not None else ValuesRead()
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -276,7 +288,7 @@ class CaseDataBatch:
         if not history.keys().isdisjoint(_HISTORY_OF_CANCER):
             cancer = self._history_of_cancer(history)
         diabetes = history.get("diabetes")
-        prior = self._priors.get((age, diabetes))
+        prior = self.values.priors.get((age, diabetes))
         if prior is None:
             prior = self._prior(age, diabetes)
         codes = self.codes
@@ -379,7 +391,7 @@ class CaseDataBatch:
         `TypeError` cost a microsecond and a half) and read the first time by `study`; the
         normals below a block withdrawn; the studies recorded on both legs compared."""
         codes = self.codes
-        known = self._studies
+        known = self.values.studies
         read_beside = self.read_beside
         for side, results in conduction.items():
             blocked: frozenset[str] = frozenset()
@@ -407,12 +419,12 @@ class CaseDataBatch:
             left, right = conduction["left"], conduction["right"]
             for name in left.keys() & right.keys() & self.plan.compared:
                 key = (name, _recorded(left[name]), _recorded(right[name]))
-                compared = self._compared.get(key)
+                compared = self.values.compared.get(key)
                 if compared is None:
                     compared = self._comparison(name, left[name], right[name])
                     if compared is None:
                         raise _Declined
-                    self._compared[key] = compared
+                    self.values.compared[key] = compared
                 if compared[0] is not None:
                     self.withdrawn.append((row, compared[0]))
                 codes += compared[1]
@@ -421,7 +433,7 @@ class CaseDataBatch:
         """Each needle result's findings, looked up by what it records and read the first
         time by `_needle`; the myokymia feature (`case_data_features.BEDSIDE`)."""
         codes = self.codes
-        known = self._needles
+        known = self.values.needles
         needled = myokymia = False
         for side, muscles in emg.items():
             for name, result in muscles.items():
@@ -519,7 +531,7 @@ class CaseDataBatch:
     def _prior(self, age: int, diabetes: str | None) -> float:
         diabetic = diabetes in ("type1", "type2")
         prior = self.model.localization.finding_model.background_prior(age, diabetic)
-        self._priors[(age, diabetes)] = prior
+        self.values.priors[(age, diabetes)] = prior
         return prior
 
     def _history_of_cancer(self, history: Mapping[str, Any]) -> tuple[float, ...]:
@@ -532,11 +544,11 @@ class CaseDataBatch:
         if dict in map(type, key):  # a cancer or radiotherapy history written as a mapping
             key = tuple(_hashable(part) if isinstance(part, dict) else part for part in key)
         try:
-            states = self._history.get(key, ())
+            states = self.values.history.get(key, ())
         except TypeError:  # a list, which the twin lets through for the model to refuse
             raise _Declined from None
         if states == ():
-            states = self._history[key] = self._history_states(history)
+            states = self.values.history[key] = self._history_states(history)
         if states is None:
             raise _Declined
         return states
@@ -561,10 +573,10 @@ class CaseDataBatch:
         if not findings:
             return (), None
         key = tuple(map(tuple, map(dict.items, findings)))
-        known = self._imaging.get(key)
+        known = self.values.imaging.get(key)
         if known is None:
             models = tuple(ImagingFinding.model_validate(finding) for finding in findings)
-            known = self._imaging[key] = (models, imaging_states(models, self.kb))
+            known = self.values.imaging[key] = (models, imaging_states(models, self.kb))
         return known
 
     def _study(
@@ -580,11 +592,14 @@ class CaseDataBatch:
         if study.column is not None and _plain(result):
             code = study.code(result, age, self.kb)
             return (() if code is None else (code,)), frozenset()
-        beside = {
-            other: model
-            for other, data in results.items()
-            if (model := self._result(data)) is not None
-        }
+        # `read_study` reads another result only for an F wave: its nerve's motor study
+        # (the key `_conduction` remembers it by). Each result reads its own model.
+        beside: dict[str, StudyResult] = {}
+        motor = study.study.motor_study
+        if motor is not None and motor in results:
+            model = self._result(results[motor])
+            if model is not None:
+                beside[motor] = model
         collect = Collector(self.index)
         below = read_study(collect, side, name, study.study, result, beside, age, self.kb)
         return _codes(collect), frozenset(below)
@@ -592,12 +607,12 @@ class CaseDataBatch:
     def _result(self, data: Mapping[str, Any]) -> StudyResult | None:
         """The result's own model (its rules between fields applied), or None if it fails."""
         key = _hashable(data)
-        if key not in self._results:
+        if key not in self.values.results:
             try:
-                self._results[key] = StudyResult.model_validate(data)
+                self.values.results[key] = StudyResult.model_validate(data)
             except ValidationError:
-                self._results[key] = None
-        return self._results[key]
+                self.values.results[key] = None
+        return self.values.results[key]
 
     def _comparison(
         self, name: str, left: Mapping[str, Any], right: Mapping[str, Any]
