@@ -110,6 +110,19 @@ def test_batches_that_share_what_they_read_answer_as_batches_read_alone() -> Non
     assert values.studies and values.needles and values.compared
 
 
+def test_what_a_batch_read_is_forgotten_only_where_it_is_over_the_bound() -> None:
+    values = ValuesRead()
+    batch = CaseDataBatch(KB, values)
+    for raw in RAW:
+        batch.add(case_data(json.dumps(raw).encode()))
+    sizes = {name: len(known) for name, known in vars(values).items()}
+    bound = sorted(sizes.values())[len(sizes) // 2]
+    values.forget_beyond(bound)
+    assert {name: len(known) for name, known in vars(values).items()} == {
+        name: 0 if size > bound else size for name, size in sizes.items()
+    }
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(mutated_cases(), min_size=1, max_size=6))
 def test_a_case_is_read_from_data_only_when_the_model_reads_it_the_same(

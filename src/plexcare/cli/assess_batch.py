@@ -16,6 +16,7 @@ Bad input stops the batch with a `CaseInputError` naming the file (and line) and
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -44,6 +45,8 @@ CASES_A_CHUNK = 4_096
 """Cases read, assessed and rendered at once (`_assess_share`): measured on 20,000 cases in
 a new process, 4,096 a chunk took three quarters of the time of all at once, and 1,024 or
 fewer a chunk began to cost more in the scoring's steps than it saved in memory."""
+VALUES_KEPT = 1 << 15
+"""The most different values of a kind (study results, comparisons) a share remembers."""
 LINES_SAMPLED = 1 << 20
 """Bytes of a JSON Lines file whose lines are counted to tell how many cases it holds."""
 
@@ -85,6 +88,29 @@ def collection_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+"""glibc's `mallopt` parameters (malloc.h)."""
+MEMORY_MAPPED_ABOVE = 32 << 20
+"""The size above which an allocation gets memory of its own from the operating system."""
+
+
+def memory_kept_for_reuse() -> None:
+    """Have the C library keep the memory a batch's chunk frees, for the next chunk (glibc).
+
+    Left to itself, glibc gives every array over a few megabytes fresh memory from the
+    operating system, and hands freed memory back, so each chunk of a batch took its arrays'
+    memory from the system again, page by page: measured on 20,000 cases in a new process,
+    keeping it made the batch 6 to 10 % quicker. A batch command ends with its batch, so
+    nothing holds the memory for long. Elsewhere (another C library) this does nothing.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, MEMORY_MAPPED_ABOVE)
+    mallopt(M_TRIM_THRESHOLD, 1 << 30)
 
 
 def file_bytes(path: str) -> bytes:
@@ -272,6 +298,7 @@ def _assess_share(entries: Sequence[CaseEntry], as_json: bool) -> tuple[bytes, P
             except CaseInputError as error:
                 return b"", (error.where, error.field, error.problem)
             pieces.append(rendered(rows, as_json))
+            values.forget_beyond(VALUES_KEPT)
     return _joined(pieces, as_json), None
 
 

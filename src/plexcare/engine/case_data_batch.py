@@ -103,11 +103,13 @@ class LegBooks:
 class ReadingTables:
     """What reading cases' data looks up, compiled once per knowledge base: each leg's books,
     the legs' codes for each affected side, and each age's band (ages at which every study
-    applies the same age rules share a band, so a result is remembered for the band)."""
+    applies the same age rules share a band, so a result is remembered for the band), with
+    the first age of each band, at which its results are read."""
 
     legs: Mapping[str, LegBooks]
     affected: Mapping[str, Codes]
     bands: tuple[int, ...]
+    band_ages: tuple[int, ...]
 
 
 def _book(plan: ObservationPlan, side: str, kind: str, names: Any, grades: Any) -> Book:
@@ -138,6 +140,7 @@ def _tables(plan: ObservationPlan, kb: KnowledgeBase) -> ReadingTables:
         legs=legs,
         affected={affected: left[affected] + right[affected] for affected in left},
         bands=tuple(bands),
+        band_ages=tuple(bands.index(band) for band in range(len(rules))),
     )
 
 
@@ -168,6 +171,10 @@ def _recorded(result: Mapping[str, Any]) -> tuple[object, ...]:
     """What a result records, as a key: its items, or (with segments, a mapping, which cannot
     be a key) the items spelt out."""
     return _hashable(result) if "segments" in result else tuple(result.items())
+
+
+Recorded = tuple[Mapping[str, Any], tuple[object, ...]]
+"""A result's data, and what it records (`_recorded`)."""
 
 
 class _Declined(Exception):
@@ -206,6 +213,14 @@ class ValuesRead:
     results: dict[tuple[object, ...], StudyResult | None] = field(default_factory=dict)
     compared: dict[tuple[object, ...], tuple[int | None, Codes]] = field(default_factory=dict)
     needles: dict[tuple[object, ...], tuple[Codes, bool]] = field(default_factory=dict)
+
+    def forget_beyond(self, kept: int) -> None:
+        """Empty each table that holds more than `kept` values. Results measured patient by
+        patient seldom repeat (only grades and the like do), so without a bound a big batch's
+        tables would grow with it: 20,000 such cases left some 25 MB of them."""
+        for known in vars(self).values():
+            if len(known) > kept:
+                known.clear()
 
 
 class CaseDataBatch:
@@ -396,13 +411,14 @@ class CaseDataBatch:
         for side, results in conduction.items():
             blocked: frozenset[str] = frozenset()
             for name, result in results.items():
-                key: tuple[object, ...] = (band, side, name, _recorded(result))
+                recorded = _recorded(result)
+                key: tuple[object, ...] = (band, side, name, recorded)
                 if name in read_beside:
                     motor = results.get(self.kb.studies[name].motor_study or "")
                     key = (key, None if motor is None else _recorded(motor))
                 outcome = known.get(key)
                 if outcome is None:
-                    outcome = self._study(band, side, name, results)
+                    outcome = self._study(band, side, name, results, recorded)
                     if outcome is None:
                         raise _Declined
                     known[key] = outcome
@@ -418,10 +434,13 @@ class CaseDataBatch:
         if len(conduction) == 2:
             left, right = conduction["left"], conduction["right"]
             for name in left.keys() & right.keys() & self.plan.compared:
-                key = (name, _recorded(left[name]), _recorded(right[name]))
+                left_recorded, right_recorded = _recorded(left[name]), _recorded(right[name])
+                key = (name, left_recorded, right_recorded)
                 compared = self.values.compared.get(key)
                 if compared is None:
-                    compared = self._comparison(name, left[name], right[name])
+                    compared = self._comparison(
+                        name, (left[name], left_recorded), (right[name], right_recorded)
+                    )
                     if compared is None:
                         raise _Declined
                     self.values.compared[key] = compared
@@ -580,15 +599,21 @@ class CaseDataBatch:
         return known
 
     def _study(
-        self, band: int, side: str, name: str, results: Mapping[str, Mapping[str, Any]]
+        self,
+        band: int,
+        side: str,
+        name: str,
+        results: Mapping[str, Mapping[str, Any]],
+        recorded: tuple[object, ...],
     ) -> tuple[Codes, frozenset[str]] | None:
-        """`observe_batch`'s reading of one study result (None: the case is declined): an
-        amplitude or grade alone by the observation plan, anything more by `read_study`."""
-        result = self._result(results[name])
+        """`observe_batch`'s reading of one study result, which records `recorded` (None:
+        the case is declined): an amplitude or grade alone by the observation plan, anything
+        more by `read_study`."""
+        result = self._result(results[name], recorded)
         study = self.plan.sides[side].studies.get(name)
         if result is None or study is None or needs_a_closer_look(name, result, self.kb):
             return None
-        age = self.tables.bands.index(band)
+        age = self.tables.band_ages[band]
         if study.column is not None and _plain(result):
             code = study.code(result, age, self.kb)
             return (() if code is None else (code,)), frozenset()
@@ -597,31 +622,32 @@ class CaseDataBatch:
         beside: dict[str, StudyResult] = {}
         motor = study.study.motor_study
         if motor is not None and motor in results:
-            model = self._result(results[motor])
+            model = self._result(results[motor], _recorded(results[motor]))
             if model is not None:
                 beside[motor] = model
         collect = Collector(self.index)
         below = read_study(collect, side, name, study.study, result, beside, age, self.kb)
         return _codes(collect), frozenset(below)
 
-    def _result(self, data: Mapping[str, Any]) -> StudyResult | None:
-        """The result's own model (its rules between fields applied), or None if it fails."""
-        key = _hashable(data)
-        if key not in self.values.results:
+    def _result(self, data: Mapping[str, Any], recorded: tuple[object, ...]) -> StudyResult | None:
+        """The result's own model (its rules between fields applied), or None if it fails;
+        remembered by what it records (`_recorded`)."""
+        known = self.values.results
+        if recorded not in known:
             try:
-                self.values.results[key] = StudyResult.model_validate(data)
+                known[recorded] = StudyResult.model_validate(data)
             except ValidationError:
-                self.values.results[key] = None
-        return self.values.results[key]
+                known[recorded] = None
+        return known[recorded]
 
     def _comparison(
-        self, name: str, left: Mapping[str, Any], right: Mapping[str, Any]
+        self, name: str, left: Recorded, right: Recorded
     ) -> tuple[int | None, Codes] | None:
         """`side_difference` as (the normal code it withdraws, the codes it fills); None when
         a result fails its own rules (the case is declined)."""
         sides = self.plan.sides
         study = sides["left"].studies[name].study
-        left_result, right_result = self._result(left), self._result(right)
+        left_result, right_result = self._result(*left), self._result(*right)
         if left_result is None or right_result is None:
             return None
         borderline, found = side_difference(study, left_result, right_result, self.kb)
