@@ -115,12 +115,14 @@ def memory_kept_for_reuse() -> None:
 
 def file_bytes(path: str) -> bytes:
     """The whole file, through the operating system's calls alone: a batch reads thousands
-    of small files, and `Path.read_bytes`'s buffered file object took twice as long."""
+    of small files, and `Path.read_bytes`'s buffered file object took twice as long. The
+    file's size is asked first and read at once: read in 64 KiB pieces and joined, a JSON
+    Lines file of 28 MB took twice as long, in the part of a batch no worker shares."""
     try:
         handle = os.open(path, os.O_RDONLY)
         try:
-            chunks = []
-            while chunk := os.read(handle, 1 << 16):
+            chunks = [os.read(handle, max(os.fstat(handle).st_size, 1 << 16))]
+            while chunk := os.read(handle, 1 << 16):  # the file grew as it was read
                 chunks.append(chunk)
         finally:
             os.close(handle)
