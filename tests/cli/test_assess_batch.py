@@ -25,6 +25,17 @@ def _file(lines: list[tuple[bytes, bytes]], last: bytes) -> CaseLines:
     return CaseLines("clinic.jsonl", "/cases/clinic.jsonl", data, 0, len(data))
 
 
+def test_a_run_lists_every_line_with_text_by_its_number_and_skips_blank_ones() -> None:
+    run = _file(
+        [(b"", b"\n"), (b" \t ", b"\r\n"), (b'{"age": 50}', b"\n"), (b"\x0c", b"\n")], b" 1"
+    )
+    assert [(entry.name, entry.line, entry.text) for entry in run.entries()] == [
+        ("clinic.jsonl:3", 3, b'{"age": 50}'),
+        ("clinic.jsonl:5", 5, b" 1"),
+    ]
+    assert all(entry.file == "/cases/clinic.jsonl" for entry in run.entries())
+
+
 @given(
     lines=st.lists(st.tuples(LINE, ENDING), max_size=60),
     last=LINE,

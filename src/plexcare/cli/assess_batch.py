@@ -165,13 +165,16 @@ class CaseLines(NamedTuple):
     first_line: int = 1
 
     def entries(self) -> list[CaseEntry]:
-        """A case for every line that is not blank, numbered as the whole file is."""
+        """A case for every line that is not blank, numbered as the whole file is. Each
+        entry is made by `tuple.__new__`, not the named tuple's own constructor (a Python
+        function), and a blank line is told by `isspace`, not by a stripped copy of every
+        line: listing 20,000 cases took two thirds of the time."""
         lines = self.data[self.start : self.end].splitlines()
-        name, file = self.name, self.file
+        name, file, made = self.name, self.file, tuple.__new__
         return [
-            CaseEntry(f"{name}:{number}", file, number, line)
+            made(CaseEntry, (f"{name}:{number}", file, number, line))
             for number, line in enumerate(lines, start=self.first_line)
-            if line.strip()
+            if line and not line.isspace()
         ]
 
     def head(self) -> CaseLines:
