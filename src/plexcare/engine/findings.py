@@ -230,6 +230,8 @@ class Observations:
 
 def applicable_limit(study: NerveConductionStudy, age: int) -> AgeLimit | None:
     """The age band that applies: the one with the highest `min_age` not above the age."""
+    if not study.age_limits:  # most studies: one limit for every adult
+        return None
     bands = [limit for limit in study.age_limits if limit.min_age <= age]
     return max(bands, key=lambda limit: limit.min_age) if bands else None
 
@@ -350,7 +352,10 @@ def _amplitude_in(result: StudyResult, unit: str | None) -> float | None:
 
 def lower_limit(study: NerveConductionStudy, age: int) -> float | None:
     """The amplitude limit at this age: the age band's own, else the study's adult limit."""
-    band = applicable_limit(study, age)
+    return _lower_in(study, applicable_limit(study, age))
+
+
+def _lower_in(study: NerveConductionStudy, band: AgeLimit | None) -> float | None:
     if band is not None and band.amplitude_lower is not None:
         return band.amplitude_lower
     return study.amplitude_lower
@@ -368,7 +373,7 @@ def _study_abnormal(
     """(abnormal?, scored in the age-adjusted column?) for one amplitude or late response."""
     band = applicable_limit(study, age)
     may_be_absent = band is not None and band.may_be_absent
-    return classify_response(study, result, may_be_absent, lower_limit(study, age), thresholds)
+    return classify_response(study, result, may_be_absent, _lower_in(study, band), thresholds)
 
 
 def classify_response(
@@ -506,6 +511,8 @@ def _segment_blocks(
     (tibial), only the clinician's own judgment counts. Focal slowing is conduction across the
     segment more than 10 m/s slower than in the leg.
     """
+    if not result.segments:  # the common case, read for every CMAP of a batch
+        return []
     lower = lower_limit(study, age)
     below = _amplitude_in(result, study.amplitude_unit)
     distal = below
