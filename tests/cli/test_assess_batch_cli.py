@@ -150,18 +150,33 @@ def test_a_batch_split_over_processes_gives_the_rows_of_one_process(
     assert len(json.loads(shared.output)) == 45
 
 
+@pytest.mark.parametrize(
+    ("split", "cases", "unknown", "refused", "extra"),
+    [
+        (("CASES_PER_WORKER", 10), 40, 17, 33, ["--jobs", "2"]),
+        (("CASES_A_CHUNK", 5), 30, 7, 12, ["--json"]),
+    ],
+    ids=["over-processes", "in-chunks"],
+)
 def test_a_split_batch_names_the_first_bad_case_in_file_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    split: tuple[str, int],
+    cases: int,
+    unknown: int,
+    refused: int,
+    extra: list[str],
 ) -> None:
-    monkeypatch.setattr(assess_batch, "CASES_PER_WORKER", 10)
-    lines = _clinic_lines(tmp_path, 40).read_text().splitlines()
-    lines[17] = '{"age": 50, "sex": "male", "emg": {"left": {"psoaz": {}}}}'
-    lines[33] = '{"age": 50, "sex": "robot"}'
+    monkeypatch.setattr(assess_batch, *split)
+    lines = _clinic_lines(tmp_path, cases).read_text().splitlines()
+    lines[unknown] = '{"age": 50, "sex": "male", "emg": {"left": {"psoaz": {}}}}'
+    lines[refused] = '{"age": 50, "sex": "robot"}'
     (tmp_path / "clinic.jsonl").write_text("\n".join(lines))
-    result = _batch(tmp_path / "clinic.jsonl", "--jobs", "2")
+    result = _batch(tmp_path / "clinic.jsonl", *extra)
     assert result.exit_code == 2
-    assert "clinic.jsonl:18: field 'emg.left.psoaz'" in result.output
+    assert f"clinic.jsonl:{unknown + 1}: field 'emg.left.psoaz'" in result.output
     assert "robot" not in result.output
+    assert result.stdout_bytes == b""
 
 
 def test_an_unknown_name_before_a_refused_field_is_the_one_named(tmp_path: Path) -> None:
@@ -271,21 +286,6 @@ def test_a_batch_read_in_chunks_prints_byte_for_byte_what_one_chunk_prints(
     chunked = _batch(folder, *report, "--jobs", jobs)
     assert chunked.exit_code == 0, chunked.output
     assert chunked.stdout_bytes == whole.stdout_bytes
-
-
-def test_a_batch_read_in_chunks_names_its_first_bad_case(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(assess_batch, "CASES_A_CHUNK", 5)
-    lines = _clinic_lines(tmp_path, 30).read_text().splitlines()
-    lines[7] = '{"age": 50, "sex": "male", "emg": {"left": {"psoaz": {}}}}'
-    lines[12] = '{"age": 50, "sex": "robot"}'
-    (tmp_path / "clinic.jsonl").write_text("\n".join(lines))
-    result = _batch(tmp_path / "clinic.jsonl", "--json")
-    assert result.exit_code == 2
-    assert "clinic.jsonl:8: field 'emg.left.psoaz'" in result.output
-    assert "robot" not in result.output
-    assert result.stdout_bytes == b""
 
 
 @pytest.mark.parametrize("bad_line", [3, 36, 60])
