@@ -9,11 +9,11 @@ and as a subprocess (start-up and the knowledge base load included, then subtrac
 one case to give the steady rate: that batch also compiles the knowledge base's batch tables and
 imports SciPy, once a process whatever the batch's size, which an empty folder never did).
 
-Where the time goes is printed step by step for the JSON Lines file, as `assess --batch` runs
-the steps (the matrix products on one thread) but over the whole file at once (the command
-takes 4,096 cases at a time, and frees each chunk's objects as it goes), beside the path it
-replaced (every case built as a `Case` model, then `assess_batch`). One process is timed in CPU seconds (the machine is
-shared), best of three; a batch over all cores (`--jobs`), and every subprocess, in wall
+Where the time goes is printed step by step for the JSON Lines file, as `assess --batch` runs the
+steps (the matrix products on one thread) but over the whole file at once (the command takes 4,096
+cases at a time, and frees each chunk's objects as it goes), beside the path it replaced (every
+case built as a `Case` model, then `assess_batch`). One process is timed in CPU seconds (the
+machine is shared), best of three; a batch over all cores (`--jobs`), and every subprocess, in wall
 seconds.
 """
 
