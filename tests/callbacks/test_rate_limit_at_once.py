@@ -3,10 +3,14 @@ PostgreSQL: counting and saving are one step per key, so a burst accepts exactly
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -21,6 +25,7 @@ from plexcare.db import engine_for, session_factory
 from tests.conftest_db import TEST_NOW, make_app
 
 BURST = 50
+Answer = TypeVar("Answer")
 
 
 @pytest.fixture(autouse=True)
@@ -30,11 +35,11 @@ def close_idle_connections(db_url: str) -> Iterator[None]:
     engine_for(db_url).dispose()
 
 
-def at_once(calls: Sequence[Callable[[], Response]]) -> list[Response]:
+def at_once(calls: Sequence[Callable[[], Answer]]) -> list[Answer]:
     """Run every call in its own thread, all released together."""
     start = threading.Barrier(len(calls))
 
-    def run(call: Callable[[], Response]) -> Response:
+    def run(call: Callable[[], Answer]) -> Answer:
         start.wait()
         return call()
 
@@ -99,3 +104,44 @@ def test_a_refused_request_leaves_no_lock_row_and_idle_rows_are_forgotten(db_url
     two_days_later = make_app(db_url, now=TEST_NOW + timedelta(days=2))
     assert ask_from(two_days_later, "192.0.2.9", "020 7946 0099")().status_code == 201
     assert lock_rows(db_url) == {("client", "192.0.2.9"), ("phone", "+442079460099")}
+
+
+ONE_PROCESS_BURST = 200
+"""Enough requests to fill a server process's threadpool (40) several times over."""
+BURST_AT_ONE_SERVER = """
+import json, sys
+import httpx
+from tests.browser import served
+from tests.callbacks.test_rate_limit_at_once import at_once
+from tests.conftest_db import make_app
+
+body = {"full_name": "Sam Caller", "phone": "020 7946 0018", "reason": "Please call me back."}
+with served(make_app(sys.argv[1])) as url, httpx.Client(
+    base_url=url, timeout=None, limits=httpx.Limits(max_connections=None)
+) as http:
+    asks = [lambda: http.post("/api/v1/callbacks", json=body).status_code] * int(sys.argv[2])
+    print(json.dumps(at_once(asks)), flush=True)
+"""
+"""A burst of requests for one number at one app, served by uvicorn in a process of its own
+(killed if it hangs, which ends its database connections and so its locks)."""
+
+
+def test_a_burst_for_one_number_at_one_server_process_is_answered_in_full(
+    db_url: str, session: Session
+) -> None:
+    """The requests share one server process's threadpool: each refused request holds the
+    number's rate-limit row until it is rolled back, and the requests waiting for a thread
+    wait on that row. Every request is answered, within the minute."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", BURST_AT_ONE_SERVER, db_url, str(ONE_PROCESS_BURST)],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the requests were left waiting on each other")
+    statuses = json.loads(done.stdout.splitlines()[-1])
+    assert statuses.count(201) == service.LIMITS.per_phone.limit
+    assert statuses.count(429) == ONE_PROCESS_BURST - service.LIMITS.per_phone.limit
+    assert stored_requests(session) == service.LIMITS.per_phone.limit

@@ -12,6 +12,8 @@ from datetime import datetime
 from functools import lru_cache, partial
 from typing import Annotated, Any
 
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
@@ -39,21 +41,43 @@ def _database_url_of(app: Any) -> str:
     return str(url) if url else get_settings().database_url
 
 
+ROLLBACK_THREADS = 4
+"""Threads of their own for rolling back the sessions of routes that failed (`get_session`)."""
+_rollback_threads: RunVar[CapacityLimiter] = RunVar("plexcare_rollback_threads")
+
+
+def rollback_threads() -> CapacityLimiter:
+    """The event loop's limiter for rollbacks, apart from the threadpool the routes share.
+
+    A route that failed may hold row locks until its session is rolled back (a refused
+    callback holds its number's rate-limit row). Rolled back in the shared threadpool, its
+    turn came after every request already waiting there, and those could all be waiting on
+    its locks: 200 callback requests at once for one number stopped a process for good.
+    Rollbacks never wait behind requests here.
+    """
+    try:
+        return _rollback_threads.get()
+    except LookupError:
+        limiter = CapacityLimiter(ROLLBACK_THREADS)
+        _rollback_threads.set(limiter)
+        return limiter
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request; the route commits, and anything uncommitted is rolled back.
 
     `async` although the session is not: opening one does no I/O, and neither does closing
     one whose transaction the route committed, so the common case needs no threadpool hop
     (a plain `def` dependency costs two, in and out). A session still in a transaction (the
-    route failed) is rolled back in the threadpool, so a slow database never stalls the
-    event loop.
+    route failed) is rolled back in a thread of `rollback_threads`, so a slow database never
+    stalls the event loop and a failed route's locks never wait for the threadpool.
     """
     session = session_factory(database_url(request))()
     try:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)
+            await to_thread.run_sync(session.close, limiter=rollback_threads())
         else:
             session.close()
 
