@@ -59,9 +59,8 @@ class Settings(BaseSettings):
     """Largest URL-encoded form body read (file uploads have `upload_max_bytes`)."""
     max_open_appointments: int = Field(default=6, ge=1, le=100_000)
     """Upcoming appointments a patient may hold when booking for themselves (the front desk
-    is not limited). The bound is high because the booking benchmark (`bench/booking.py`)
-    lets each of its patients book ~1,100 slots and sets this above that, so the limit is
-    checked on every booking but never refuses one; clinics keep it small."""
+    is not limited). The booking benchmark (`bench/booking.py`) books each of its patients up
+    to this default; clinics may raise it."""
     hold_minutes: int = Field(default=10, ge=1, le=120)
     waitlist_offer_minutes: int = Field(default=60, ge=1, le=24 * 60)
     session_days: int = Field(default=14, ge=1)
@@ -71,7 +70,8 @@ class Settings(BaseSettings):
     most this long (`plexcare.accounts.token_holders`)."""
     quick_booking: bool = True
     """On PostgreSQL, a patient's plain booking goes the quick way (`scheduling.quick_booking`:
-    asyncpg on the event loop, two round trips); off, every booking takes the full path."""
+    asyncpg on the event loop, one round trip once the clinician's booking rules are
+    remembered); off, every booking takes the full path."""
     secure_cookies: bool = False
     upload_dir: Path = Field(default_factory=lambda: Path("var/uploads").resolve())
     """Second-opinion files: outside the package and any folder the web server serves."""
