@@ -2,9 +2,11 @@
 
 A process has one SQLite connection (`plexcare.db`), and a request waiting for it waits in a
 threadpool thread. A request that ends without committing (a 409, a page that only read) hands
-the connection back by rolling back, in the threadpool too. With every thread waiting for the
-connection, nobody is left to roll back, and the burst stalls until the pool gives up after
-30 s (the 500s and 503s a 50-booking burst produced). Admitting fewer requests than there are
+the connection back by rolling back, which ran in the threadpool too. With every thread waiting
+for the connection, nobody was left to roll back, and the burst stalled until the pool gave up
+after 30 s (the 500s and 503s a 50-booking burst produced). Rollbacks now have threads of their
+own (`web.dependencies.rollback_threads`); the queue still keeps a burst's requests waiting
+here, in the event loop, rather than in threads. Admitting fewer requests than there are
 threads (anyio's default is 40) keeps threads free, so a burst queues here, cheaply, in the
 event loop, and gets slower rather than failing. A request that waits too long is told to come
 back: 503 with Retry-After.
