@@ -43,8 +43,8 @@ CASES_PER_WORKER = 2_500
 """Below this many cases a share, starting a worker costs more than it saves."""
 CASES_A_CHUNK = 4_096
 """Cases read, assessed and rendered at once (`_assess_share`): measured on 20,000 cases in
-a new process, 4,096 a chunk took three quarters of the time of all at once, and 1,024 or
-fewer a chunk began to cost more in the scoring's steps than it saved in memory."""
+a new process, 4,096 a chunk took 75 to 90 % of the time of all at once, 2,048 and 8,192 were no
+quicker, and 1,024 or fewer began to cost more in the scoring's steps than it saved in memory."""
 VALUES_KEPT = 1 << 15
 """The most different values of a kind (study results, comparisons) a share remembers."""
 LINES_SAMPLED = 1 << 20
@@ -99,10 +99,11 @@ MEMORY_MAPPED_ABOVE = 32 << 20
 def memory_kept_for_reuse() -> None:
     """Have the C library keep the memory a batch's chunk frees, for the next chunk (glibc).
 
-    Left to itself, glibc gives every array over a few megabytes fresh memory from the
-    operating system, and hands freed memory back, so each chunk of a batch took its arrays'
-    memory from the system again, page by page: measured on 20,000 cases in a new process,
-    keeping it made the batch 6 to 10 % quicker. A batch command ends with its batch, so
+    Left to itself, glibc gives every allocation over its threshold (128 KiB at first, then
+    the size of the biggest freed) fresh memory from the operating system, and hands freed
+    memory back, so each chunk of a batch took its arrays' memory from the system again,
+    page by page: measured on 20,000 cases in a new process, keeping it made the batch 6 to
+    10 % quicker. A batch command ends with its batch, so
     nothing holds the memory for long. Elsewhere (another C library) this does nothing.
     """
     try:
@@ -168,7 +169,7 @@ class CaseLines(NamedTuple):
         """A case for every line that is not blank, numbered as the whole file is. Each
         entry is made by `tuple.__new__`, not the named tuple's own constructor (a Python
         function), and a blank line is told by `isspace`, not by a stripped copy of every
-        line: listing 20,000 cases took two thirds of the time."""
+        line: listing 20,000 cases in a new process took some 60 % of the time."""
         lines = self.data[self.start : self.end].splitlines()
         name, file, made = self.name, self.file, tuple.__new__
         return [
@@ -281,7 +282,7 @@ def _assess_share(entries: Sequence[CaseEntry], as_json: bool) -> tuple[bytes, P
     The share is read, assessed and rendered `CASES_A_CHUNK` cases at a time, in order, each
     chunk sharing what the earlier ones read of each different value (`ValuesRead`), so a
     batch's memory stays that of a chunk: all at once, a batch of 20,000 cases held some
-    300 MB, and a new process spent a third of its time taking that memory from the
+    300 MB, and a new process spent up to a third of its time taking that memory from the
     operating system page by page.
 
     Within a chunk every case is read from its JSON data where it can be; the rest (declined
