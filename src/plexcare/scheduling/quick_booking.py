@@ -46,6 +46,9 @@ from plexcare.postgres_pools import PostgresPools
 from plexcare.scheduling import availability, closures, policy, rota
 from plexcare.scheduling.schemas import AppointmentOut
 
+TRIED = "quick_booking_tried"
+"""Set in a request's state once the quick booking was tried (`quick_booking_route`), so the
+route behind goes straight to the full booking rather than try the same write again."""
 UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 UNREACHABLE_SQLSTATE_CLASSES = frozenset({"08", "57"})
 """The database could not be reached, the connection broke (class 08), or an operator ended it

@@ -151,6 +151,7 @@ async def _quick_answer(scope: Scope, body: bytes, pools: PostgresPools) -> tupl
         role=holder[1],
         client_ip=client_ip_of(app, client[0] if client else None, forwarded_for),
     )
+    scope.setdefault("state", {})[quick_booking.TRIED] = True
     booked = await book_quickly(
         pools=pools,
         memory=rules_memory_of(app),

@@ -336,15 +336,17 @@ async def book_appointment(
     """
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
     fingerprint = booking_fingerprint(body)
-    quick = await book_quickly(
-        pools=postgres_pools(request),
-        memory=rules_memory_of(request.app),
-        actor=actor,
-        body=body,
-        now=now,
-        key=key,
-        fingerprint=fingerprint,
-    )
+    quick = None
+    if not getattr(request.state, quick_booking.TRIED, False):  # tried ahead of routing
+        quick = await book_quickly(
+            pools=postgres_pools(request),
+            memory=rules_memory_of(request.app),
+            actor=actor,
+            body=body,
+            now=now,
+            key=key,
+            fingerprint=fingerprint,
+        )
     if quick is not None:
         return _created(quick.appointment_id, quick.answer_json)
     return await run_in_threadpool(
