@@ -7,22 +7,25 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from plexcare.audit.models import AuditEvent
 from plexcare.clinic import service as clinic
-from plexcare.clinic.models import WeeklyHours
+from plexcare.clinic.models import AppointmentType, WeeklyHours
+from plexcare.config import get_settings
 from plexcare.db import session_factory
 from plexcare.notifications.models import OutboxMessage
 from plexcare.postgres_pools import APPLICATION_NAME, PostgresPools, asyncpg_dsn
 from plexcare.scheduling import availability, quick_booking, routes
+from plexcare.scheduling.quick_booking import RULES_SPAN
 from plexcare.scheduling.models import (
     Appointment,
     AppointmentResource,
@@ -408,6 +411,51 @@ def test_remembered_rules_hold_each_later_days_departures(
     )
     assert away.status_code != 201
     assert _left_behind(pg_session) == before
+
+
+@pytest.mark.parametrize("on_leave", [True, False])
+@pytest.mark.parametrize("far_day_first", [False, True])
+def test_a_day_outside_the_remembered_months_is_read_afresh(
+    pg_client: TestClient,
+    people: Personas,
+    clinic_people: SmallClinic,
+    pg_session: Session,
+    on_leave: bool,
+    far_day_first: bool,
+) -> None:
+    """The rules are remembered for `RULES_SPAN` from the first day asked, and for no day
+    outside it: a day beyond it (bookable under a type's longer horizon), or before it, is
+    judged by rules read for it. So leave entered on the second day asked, before the first
+    booking, still refuses it; without the leave, the same time is booked."""
+    pg_session.execute(
+        update(AppointmentType)
+        .where(AppointmentType.id == clinic_people.consultation.id)
+        .values(horizon_days=RULES_SPAN.days * 2)
+    )
+    zone = ZoneInfo(get_settings().clinic_timezone)
+    near = TUESDAY_10.astimezone(zone)
+    weeks = -(-(RULES_SPAN.days + 1) // 7)
+    far = datetime.combine(near.date() + timedelta(weeks=weeks), near.time(), zone)
+    first_asked, second_asked = (far, near) if far_day_first else (near, far)
+    if on_leave:
+        clinic.add_exception(
+            session=pg_session,
+            clinician_id=clinic_people.neurologist.id,
+            kind=availability.ExceptionKind.LEAVE,
+            first_day=second_asked.date(),
+            last_day=second_asked.date(),
+        )
+    pg_session.commit()
+    first = _book(pg_client, people, booking_body(clinic_people, first_asked))
+    assert first.status_code == 201, first.text
+    before = _left_behind(pg_session)
+
+    second = _book(pg_client, people, booking_body(clinic_people, second_asked), "patient_b")
+    if on_leave:
+        assert second.status_code != 201, "booked by rules remembered for other months"
+        assert _left_behind(pg_session) == before
+    else:
+        assert second.status_code == 201, second.text
 
 
 def _refuse_full_booking(**_: Any) -> None:
