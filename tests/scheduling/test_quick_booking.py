@@ -25,7 +25,6 @@ from plexcare.db import session_factory
 from plexcare.notifications.models import OutboxMessage
 from plexcare.postgres_pools import APPLICATION_NAME, PostgresPools, asyncpg_dsn
 from plexcare.scheduling import availability, quick_booking, routes
-from plexcare.scheduling.quick_booking import RULES_SPAN
 from plexcare.scheduling.models import (
     Appointment,
     AppointmentResource,
@@ -34,6 +33,7 @@ from plexcare.scheduling.models import (
     IdempotencyRecord,
     SlotHold,
 )
+from plexcare.scheduling.quick_booking import RULES_SPAN
 from plexcare.scheduling.reservations import PATIENT_BUSY, SLOT_TAKEN
 from tests.conftest_db import TEST_NOW, Personas, SmallClinic, empty_tables, make_app
 from tests.scheduling.test_booking import TUESDAY_10, booking_body
