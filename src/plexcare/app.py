@@ -13,6 +13,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy.exc import TimeoutError as ConnectionWaitTimeout
 from starlette.types import ASGIApp
@@ -53,6 +54,7 @@ from plexcare.triage.pages import router as triage_pages
 from plexcare.triage.routes import router as triage_router
 from plexcare.web.api_docs import install_api_docs
 from plexcare.web.body_limits import MULTIPART_ALLOWANCE_BYTES, BodyLimitMiddleware, BodyLimits
+from plexcare.web.dependencies import on_postgresql
 from plexcare.web.health import router as health_router
 from plexcare.web.openapi import install_openapi
 from plexcare.web.problems import install_problem_handlers
@@ -99,6 +101,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not gc.get_freeze_count():
         gc.collect()
         gc.freeze()
+    if isinstance(app, PlexcareApp) and on_postgresql(app):
+        to_thread.current_default_thread_limiter().total_tokens = app.settings.postgres_threads
     yield
     pools: PostgresPools | None = getattr(app.state, "postgres_pools", None)
     if pools is not None:

@@ -56,9 +56,9 @@ PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIRECTORY_MODE = 0o700
 POSTGRES_POOL_SIZE = 32
 POSTGRES_POOL_OVERFLOW = 8
-"""Kept connections cover every request a worker runs at once (the 32 concurrent clients of the
-booking benchmark, most of the threadpool's 40), so a busy worker never opens and drops
-overflow connections per request. With 10 kept and 30 overflow, bench/booking.py spent most of
+"""Kept connections cover every request a worker runs at once (a thread each: on PostgreSQL the
+routes' `Settings.postgres_threads` and the rollbacks' `ROLLBACK_THREADS`, 12 in all by default),
+so a busy worker never opens and drops overflow connections per request. With 10 kept and 30 overflow, bench/booking.py spent most of
 a core on PostgreSQL backends started and ended per request (shown there as "other jobs"); the
 same maximum of 40 per worker, kept open, removed it."""
 

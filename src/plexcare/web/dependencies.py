@@ -16,6 +16,7 @@ from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from plexcare.accounts import service as accounts
@@ -39,6 +40,11 @@ def database_url(request: Request) -> str:
 def _database_url_of(app: Any) -> str:
     url = getattr(app.state, "database_url", None)
     return str(url) if url else get_settings().database_url
+
+
+def on_postgresql(app: Any) -> bool:
+    """Whether the app's database is PostgreSQL (else SQLite)."""
+    return make_url(_database_url_of(app)).get_backend_name() == "postgresql"
 
 
 ROLLBACK_THREADS = 4
