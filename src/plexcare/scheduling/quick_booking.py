@@ -32,8 +32,8 @@ and answers None, and the caller runs the full booking, which answers as it alwa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -153,17 +153,49 @@ days), so a clinician's rules are read once for every day patients may book."""
 
 
 @dataclass(frozen=True)
+class WorkedOut:
+    """What checking a slot needs from remembered rules that is the same on every day: the
+    clinic's departures from its holiday calendar, the clinician's schedule with no day
+    closed, and the appointment type with its booking window. Built for every booking, they
+    took some 45 µs (timed alone) of its 0.7 to 0.9 ms of app CPU (`bench.booking`), for
+    rules that change a few times a day."""
+
+    open_by_day: Mapping[date, bool]
+    schedule: availability.ClinicianSchedule
+    appointment_type: availability.AppointmentType
+    window: availability.BookingWindow
+
+
+@dataclass(frozen=True)
 class RememberedRules:
     """A clinician's rules for one appointment type over `RULES_SPAN` from `first_day`, as
-    `_READ_RULES` gave them, and the version they were read at."""
+    `_READ_RULES` gave them, and the version they were read at; with what was worked out
+    from them, by zone (`worked_out`), which lives and dies with them."""
 
     version: int
     target: Sequence[Any] | None
     rules: Sequence[Sequence[Any]]
     first_day: date
+    worked: dict[str, WorkedOut] = field(default_factory=dict, compare=False, repr=False)
 
     def cover(self, day: date) -> bool:
         return self.first_day <= day <= self.first_day + RULES_SPAN
+
+    def worked_out(self, clinician_id: int, target: Sequence[Any], zone: str) -> WorkedOut:
+        """`WorkedOut` of these rules for their clinician, worked out on first use in `zone`."""
+        made = self.worked.get(zone)
+        if made is None:
+            kind = _TypeTimes(*target[:5])
+            found = rota.from_rows(self.rules, clinician_ids=[clinician_id], resource_ids=[])
+            made = self.worked[zone] = WorkedOut(
+                open_by_day=found.open_by_day,
+                schedule=rota.schedule_of(
+                    clinician_id, found.clinicians[clinician_id], zone, frozenset()
+                ),
+                appointment_type=clinic.appointment_type_needing(kind, []),
+                window=clinic.booking_window(kind),
+            )
+        return made
 
 
 RulesKey = tuple[int, int]
@@ -195,8 +227,8 @@ class RulesMemory:
 
 def _offered_slot(
     *,
+    remembered: RememberedRules,
     target: Sequence[Any],
-    rules: Sequence[Sequence[Any]],
     asked: BookingAsked,
     day: date,
     zone: str,
@@ -204,16 +236,15 @@ def _offered_slot(
 ) -> availability.Slot | None:
     """The slot the rules offer at the asked start on its local day, ignoring busy time (the
     reservation's constraint decides that); None when they offer none there."""
-    kind = _TypeTimes(*target[:5])
-    found = rota.from_rows(rules, clinician_ids=[asked.clinician_id], resource_ids=[])
-    closed = closures.closed_given(first_day=day, last_day=day, open_by_day=found.open_by_day)
-    time_of = found.clinicians[asked.clinician_id]
+    made = remembered.worked_out(asked.clinician_id, target, zone)
+    closed = closures.closed_given(first_day=day, last_day=day, open_by_day=made.open_by_day)
+    schedule = replace(made.schedule, closed_days=closed) if closed else made.schedule
     return availability.slot_starting_at(
-        schedule=rota.schedule_of(asked.clinician_id, time_of, zone, closed),
-        appointment_type=clinic.appointment_type_needing(kind, []),
+        schedule=schedule,
+        appointment_type=made.appointment_type,
         start=asked.starts_at,
         now=now,
-        window=clinic.booking_window(kind),
+        window=made.window,
     )
 
 
@@ -298,7 +329,7 @@ async def _book_on(
         if target is None or not target[5] or target[6]:
             raise _LeaveToFullBooking
         slot = _offered_slot(
-            target=target, rules=remembered.rules, asked=asked, day=day, zone=zone, now=now
+            remembered=remembered, target=target, asked=asked, day=day, zone=zone, now=now
         )
         if slot is None:
             raise _LeaveToFullBooking
