@@ -122,7 +122,11 @@ def _rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f} cases/s"
 
 
-def _verdict(rate: float) -> str:
+def _verdict(rate: float, jobs: int) -> str:
+    """The target is for the command as it runs by default, a process a core (`--jobs 0`);
+    a run with fewer processes is shown beside it, not judged."""
+    if jobs < default_workers():
+        return f"(not judged: the command runs {default_workers()} processes by default)"
     return f"(target >= {TARGET:,}: {'met' if rate >= TARGET else 'NOT met'})"
 
 
@@ -145,13 +149,13 @@ def _in_process(folder: Path, count: int, label: str, jobs: int = 1, judged: boo
     verdict = "  (YAML: not held to the target)" if not judged else ""
     if jobs == 1:
         if judged:
-            verdict = f"  {_verdict(count / cpu)}"
+            verdict = f"  {_verdict(count / cpu, jobs)}"
         print(f"  {label}, in process: {_rate(count, cpu)} CPU, {_rate(count, wall)} wall{verdict}")
         return
     print(
         f"  {label}, in process: {_rate(count, wall)} wall, "
         f"{_rate(count, cpu + workers)} per CPU second of all processes  "
-        f"{_verdict(count / wall)}"
+        f"{_verdict(count / wall, jobs)}"
     )
 
 
@@ -179,7 +183,7 @@ def _subprocess(folder: Path, one: Path, count: int, label: str, jobs: int) -> N
     print(
         f"  {label}, subprocess: {total:.2f} s for {count:,} cases ({_rate(count, total)} "
         f"including {base:.2f} s of start-up, knowledge base and its compiled tables, timed "
-        f"as a batch of one case); steady {steady:,.0f} cases/s  {_verdict(steady)}; "
+        f"as a batch of one case); steady {steady:,.0f} cases/s  {_verdict(steady, jobs)}; "
         f"peak memory {memory / 1024:,.0f} MiB (a batch of one case: {base_memory / 1024:,.0f}; "
         "worker processes not counted)"
     )
