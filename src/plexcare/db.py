@@ -58,9 +58,10 @@ POSTGRES_POOL_SIZE = 32
 POSTGRES_POOL_OVERFLOW = 8
 """Kept connections cover every request a worker runs at once (a thread each: on PostgreSQL the
 routes' `Settings.postgres_threads` and the rollbacks' `ROLLBACK_THREADS`, 12 in all by default),
-so a busy worker never opens and drops overflow connections per request. With 10 kept and 30 overflow, bench/booking.py spent most of
-a core on PostgreSQL backends started and ended per request (shown there as "other jobs"); the
-same maximum of 40 per worker, kept open, removed it."""
+so a busy worker never opens and drops overflow connections per request. With 10 kept and 30
+overflow, bench/booking.py spent most of a core on PostgreSQL backends started and ended per
+request (shown there as "other jobs"); the same maximum of 40 per worker, kept open, removed
+it."""
 
 
 class Base(DeclarativeBase):

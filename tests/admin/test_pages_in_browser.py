@@ -1,16 +1,21 @@
 """The administrator in Debian's Chromium against a real server: a day closed on the closures
 page vanishes from the booking calendar; every admin page passes axe (no serious or critical
-violation) and fits a phone screen."""
+violation) and fits a phone screen; on a wide screen a long e-mail address breaks at its @ or its
+dots rather than push the accounts table past its box."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 from playwright.sync_api import Browser, Page
 
+from plexcare.accounts.roles import Role
+from plexcare.db import session_factory
 from tests.accessibility import assert_accessible
 from tests.browser import chromium, sign_in, small_clinic_served
+from tests.conftest_db import add_user
 
 pytestmark = pytest.mark.browser
 SEARCH = "/book?specialty=neurology&from=2026-03-04&to=2026-03-05"
@@ -111,3 +116,53 @@ def test_on_a_phone_admin_tables_wrap_between_words_and_keep_every_cell_in_view(
         box = cell.bounding_box()
         assert box is None or box["x"] + box["width"] <= width
     page.close()
+
+
+LONG_ADDRESS = "bartholomew.featherstonehaughollivander@physiotherapy.clinic.example"
+
+
+def test_on_a_wide_screen_a_long_address_breaks_at_its_at_sign_or_dots_not_the_table(
+    server_url: str, sqlite_url: str, browser: Browser
+) -> None:
+    """At 1280 px the accounts table fits its box beside an address of 68 letters, which
+    breaks only after its @ or before a dot; the short addresses stay whole on one line."""
+    with session_factory(sqlite_url)() as session:
+        add_user(session, email=LONG_ADDRESS, role=Role.clinician, full_name="Bartholomew F-O")
+        session.commit()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    sign_in(page, server_url, "admin@clinic.example", "/admin")
+    box = page.locator(".table-scroll").first
+    assert box.evaluate("element => element.scrollWidth - element.clientWidth") <= 0
+    lines = page.evaluate(ADDRESS_LINES)
+    long = lines[LONG_ADDRESS]
+    assert "".join(long) == LONG_ADDRESS
+    assert all(before.endswith("@") or after.startswith(".") for before, after in pairwise(long)), (
+        long
+    )
+    assert all(len(parts) == 1 for address, parts in lines.items() if address != LONG_ADDRESS)
+    page.close()
+
+
+ADDRESS_LINES = """() => {
+  const found = {};
+  for (const cell of document.querySelectorAll('.data-table td.address')) {
+    const text = cell.textContent.trim();
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const tops = [...new Set([...range.getClientRects()].map(rect => Math.round(rect.top)))];
+    const lines = tops.map(() => '');
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (let i = 0; i < node.data.length; i++) {
+        const letter = document.createRange();
+        letter.setStart(node, i);
+        letter.setEnd(node, i + 1);
+        const rect = letter.getClientRects()[0];
+        if (rect) lines[tops.indexOf(Math.round(rect.top))] += node.data[i];
+      }
+    }
+    found[text] = lines.map(line => line.trim()).filter(Boolean);
+  }
+  return found;
+}"""
+"""Each address in the table, as the lines it is laid out on."""

@@ -22,6 +22,7 @@ from plexcare.accounts import repository as accounts_repository
 from plexcare.accounts.actor import Actor
 from plexcare.accounts.roles import Role
 from plexcare.portal import csrf
+from plexcare.portal.address_breaks import breakable_address
 from plexcare.portal.layout import (
     ROLE_LINKS,
     Frame,
@@ -35,6 +36,7 @@ from plexcare.web.dependencies import CurrentActor, DbSession
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["ROLE_LINKS"] = ROLE_LINKS  # `_nav.html` reads the public row
+templates.env.filters["breakable_address"] = breakable_address
 
 
 @dataclass(frozen=True)
