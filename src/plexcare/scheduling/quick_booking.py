@@ -157,8 +157,8 @@ class WorkedOut:
     """What checking a slot needs from remembered rules that is the same on every day: the
     clinic's departures from its holiday calendar, the clinician's schedule with no day
     closed, and the appointment type with its booking window. Built for every booking, they
-    took some 45 µs (timed alone) of its 0.7 to 0.9 ms of app CPU (`bench.booking`), for
-    rules that change a few times a day."""
+    took some 45 µs of its 0.7 to 0.9 ms of app CPU (`bench.booking`; timed alone, checking
+    a slot went from about 105 µs to 32), for rules that change a few times a day."""
 
     open_by_day: Mapping[date, bool]
     schedule: availability.ClinicianSchedule
