@@ -54,7 +54,7 @@ from plexcare.triage.pages import router as triage_pages
 from plexcare.triage.routes import router as triage_router
 from plexcare.web.api_docs import install_api_docs
 from plexcare.web.body_limits import MULTIPART_ALLOWANCE_BYTES, BodyLimitMiddleware, BodyLimits
-from plexcare.web.dependencies import on_postgresql
+from plexcare.web.dependencies import on_sqlite
 from plexcare.web.health import router as health_router
 from plexcare.web.openapi import install_openapi
 from plexcare.web.problems import install_problem_handlers
@@ -101,7 +101,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not gc.get_freeze_count():
         gc.collect()
         gc.freeze()
-    if isinstance(app, PlexcareApp) and on_postgresql(app):
+    if isinstance(app, PlexcareApp) and not on_sqlite(app):
         to_thread.current_default_thread_limiter().total_tokens = app.settings.postgres_threads
     yield
     pools: PostgresPools | None = getattr(app.state, "postgres_pools", None)

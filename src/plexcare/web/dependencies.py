@@ -16,7 +16,6 @@ from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from plexcare.accounts import service as accounts
@@ -42,9 +41,9 @@ def _database_url_of(app: Any) -> str:
     return str(url) if url else get_settings().database_url
 
 
-def on_postgresql(app: Any) -> bool:
-    """Whether the app's database is PostgreSQL (else SQLite)."""
-    return make_url(_database_url_of(app)).get_backend_name() == "postgresql"
+def on_sqlite(app: Any) -> bool:
+    """Whether the app stores its data in SQLite (else PostgreSQL)."""
+    return _database_url_of(app).startswith("sqlite")
 
 
 ROLLBACK_THREADS = 4

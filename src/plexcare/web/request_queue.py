@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from plexcare.web.dependencies import database_url
+from plexcare.web.dependencies import on_sqlite
 from plexcare.web.problems import problem
 
 SQLITE_REQUESTS_IN_FLIGHT = 32
@@ -50,7 +50,7 @@ async def connection_wait_timed_out(request: Request, error: Exception) -> Respo
 
 def uses_sqlite(scope: Scope) -> bool:
     """Whether the app answering `scope` stores its data in SQLite."""
-    return database_url(Request(scope)).startswith("sqlite")
+    return on_sqlite(scope["app"])
 
 
 class RequestQueue:
