@@ -181,11 +181,13 @@ class RememberedRules:
     def cover(self, day: date) -> bool:
         return self.first_day <= day <= self.first_day + RULES_SPAN
 
-    def worked_out(self, clinician_id: int, target: Sequence[Any], zone: str) -> WorkedOut:
-        """`WorkedOut` of these rules for their clinician, worked out on first use in `zone`."""
+    def worked_out(self, clinician_id: int, zone: str) -> WorkedOut:
+        """`WorkedOut` of these rules for their clinician, worked out on first use in `zone`
+        (only for rules that found the appointment type: `_book_on` checks)."""
         made = self.worked.get(zone)
         if made is None:
-            kind = _TypeTimes(*target[:5])
+            assert self.target is not None
+            kind = _TypeTimes(*self.target[:5])
             found = rota.from_rows(self.rules, clinician_ids=[clinician_id], resource_ids=[])
             made = self.worked[zone] = WorkedOut(
                 open_by_day=found.open_by_day,
@@ -228,7 +230,6 @@ class RulesMemory:
 def _offered_slot(
     *,
     remembered: RememberedRules,
-    target: Sequence[Any],
     asked: BookingAsked,
     day: date,
     zone: str,
@@ -236,7 +237,7 @@ def _offered_slot(
 ) -> availability.Slot | None:
     """The slot the rules offer at the asked start on its local day, ignoring busy time (the
     reservation's constraint decides that); None when they offer none there."""
-    made = remembered.worked_out(asked.clinician_id, target, zone)
+    made = remembered.worked_out(asked.clinician_id, zone)
     closed = closures.closed_given(first_day=day, last_day=day, open_by_day=made.open_by_day)
     schedule = replace(made.schedule, closed_days=closed) if closed else made.schedule
     return availability.slot_starting_at(
@@ -328,9 +329,7 @@ async def _book_on(
         target = remembered.target
         if target is None or not target[5] or target[6]:
             raise _LeaveToFullBooking
-        slot = _offered_slot(
-            remembered=remembered, target=target, asked=asked, day=day, zone=zone, now=now
-        )
+        slot = _offered_slot(remembered=remembered, asked=asked, day=day, zone=zone, now=now)
         if slot is None:
             raise _LeaveToFullBooking
         uid = uuid.uuid4().hex
