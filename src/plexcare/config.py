@@ -70,13 +70,13 @@ class Settings(BaseSettings):
     most this long (`plexcare.accounts.token_holders`)."""
     postgres_threads: int = Field(default=8, ge=1, le=1000)
     """Threads per app process for the routes that block (FastAPI runs a plain `def` route in
-    a thread), on PostgreSQL. With anyio's 40, 16 clients holding then booking through one
-    app process kept every thread busy, and each took the interpreter's lock from the others
-    between its queries: a third of the process's CPU went to the kernel switching threads.
-    With 8 it booked 390 and 442 in 8 s against 294 and 328 with 40 (runs alternated). A
-    request past these threads waits its turn on the event loop; rollbacks of failed routes
-    have threads of their own (`web.dependencies.rollback_threads`), so a request holding
-    locks is never stuck behind ones waiting on it. SQLite keeps anyio's 40: its one
+    a thread), on PostgreSQL. One app process holding then booking for 16 clients booked 294
+    and 328 in 8 s with anyio's 40, and 390 and 442 with 8 (runs alternated). Each thread
+    takes the interpreter's lock from the others between its queries: `perf` found 39 % of
+    the process's CPU in the kernel with 40 threads, mostly switching threads, and 36 % with
+    8. A request past these threads waits its turn on the event loop; rollbacks of failed
+    routes have threads of their own (`web.dependencies.rollback_threads`), so a request
+    holding locks is never stuck behind ones waiting on it. SQLite keeps anyio's 40: its one
     connection already makes its requests take turns (`web.request_queue`)."""
     quick_booking: bool = True
     """On PostgreSQL, a patient's plain booking goes the quick way (`scheduling.quick_booking`:
