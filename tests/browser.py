@@ -13,12 +13,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from plexcare.db import session_factory
 from tests.conftest_db import PASSWORD, SmallClinic, empty_tables, make_app
@@ -98,3 +99,36 @@ def sign_in(page: Page, base: str, email: str, next_path: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url and next_path.split("?")[0] in url)
+
+
+LETTERS_WITH_LINES = """element => {
+  const letters = [];
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.data.length; i++) {
+      const letter = document.createRange();
+      letter.setStart(node, i);
+      letter.setEnd(node, i + 1);
+      const rect = letter.getClientRects()[0];
+      letters.push([node.data[i], rect ? Math.round(rect.top) : null]);
+    }
+  }
+  return letters;
+}"""
+"""Every letter of an element's text, with the top of the line it is laid out on."""
+
+
+def laid_out(element: Locator, text: str) -> list[str]:
+    """`text`, as it stands in the element, split into the lines the browser laid it out on."""
+    letters = element.evaluate(LETTERS_WITH_LINES)
+    start = "".join(letter for letter, _ in letters).index(text)
+    lines: dict[int, str] = {}
+    for letter, top in letters[start : start + len(text)]:
+        lines[top] = lines.get(top, "") + letter
+    return list(lines.values())
+
+
+def broken_as_an_address(lines: list[str]) -> bool:
+    """Whether each break between the lines of an e-mail address falls after its @ or before
+    a dot."""
+    return all(before.endswith("@") or after.startswith(".") for before, after in pairwise(lines))

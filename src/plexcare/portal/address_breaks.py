@@ -1,10 +1,11 @@
 """E-mail addresses that a narrow column may break where a reader expects it.
 
 A table sizes each column by its longest unbreakable piece, so one long address pushed the
-accounts table past its box on a wide screen; letting it break anywhere instead made the table
-break every address mid-word, short ones too. Here an address may break only after its @ and
+accounts table past its box on a wide screen, and on a phone it pushed the chart and the desk's
+pages past the screen; letting it break anywhere instead made the table break every address
+mid-word, short ones too. Every page that shows an address lets it break only after its @ and
 before a dot, the places style guides give for e-mail addresses, so a break never looks like
-part of the address.
+part of the address (a part too long even then is broken by the page's style sheet).
 """
 
 from __future__ import annotations
