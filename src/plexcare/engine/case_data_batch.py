@@ -404,14 +404,17 @@ class CaseDataBatch:
         """Each result's findings, looked up by what it records (its age band, leg, name and
         `_recorded` items: a result with segments is told apart beforehand, as a raised
         `TypeError` cost a microsecond and a half) and read the first time by `study`; the
-        normals below a block withdrawn; the studies recorded on both legs compared."""
+        normals below a block withdrawn; the studies recorded on both legs compared (by what
+        each records, as worked out for its own leg)."""
         codes = self.codes
         known = self.values.studies
         read_beside = self.read_beside
+        recorded_on: dict[str, dict[str, tuple[object, ...]]] = {}
         for side, results in conduction.items():
             blocked: frozenset[str] = frozenset()
+            recorded_on[side] = recorded_here = {}
             for name, result in results.items():
-                recorded = _recorded(result)
+                recorded = recorded_here[name] = _recorded(result)
                 key: tuple[object, ...] = (band, side, name, recorded)
                 if name in read_beside:
                     motor = results.get(self.kb.studies[name].motor_study or "")
@@ -434,7 +437,8 @@ class CaseDataBatch:
         if len(conduction) == 2:
             left, right = conduction["left"], conduction["right"]
             for name in left.keys() & right.keys() & self.plan.compared:
-                left_recorded, right_recorded = _recorded(left[name]), _recorded(right[name])
+                left_recorded = recorded_on["left"][name]
+                right_recorded = recorded_on["right"][name]
                 key = (name, left_recorded, right_recorded)
                 compared = self.values.compared.get(key)
                 if compared is None:
