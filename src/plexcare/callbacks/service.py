@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
-import holidays
 from sqlalchemy.orm import Session
 
 from plexcare.accounts import repository as accounts_repository
@@ -70,7 +69,11 @@ REASON_LIMIT = 1000
 
 @lru_cache(maxsize=8)
 def _public_holidays(region: str, first_year: int) -> frozenset[date]:
-    """Two years of the clinic calendar's public holidays: enough for any response target."""
+    """Two years of the clinic calendar's public holidays: enough for any response target.
+    `holidays` is imported on first use, as in `scheduling.closures`, to keep it out of the
+    start."""
+    import holidays
+
     country, _, subdivision = region.partition("-")
     calendar = holidays.country_holidays(
         country, subdiv=subdivision or None, years=(first_year, first_year + 1)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,6 +45,11 @@ class ClinicDayState:
 
 @lru_cache(maxsize=64)
 def _holiday_calendar(region: str, year: int) -> dict[date, str]:
+    """The region's public holidays of one year. The `holidays` package is imported here, on
+    the first calendar asked for: importing its country tables took some 0.15 s of every
+    start, before any page that shows a day needed them."""
+    import holidays
+
     country, _, subdivision = region.partition("-")
     calendar = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
     return {day: str(name) for day, name in calendar.items()}
