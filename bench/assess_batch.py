@@ -177,13 +177,14 @@ def _subprocess(folder: Path, one: Path, count: int, label: str, jobs: int) -> N
         seconds = time.perf_counter() - start
         return seconds, int(done.stderr.split(b"VmHWM:")[-1].split()[0])
 
-    base, base_memory = min(run(one) for _ in range(2))
-    total, memory = min(run(folder) for _ in range(2))
+    base, base_memory = min(run(one) for _ in range(REPEATS))
+    total, memory = min(run(folder) for _ in range(REPEATS))
     steady = (count - 1) / max(total - base, 1e-9)
     print(
         f"  {label}, subprocess: {total:.2f} s for {count:,} cases ({_rate(count, total)} "
         f"including {base:.2f} s of start-up, knowledge base and its compiled tables, timed "
-        f"as a batch of one case); steady {steady:,.0f} cases/s  {_verdict(steady, jobs)}; "
+        f"as a batch of one case; best of {REPEATS} each); steady {steady:,.0f} cases/s  "
+        f"{_verdict(steady, jobs)}; "
         f"peak memory {memory / 1024:,.0f} MiB (a batch of one case: {base_memory / 1024:,.0f}; "
         "worker processes not counted)"
     )
