@@ -74,6 +74,21 @@ def test_a_bad_line_names_its_file_line_and_field(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_line_nested_too_deep_for_a_parser_is_named_not_raised(tmp_path: Path) -> None:
+    """msgspec refuses JSON some thousand brackets deep with `RecursionError` (not one of its
+    own errors): a history read whole can hold any JSON, so a line may go that deep."""
+    deep = b"[" * 5_000 + b"]" * 5_000
+    (tmp_path / "clinic.jsonl").write_bytes(
+        b'{"age": 50, "sex": "male"}\n{"age": 50, "sex": "female", "history": {"cancer": '
+        + deep
+        + b"}}\n"
+    )
+    result = _batch(tmp_path)
+    assert result.exit_code == 2
+    assert "clinic.jsonl:2: not valid JSON" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_a_line_that_is_not_json_names_its_line(tmp_path: Path) -> None:
     (tmp_path / "clinic.jsonl").write_text('{"age": 50, "sex": "male"}\nage: 50\n')
     result = _batch(tmp_path)

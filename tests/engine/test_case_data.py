@@ -152,6 +152,14 @@ def test_what_the_strict_twin_does_not_take_pydantic_s_twin_still_reads() -> Non
     assert case_data(text) == {"age": 50, "sex": "male", "symptoms": {"bladder_bowel": True}}
 
 
+def test_json_nested_past_the_strict_twin_s_depth_goes_to_pydantic_s_twin() -> None:
+    for depth in (5_000, 100_000):
+        nested = b"[" * depth + b"]" * depth
+        text = b'{"age": 50, "sex": "female", "history": {"cancer": ' + nested + b"}}"
+        assert strict_twin_data(text) is None
+        assert case_data(text) == twin_data(text)
+
+
 def _minimal(annotation: Any) -> Any:
     """The least JSON value the annotation takes (a model: its required fields alone)."""
     if isinstance(annotation, type) and issubclass(annotation, CaseModel):

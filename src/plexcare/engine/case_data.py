@@ -234,12 +234,14 @@ KEPT_AS_THEY_ARE = (datetime.date,)
 
 
 def strict_twin_data(raw: bytes) -> CaseData | None:
-    """The case's JSON as msgspec's strict twin reads it, or None when it does not take it."""
+    """The case's JSON as msgspec's strict twin reads it, or None when it does not take it
+    (msgspec refuses JSON nested past its depth limit with `RecursionError`: such a case, some
+    thousand brackets deep in a history read whole, goes to pydantic's twin like any other)."""
     if _DECODER is None:
         return None
     try:
         data: CaseData = msgspec.to_builtins(_DECODER.decode(raw), builtin_types=KEPT_AS_THEY_ARE)
-    except msgspec.MsgspecError:
+    except (msgspec.MsgspecError, RecursionError):
         return None
     return data
 
