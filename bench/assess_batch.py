@@ -43,7 +43,7 @@ from plexcare.cli.assess_batch import (
 from plexcare.cli.main import app
 from plexcare.engine.assessment import assess_batch
 from plexcare.engine.case_batch import leading_answers, read_case
-from plexcare.engine.case_data import case_data
+from plexcare.engine.case_data import case_input
 from plexcare.engine.case_data_batch import CaseDataBatch
 from plexcare.knowledge.loader import knowledge_base
 
@@ -224,7 +224,7 @@ def _steps(lines: Path) -> dict[str, float]:
 
 def _read_and_assess(texts: list[bytes], wheres: list[str], step: Step) -> None:
     kb = knowledge_base()
-    twins = step("validate each case's JSON (the twin)", lambda: [case_data(t) for t in texts])
+    twins = step("validate each case's JSON (the twin)", lambda: [case_input(t) for t in texts])
     batch = CaseDataBatch(kb)
 
     def read() -> None:

@@ -29,7 +29,7 @@ from plexcare.engine.case_batch import (
     read_case,
     rounded,
 )
-from plexcare.engine.case_data import case_data
+from plexcare.engine.case_data import case_input
 from plexcare.engine.case_data_batch import CaseDataBatch
 from plexcare.knowledge.model import KnowledgeBase
 
@@ -179,7 +179,7 @@ def test_every_example_and_vignette_answers_in_a_batch_as_it_does_alone(
     alone = [_alone(case, kb) for case in cases]
     read = CaseDataBatch(kb)
     for item in RAW:
-        read.add(case_data(json.dumps(item).encode()))
+        read.add(case_input(json.dumps(item).encode()))
     for row in read.to_read_as_cases():
         read.read_as_case(row, cases[row])
     assert leading_answers(read.assess()) == alone

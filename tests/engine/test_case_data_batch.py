@@ -3,6 +3,7 @@ from the same cases as models, row for row, and declines every case it cannot re
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 
 from plexcare.engine.assessment import assess_batch
 from plexcare.engine.case import Case
-from plexcare.engine.case_data import case_data
+from plexcare.engine.case_data import case_input
 from plexcare.engine.case_data_batch import BatchEvidence, CaseDataBatch, ValuesRead
 from plexcare.engine.case_names import CaseError, check_case_names
 from plexcare.engine.feature_columns import feature_columns
@@ -43,7 +44,7 @@ def _read(texts: list[bytes]) -> tuple[CaseDataBatch, list[Case | None]]:
             models.append(None)
     batch = CaseDataBatch(KB)
     for text in texts:
-        batch.add(case_data(text))
+        batch.add(case_input(text))
     for row in batch.to_read_as_cases():
         batch.read_as_case(row, models[row] or STAND_IN)
     return batch, models
@@ -97,7 +98,7 @@ def test_batches_that_share_what_they_read_answer_as_batches_read_alone() -> Non
     for _ in range(2):
         batch = CaseDataBatch(KB, values)
         for text in texts:
-            batch.add(case_data(text))
+            batch.add(case_input(text))
         for row in batch.to_read_as_cases():
             batch.read_as_case(row, Case.model_validate_json(texts[row]))
         alone, _ = _read(texts)
@@ -110,11 +111,29 @@ def test_batches_that_share_what_they_read_answer_as_batches_read_alone() -> Non
     assert values.studies and values.needles and values.compared
 
 
+def test_results_told_apart_only_by_their_segments_are_read_apart() -> None:
+    """A result is remembered by what it records, its segments included: the same nerve's
+    study with its segments (a block across the fibular head) and without them, in one
+    batch."""
+    blocked = next(raw for raw in RAW if raw.get("id") == "fibular-head-conduction-block")
+    unblocked = copy.deepcopy(blocked)
+    for results in unblocked["nerve_conduction"].values():
+        for result in results.values():
+            result.pop("segments", None)
+    for pair in ([blocked, unblocked], [unblocked, blocked]):
+        texts = [json.dumps(raw).encode() for raw in pair]
+        batch, models = _read(texts)
+        evidence = batch.evidence()
+        _assert_read_as_models(evidence, models)
+        matrix = evidence.observations.matrix
+        assert not np.array_equal(matrix[0], matrix[1])
+
+
 def test_what_a_batch_read_is_forgotten_only_where_it_is_over_the_bound() -> None:
     values = ValuesRead()
     batch = CaseDataBatch(KB, values)
     for raw in RAW:
-        batch.add(case_data(json.dumps(raw).encode()))
+        batch.add(case_input(json.dumps(raw).encode()))
     sizes = {name: len(known) for name, known in vars(values).items()}
     bound = sorted(sizes.values())[len(sizes) // 2]
     values.forget_beyond(bound)
@@ -146,7 +165,7 @@ def test_the_features_of_any_case_are_read_from_its_data(batch_cases: list[Case]
 
 def _declined(data: dict[str, Any]) -> bool:
     batch = CaseDataBatch(KB)
-    batch.add(case_data(json.dumps(data).encode()))
+    batch.add(case_input(json.dumps(data).encode()))
     return batch.to_read_as_cases() == [0]
 
 

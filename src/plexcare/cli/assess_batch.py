@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from plexcare.engine.case import Case
 from plexcare.engine.case_batch import CaseInputError, leading_answers, read_case
-from plexcare.engine.case_data import case_data
+from plexcare.engine.case_data import case_input
 from plexcare.engine.case_data_batch import CaseDataBatch, ValuesRead
 from plexcare.engine.case_names import CaseError, check_case_names
 from plexcare.knowledge.loader import knowledge_base
@@ -312,7 +312,7 @@ def _assess_chunk(batch: CaseDataBatch, entries: Sequence[CaseEntry]) -> list[di
     """A chunk's rows, read into `batch`; its first problem raised."""
     texts = [_text(entry) for entry in entries]
     for text in texts:
-        batch.add(None if text is None else case_data(text))
+        batch.add(None if text is None else case_input(text))
     for row in batch.to_read_as_cases():
         entry = entries[row]
         case = _read_entry(entry, texts[row])

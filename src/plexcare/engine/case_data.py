@@ -1,17 +1,18 @@
-"""A case as plain data, checked by the `Case` model's own field rules without building it.
+"""A case's input checked by the `Case` model's own field rules without building the model.
 
 A batch of many thousand cases spends most of its reading in building models: every case is
 some twenty frozen models, each filled with its defaults, whatever the input gave. The batch
-needs none of them, only the values. So each case model has a twin here, a TypedDict with the
-same fields, types and constraints (and unknown keys forbidden), and pydantic-core validates
-JSON into dictionaries of what the input gave, with every value already converted as the model
-would convert it: the same checks, in about half the time. The twin is also spelt as msgspec
-structs (the strict twin), which take JSON written as the model's types are (not a number as
-text) in some 40 % of pydantic's time; what they do not take goes to pydantic's twin
-(`case_data`).
+needs none of them, only the values. So each case model has a twin here, spelt twice, with the
+same fields, types and constraints (and unknown keys forbidden):
+- msgspec structs, the strict twin: frozen, each value converted as the model would convert it,
+  a field not given empty. They take JSON written as the model's types are (not a number as
+  text) in about the time it takes just to parse it, and the batch reads them as they are
+  (`case_input`);
+- a TypedDict, which pydantic-core validates JSON into, converting what the strict twin does not
+  take (a number given as text) as the model does; its data are then put in the structs.
 
 The twin holds the models' field rules; the rules between fields (model validators) are not in
-it. Those `CaseData` readers know are listed in `RULES_READ` and each is applied where the
+it. Those the twin's readers know are listed in `RULES_READ` and each is applied where the
 reader reads its fields: a model whose rules are anything else turns the twin off
 (`TWIN_IS_EXACT`), and every case then goes through `Case`, so a new rule can slow a batch but
 never let a case through that `Case` refuses. A model whose rule rewrites its input before its
@@ -32,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from typing_extensions import TypedDict
 
-from plexcare.engine.case import Cancer, Case, CaseModel, Radiotherapy
+from plexcare.engine.case import Cancer, Case, CaseModel, History, Labs, Radiotherapy, Symptoms
 
 CaseData = dict[str, Any]
 """A case's input, validated field by field: only the keys it gave, values converted."""
@@ -53,7 +54,7 @@ RULES_READ: frozenset[tuple[str, str]] = frozenset(
         ("Radiotherapy", "_details_only_when_given"),
     }
 )
-"""Every model validator the readers of `CaseData` apply (the last four through the model)."""
+"""Every model validator the readers of the twin apply (the last four through the model)."""
 
 
 def case_models(model: type[CaseModel] = Case) -> Iterator[type[CaseModel]]:
@@ -80,7 +81,7 @@ def _rules(model: type[BaseModel]) -> set[tuple[str, str]]:
 
 def _defaults_are_empty(model: type[CaseModel]) -> bool:
     """Whether every default is 'not given' (None, an empty collection, or a model of such),
-    which a reader of `CaseData` reads from a missing key."""
+    which a reader of the twin reads from a missing key (the strict twin gives it as None)."""
     for info in model.model_fields.values():
         if info.is_required():
             continue
@@ -165,8 +166,6 @@ def _twin_validator() -> TypeAdapter[CaseData] | None:
 
 
 _VALIDATOR = _twin_validator()
-TWIN_IS_EXACT = _VALIDATOR is not None
-"""Whether the twin holds every rule of `Case` but those `RULES_READ` names."""
 
 
 MSGSPEC_BOUNDS: dict[type, str] = {
@@ -201,48 +200,80 @@ def _as_msgspec_spells_it(annotation: Any, metadata: tuple[Any, ...]) -> Any:
     return Annotated[annotation, meta]
 
 
+SECTIONS_READ_AS_GIVEN: frozenset[type[CaseModel]] = frozenset({Symptoms, History, Labs})
+"""Models the batch reads as dictionaries of what the input gave (the etiology features read
+them by column, a case paying only for the fields it gives): their structs leave a field the
+input did not give unset, and `given` leaves it out."""
+
+
 def _strict_twin(model: type[CaseModel], twins: dict[type[CaseModel], Any]) -> Any:
-    """The model as a msgspec struct: a field the input did not give is left unset (and left
-    out of the data), an unknown key refused."""
+    """The model as a frozen msgspec struct, an unknown key refused. A field the input did not
+    give is None (the model's own defaults are all empty: `_defaults_are_empty`), or unset in
+    the sections read as given; either way left out of `given`'s dictionary (`omit_defaults`).
+    Frozen, a struct of plain values is its own key when the batch remembers what it read."""
     if model in twins:
         return twins[model]
+    missing = msgspec.UNSET if model in SECTIONS_READ_AS_GIVEN else None
     fields = [
-        (name, annotation) if required else (name, annotation | msgspec.UnsetType, msgspec.UNSET)
+        (name, annotation) if required else (name, annotation | msgspec.UnsetType, missing)
         for name, annotation, required in _fields(
             model, lambda inner: _strict_twin(inner, twins), _as_msgspec_spells_it
         )
     ]
     twin = msgspec.defstruct(
-        f"{model.__name__}StrictData", fields, kw_only=True, forbid_unknown_fields=True, gc=False
+        f"{model.__name__}Input",
+        fields,
+        kw_only=True,
+        forbid_unknown_fields=True,
+        frozen=True,
+        omit_defaults=True,
+        gc=False,
     )
     twins[model] = twin
     return twin
 
 
-def _strict_decoder() -> msgspec.json.Decoder[Any] | None:
+def _strict_case_type() -> Any:
     if _VALIDATOR is None:
         return None
     try:
-        return msgspec.json.Decoder(_strict_twin(Case, {}))
-    except TypeError:  # a constraint msgspec cannot spell (or hold) is left to pydantic
+        twin = _strict_twin(Case, {})
+        msgspec.json.Decoder(twin)
+    except TypeError:  # a constraint msgspec cannot spell (or hold): every case goes to `Case`
         return None
+    return twin
 
 
-_DECODER = _strict_decoder()
+CaseInput = Any
+"""A case as the strict twin's structs hold it (`case_input`): attributes named as the case
+model's fields, built at run time, so typed as Any."""
+_CASE_INPUT = _strict_case_type()
+_DECODER = None if _CASE_INPUT is None else msgspec.json.Decoder(_CASE_INPUT)
+TWIN_IS_EXACT = _CASE_INPUT is not None
+"""Whether the twins hold every rule of `Case` but those `RULES_READ` names (and msgspec can
+spell them all)."""
 KEPT_AS_THEY_ARE = (datetime.date,)
 """Values `msgspec.to_builtins` leaves as they are (it would write a date as text)."""
 
 
-def strict_twin_data(raw: bytes) -> CaseData | None:
+def strict_case(raw: bytes) -> CaseInput | None:
     """The case's JSON as msgspec's strict twin reads it, or None when it does not take it
     (msgspec refuses JSON nested past its depth limit with `RecursionError`: such a case, some
     thousand brackets deep in a history read whole, goes to pydantic's twin like any other)."""
     if _DECODER is None:
         return None
     try:
-        data: CaseData = msgspec.to_builtins(_DECODER.decode(raw), builtin_types=KEPT_AS_THEY_ARE)
+        return _DECODER.decode(raw)
     except (msgspec.MsgspecError, RecursionError):
         return None
+
+
+def given(part: Any) -> CaseData:
+    """A struct of the strict twin (a section, a result, a whole case) as the dictionary of
+    what the input gave, each value as the model converts it; an absent section as empty."""
+    if part is None:
+        return {}
+    data: CaseData = msgspec.to_builtins(part, builtin_types=KEPT_AS_THEY_ARE)
     return data
 
 
@@ -256,14 +287,24 @@ def twin_data(raw: bytes) -> CaseData | None:
         return None
 
 
-def case_data(raw: bytes) -> CaseData | None:
-    """One case's JSON checked field by field, or None when the twin refuses it (or is off):
-    the case must then be read by `Case`, which says what is wrong, if anything is.
+def case_input(raw: bytes) -> CaseInput | None:
+    """One case's JSON checked field by field, as the strict twin's structs, or None when the
+    twins refuse it (or are off): the case must then be read by `Case`, which says what is
+    wrong, if anything is.
 
     The twin is spelt twice. msgspec's strict twin reads JSON as it is written (a number as a
     number, a date as an ISO date), checks it and converts it in about the time it takes just
     to parse the JSON, some 40 % of pydantic's; input it does not take (a number given as
     text, which pydantic converts) goes to pydantic's twin, which converts it as the model
-    does. A property test holds the two to the same data wherever the strict one takes it."""
-    data = strict_twin_data(raw)
-    return twin_data(raw) if data is None else data
+    does, and its data are then put in the structs. A property test holds the two to the same
+    data wherever the strict one takes the JSON."""
+    case = strict_case(raw)
+    if case is not None:
+        return case
+    data = twin_data(raw)
+    if data is None or _CASE_INPUT is None:
+        return None
+    try:
+        return msgspec.convert(data, _CASE_INPUT)
+    except msgspec.MsgspecError:
+        return None

@@ -1,12 +1,13 @@
 """Many cases read from their data straight into a batch's arrays, and assessed together.
 
 `observe_batch` and `feature_columns` read `Case` models, and building those models is most of
-the cost of reading a batch (`engine.case_data`). Here each case's `CaseData`, its input checked
-by the twin of the case model, is read as it stands, as soon as it is added: bedside grades
-looked up in books that hold every known name and grade, study and needle results by what
-they record (each different one read once by the rules `observe_batch` applies, and
-remembered in `ValuesRead`, which the chunks of a big batch share), and the fields the
-etiology features read gathered for `case_data_features`.
+the cost of reading a batch (`engine.case_data`). Here each case's input, checked by the twin
+of the case model and held in its frozen structs, is read as it stands, as soon as it is added:
+bedside grades looked up in books that hold every known name and grade, study and needle
+results by what they record (each different one read once by the rules `observe_batch`
+applies, and remembered in `ValuesRead`, which the chunks of a big batch share: a struct of
+plain values is its own key), and the sections the etiology features read gathered, as
+dictionaries of what the case gave, for `case_data_features`.
 
 What this reading does not cover it declines: give-way weakness, a name the knowledge base does
 not know, a study result whose names need a closer look (`case_names.needs_a_closer_look`), a
@@ -18,12 +19,13 @@ readings together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
+from msgspec.structs import replace
 from pydantic import ValidationError
 
 from plexcare.engine.assessment import BatchAssessment
@@ -37,9 +39,8 @@ from plexcare.engine.case import (
     SensoryGrade,
     StudyResult,
 )
-from plexcare.engine.case_data import TWIN_IS_EXACT, CaseData
+from plexcare.engine.case_data import TWIN_IS_EXACT, CaseInput, given
 from plexcare.engine.case_data_features import (
-    EMPTY,
     READS_EVERY_FEATURE,
     CaseFeatureData,
     FloatArray,
@@ -161,20 +162,23 @@ def _codes(collect: Collector) -> Codes:
 
 
 def _hashable(data: Mapping[str, Any]) -> tuple[object, ...]:
-    """A result's data as a key: its items, a nested mapping (segments) as its items."""
+    """A mapping as a key: its items, a nested mapping as its items."""
     return tuple(
         (key, _hashable(value) if isinstance(value, dict) else value) for key, value in data.items()
     )
 
 
-def _recorded(result: Mapping[str, Any]) -> tuple[object, ...]:
-    """What a result records, as a key: its items, or (with segments, a mapping, which cannot
-    be a key) the items spelt out."""
-    return _hashable(result) if "segments" in result else tuple(result.items())
+def _recorded(result: Any) -> object:
+    """What a study result records, as a key: the frozen struct itself, or (with segments, a
+    mapping, which cannot be a key) the struct without them beside the segments' items."""
+    segments = result.segments
+    if segments is None:
+        return result
+    return replace(result, segments=None), tuple(segments.items())
 
 
-Recorded = tuple[Mapping[str, Any], tuple[object, ...]]
-"""A result's data, and what it records (`_recorded`)."""
+Recorded = tuple[Any, object]
+"""A result's struct, and what it records (`_recorded`)."""
 
 
 class _Declined(Exception):
@@ -209,10 +213,10 @@ class ValuesRead:
     imaging: dict[tuple[object, ...], tuple[tuple[ImagingFinding, ...], Any]] = field(
         default_factory=dict
     )
-    studies: dict[tuple[object, ...], tuple[Codes, frozenset[str]]] = field(default_factory=dict)
-    results: dict[tuple[object, ...], StudyResult | None] = field(default_factory=dict)
-    compared: dict[tuple[object, ...], tuple[int | None, Codes]] = field(default_factory=dict)
-    needles: dict[tuple[object, ...], tuple[Codes, bool]] = field(default_factory=dict)
+    studies: dict[object, tuple[Codes, frozenset[str]]] = field(default_factory=dict)
+    results: dict[object, StudyResult | None] = field(default_factory=dict)
+    compared: dict[object, tuple[int | None, Codes]] = field(default_factory=dict)
+    needles: dict[object, tuple[Codes, bool]] = field(default_factory=dict)
 
     def forget_beyond(self, kept: int) -> None:
         """Empty each table that holds more than `kept` values. Results measured patient by
@@ -258,7 +262,7 @@ class CaseDataBatch:
     def __len__(self) -> int:
         return len(self.ends)
 
-    def add(self, data: CaseData | None) -> None:
+    def add(self, data: CaseInput | None) -> None:
         """Add a case from its data (None: a case the twin refused, to be read by `Case`).
 
         The case is read at once, while its data is fresh in the processor's caches, and most
@@ -281,23 +285,24 @@ class CaseDataBatch:
         self.case_ids.append(None)
         self.features.add_blank()
 
-    def _read(self, row: int, data: CaseData) -> None:
+    def _read(self, row: int, data: CaseInput) -> None:
         """One case: its codes, and what the scoring and the features read, appended; the
-        rules between fields that `case_data` leaves to its readers applied."""
-        age: int = data["age"]
-        sex: str = data["sex"]
-        history = data.get("history") or EMPTY
-        symptoms = data.get("symptoms") or EMPTY
+        rules between fields that `case_data` leaves to its readers applied. The sections the
+        features read by column are taken as dictionaries of what the case gave (`given`)."""
+        age: int = data.age
+        sex: str = data.sex
+        history = given(data.history)
+        symptoms = given(data.symptoms)
         if sex == "male" and not history.keys().isdisjoint(BIRTH):
             raise _Declined  # Case._pregnancy_needs_a_woman
-        onset = data.get("onset_on")
+        onset = data.onset_on
         if onset is not None:
-            evaluated = data.get("evaluated_on")
+            evaluated = data.evaluated_on
             if evaluated is None or onset > evaluated:
                 raise _Declined  # Case._dates_in_order
             days: float | None = float((evaluated - onset).days)
         else:
-            weeks = data.get("weeks_since_onset")
+            weeks = data.weeks_since_onset
             days = None if weeks is None else weeks * 7.0
         cancer = None
         if not history.keys().isdisjoint(_HISTORY_OF_CANCER):
@@ -307,43 +312,43 @@ class CaseDataBatch:
         if prior is None:
             prior = self._prior(age, diabetes)
         codes = self.codes
-        affected = data.get("affected_side")
+        affected = data.affected_side
         if affected is not None:
             codes += self.tables.affected[affected]
-        anal = data.get("anal_tone")
+        anal = data.anal_tone
         if anal is not None:
             codes += self.plan.anal_tone[anal]
         bladder = symptoms.get("bladder_bowel")
         if bladder is not None:
             codes += self.plan.bladder[bladder]
-        exam = data.get("exam")
+        exam = data.exam
         bedside = self._exam(exam) if exam else _NO_EXAM
-        conduction = data.get("nerve_conduction")
+        conduction = data.nerve_conduction
         if conduction:
             self._conduction(row, conduction, self.tables.bands[age])
-        emg = data.get("emg")
+        emg = data.emg
         myokymia = self._emg(emg) if emg else 0.0
-        imaging, imaging_states = self._imaging_of(data.get("imaging"))
-        pain = data.get("pain") or EMPTY
-        sites = pain.get("sites")
+        imaging, imaging_states = self._imaging_of(data.imaging)
+        pain = data.pain
+        sites, score = (None, None) if pain is None else (pain.sites, pain.score)
         back = 1.0 if sites and "back" in " ".join(sites).lower() else 0.0
         self.ends.append(len(codes))
         self.days.append(days)
         self.priors.append(prior)
         self.imaging.append(imaging)
-        self.case_ids.append(data.get("id"))
+        self.case_ids.append(data.id)
         features = self.features
         features.symptoms.append(symptoms)
         features.history.append(history)
-        features.labs.append(data.get("labs") or EMPTY)
-        features.numbers += (age, data.get("bmi"), pain.get("score"))
-        features.words.append((sex, data.get("tempo"), affected, anal))
+        features.labs.append(given(data.labs))
+        features.numbers += (age, data.bmi, score)
+        features.words.append((sex, data.tempo, affected, anal))
         features.bedside.append((back, *bedside, myokymia))
         features.imaging.append(imaging_states)
         if cancer is not None:
             features.cancer_rows[row] = cancer
 
-    def _exam(self, exam: Mapping[str, Mapping[str, Any]]) -> tuple[float, ...]:
+    def _exam(self, exam: Mapping[str, Any]) -> tuple[float, ...]:
         """Every leg's bedside grades looked up in its books (a name the knowledge base does
         not know is in none, and the case is declined), its Trendelenburg sign, and the
         examination's features (`case_data_features.BEDSIDE`, between the pain sites and the
@@ -357,36 +362,36 @@ class CaseDataBatch:
         pulses = 0.0
         try:
             for side, found in exam.items():
-                if found.get("give_way"):
+                if found.give_way:
                     raise _Declined
                 books = legs[side]
-                strength = found.get("strength")
+                strength = found.strength
                 if strength:
                     book = books.strength
                     for graded in strength.items():
                         codes += book[graded]
                     strength_given = True
                     weak_legs += not _FULL_STRENGTH.issuperset(strength.values())
-                reflexes = found.get("reflexes")
+                reflexes = found.reflexes
                 if reflexes:
                     book = books.reflexes
                     for graded in reflexes.items():
                         codes += book[graded]
                     tested = True
                     brisk = brisk or "brisk" in reflexes.values()
-                sensation = found.get("sensation")
+                sensation = found.sensation
                 if sensation:
                     book = books.sensation
                     for graded in sensation.items():
                         codes += book[graded]
-                trendelenburg = found.get("trendelenburg")
+                trendelenburg = found.trendelenburg
                 if trendelenburg is not None and not (strength and "hip_abduction" in strength):
                     codes += books.trendelenburg[trendelenburg]
-                plantar = found.get("plantar")
+                plantar = found.plantar
                 if plantar in _PLANTAR_TESTED:
                     tested = True
                     brisk = brisk or plantar == "extensor"
-                felt = found.get("foot_pulses")
+                felt = found.foot_pulses
                 if felt is not None and pulses != 1.0:
                     pulses = 1.0 if felt in _PULSES_WEAK else -1.0
         except KeyError:  # a name the knowledge base does not know
@@ -398,9 +403,7 @@ class CaseDataBatch:
             pulses,
         )
 
-    def _conduction(
-        self, row: int, conduction: Mapping[str, Mapping[str, Mapping[str, Any]]], band: int
-    ) -> None:
+    def _conduction(self, row: int, conduction: Mapping[str, Mapping[str, Any]], band: int) -> None:
         """Each result's findings, looked up by what it records (its age band, leg, name and
         `_recorded` items: a result with segments is told apart beforehand, as a raised
         `TypeError` cost a microsecond and a half) and read the first time by `study`; the
@@ -409,13 +412,13 @@ class CaseDataBatch:
         codes = self.codes
         known = self.values.studies
         read_beside = self.read_beside
-        recorded_on: dict[str, dict[str, tuple[object, ...]]] = {}
+        recorded_on: dict[str, dict[str, object]] = {}
         for side, results in conduction.items():
             blocked: frozenset[str] = frozenset()
             recorded_on[side] = recorded_here = {}
             for name, result in results.items():
                 recorded = recorded_here[name] = _recorded(result)
-                key: tuple[object, ...] = (band, side, name, recorded)
+                key: object = (band, side, name, recorded)
                 if name in read_beside:
                     motor = results.get(self.kb.studies[name].motor_study or "")
                     key = (key, None if motor is None else _recorded(motor))
@@ -452,7 +455,7 @@ class CaseDataBatch:
                     self.withdrawn.append((row, compared[0]))
                 codes += compared[1]
 
-    def _emg(self, emg: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> float:
+    def _emg(self, emg: Mapping[str, Mapping[str, Any]]) -> float:
         """Each needle result's findings, looked up by what it records and read the first
         time by `_needle`; the myokymia feature (`case_data_features.BEDSIDE`)."""
         codes = self.codes
@@ -460,7 +463,7 @@ class CaseDataBatch:
         needled = myokymia = False
         for side, muscles in emg.items():
             for name, result in muscles.items():
-                key = (side, name, *result.items())
+                key = (side, name, result)
                 outcome = known.get(key)
                 if outcome is None:
                     outcome = self._needle(side, name, result)
@@ -590,16 +593,16 @@ class CaseDataBatch:
         return cancer_states(cancer, radiotherapy, years, anticoagulant, self.in_field)
 
     def _imaging_of(
-        self, findings: Sequence[dict[str, Any]] | None
+        self, findings: tuple[Any, ...] | None
     ) -> tuple[tuple[ImagingFinding, ...], tuple[float, ...] | None]:
-        """The findings' models and imaging feature states."""
+        """The findings' models and imaging feature states, remembered by the findings (a
+        tuple of frozen structs is its own key)."""
         if not findings:
             return (), None
-        key = tuple(map(tuple, map(dict.items, findings)))
-        known = self.values.imaging.get(key)
+        known = self.values.imaging.get(findings)
         if known is None:
-            models = tuple(ImagingFinding.model_validate(finding) for finding in findings)
-            known = self.values.imaging[key] = (models, imaging_states(models, self.kb))
+            models = tuple(ImagingFinding.model_validate(given(finding)) for finding in findings)
+            known = self.values.imaging[findings] = (models, imaging_states(models, self.kb))
         return known
 
     def _study(
@@ -607,8 +610,8 @@ class CaseDataBatch:
         band: int,
         side: str,
         name: str,
-        results: Mapping[str, Mapping[str, Any]],
-        recorded: tuple[object, ...],
+        results: Mapping[str, Any],
+        recorded: object,
     ) -> tuple[Codes, frozenset[str]] | None:
         """`observe_batch`'s reading of one study result, which records `recorded` (None:
         the case is declined): an amplitude or grade alone by the observation plan, anything
@@ -633,13 +636,13 @@ class CaseDataBatch:
         below = read_study(collect, side, name, study.study, result, beside, age, self.kb)
         return _codes(collect), frozenset(below)
 
-    def _result(self, data: Mapping[str, Any], recorded: tuple[object, ...]) -> StudyResult | None:
+    def _result(self, data: Any, recorded: object) -> StudyResult | None:
         """The result's own model (its rules between fields applied), or None if it fails;
         remembered by what it records (`_recorded`)."""
         known = self.values.results
         if recorded not in known:
             try:
-                known[recorded] = StudyResult.model_validate(data)
+                known[recorded] = StudyResult.model_validate(given(data))
             except ValidationError:
                 known[recorded] = None
         return known[recorded]
@@ -661,12 +664,12 @@ class CaseDataBatch:
         withdrawn = None if borderline is None else sides[borderline].studies[name].normal_code
         return withdrawn, _codes(collect)
 
-    def _needle(self, side: str, name: str, data: Mapping[str, Any]) -> tuple[Codes, bool] | None:
+    def _needle(self, side: str, name: str, data: Any) -> tuple[Codes, bool] | None:
         """What one needle result fills, and whether it records myokymia; None for a muscle
         the knowledge base does not know (the case is declined)."""
         if name not in self.kb.muscles:
             return None
-        result = NeedleResult.model_validate(data)
+        result = NeedleResult.model_validate(given(data))
         collect = Collector(self.index)
         for kind, abnormal in needle_findings(result):
             collect.put(side, name, kind, abnormal)
