@@ -257,48 +257,50 @@ def _edges(annotation: Any, name: str, bound: Any) -> tuple[Any, Any]:
     return bound, bound - step if name in ("ge", "gt") else bound + step
 
 
-Place = tuple[tuple[Any, ...], str, Any, Any]
-"""Where a constraint sits in a case, its bound's name, a value at it and one past it."""
-
-
-def _constrained_places(annotation: Any, path: tuple[Any, ...] = ()) -> Iterator[Place]:
-    """Every place in a case a constraint sits, models read whole left out."""
+def _places(annotation: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Every type a case holds, with the path to where it sits (a mapping's key and a
+    tuple's item the least the type takes); models read whole are not entered."""
+    yield path, annotation
     if isinstance(annotation, type) and issubclass(annotation, CaseModel):
         if annotation not in MODELS_READ_WHOLE:
             for name, info in annotation.model_fields.items():
                 constrained = _constrained(info.annotation, info.metadata)
-                yield from _constrained_places(constrained, (*path, name))
+                yield from _places(constrained, (*path, name))
         return
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:
-        for name, bound in _bounds(annotation.__metadata__).items():
-            yield (path, name, *_edges(args[0], name, bound))
-        yield from _constrained_places(args[0], path)
+        yield from _places(args[0], path)
     elif origin in (Union, types.UnionType):
         for arg in args:
-            yield from _constrained_places(arg, path)
+            yield from _places(arg, path)
     elif origin is dict:
-        yield from _constrained_places(args[1], (*path, _minimal(args[0])))
+        yield from _places(args[1], (*path, _minimal(args[0])))
     elif origin is tuple:
-        yield from _constrained_places(args[0], (*path, 0))
+        yield from _places(args[0], (*path, 0))
 
 
-def _models_placed(annotation: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    """Where each case model sits in a case (models read whole left out)."""
-    if isinstance(annotation, type) and issubclass(annotation, CaseModel):
-        if annotation not in MODELS_READ_WHOLE:
-            yield path
-            for name, info in annotation.model_fields.items():
-                yield from _models_placed(info.annotation, (*path, name))
-        return
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin in (Union, types.UnionType):
-        for arg in args:
-            yield from _models_placed(arg, path)
-    elif origin is dict:
-        yield from _models_placed(args[1], (*path, _minimal(args[0])))
-    elif origin is tuple:
-        yield from _models_placed(args[0], (*path, 0))
+Place = tuple[tuple[Any, ...], str, Any, Any]
+"""Where a constraint sits in a case, its bound's name, a value at it and one past it."""
+
+
+def _constrained_places() -> Iterator[Place]:
+    """Every place in a case a constraint sits, models read whole left out."""
+    for path, annotation in _places(Case):
+        if get_origin(annotation) is Annotated:
+            for name, bound in _bounds(annotation.__metadata__).items():
+                yield (path, name, *_edges(get_args(annotation)[0], name, bound))
+
+
+def _models_placed() -> list[tuple[Any, ...]]:
+    """Where each case model sits in a case (models read whole left out), each place once."""
+    placed = (
+        path
+        for path, annotation in _places(Case)
+        if isinstance(annotation, type)
+        and issubclass(annotation, CaseModel)
+        and annotation not in MODELS_READ_WHOLE
+    )
+    return list(dict.fromkeys(placed))
 
 
 def _placed(path: tuple[Any, ...], value: Any) -> bytes:
@@ -342,7 +344,7 @@ def _step_into(annotation: Any, step: Any) -> Any:
     return args[-1] if get_origin(annotation) is dict else args[0]
 
 
-PLACES = list(_constrained_places(Case))
+PLACES = list(_constrained_places())
 
 
 def test_every_kind_of_constraint_the_models_have_is_placed_in_a_case() -> None:
@@ -363,7 +365,7 @@ def test_the_strict_twin_takes_a_value_at_each_bound_and_refuses_one_past_it(
     assert strict_twin_data(_placed(path, past)) is None
 
 
-MODEL_PLACES = list(_models_placed(Case))
+MODEL_PLACES = _models_placed()
 
 
 @pytest.mark.parametrize("path", MODEL_PLACES, ids=lambda path: ".".join(map(str, path)) or "case")
