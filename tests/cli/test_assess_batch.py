@@ -10,9 +10,11 @@ from plexcare.cli.assess_batch import (
     CaseEntry,
     CaseLines,
     CaseSource,
-    _joined,
+    _body,
+    _concatenated,
     _shares,
     entries_of,
+    printed,
     rendered,
 )
 
@@ -95,5 +97,9 @@ def test_joined_shares_render_as_all_their_rows_at_once(sizes: list[int], as_jso
         shares.append([_row(number) for number in range(start, start + size)])
         start += size
     every_row = [row for rows in shares for row in rows]
-    pieces = [rendered(rows, as_json) for rows in shares]
-    assert _joined(pieces, as_json) == rendered(every_row, as_json)
+    expected = rendered(every_row, as_json)
+    bodies = [_body([rendered(rows, as_json)], as_json) for rows in shares]
+    assert b"".join(printed(_concatenated(bodies, as_json), as_json)) == expected
+    written = [b"".join(body) for body in bodies]  # as a worker's file holds its share's body
+    read_back = [[piece] if piece else [] for piece in written]
+    assert b"".join(printed(_concatenated(read_back, as_json), as_json)) == expected

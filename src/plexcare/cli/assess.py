@@ -8,6 +8,7 @@ traceback; the report itself is drawn by `plexcare.cli.report`.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,10 @@ def _assess_folder(target: Path, as_json: bool, jobs: int) -> None:
         except CaseInputError as error:
             raise _fail(str(error)) from None
         if report:
-            typer.echo(report)
+            sys.stdout.flush()
+            for part in (*report, b"\n"):  # a part at a time: a test's capture takes `write`
+                sys.stdout.buffer.write(part)
+            sys.stdout.buffer.flush()
 
 
 def triage_command(
