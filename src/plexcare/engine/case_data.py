@@ -206,6 +206,16 @@ them by column, a case paying only for the fields it gives): their structs leave
 input did not give unset, and `given` leaves it out."""
 
 
+def _strict_field(name: str, annotation: Any, required: bool, unset: bool) -> tuple[Any, ...]:
+    """A field of a strict struct (`msgspec.defstruct`'s spelling): required, or left unset
+    when not given, or None."""
+    if required:
+        return name, annotation
+    if unset:
+        return name, annotation | msgspec.UnsetType, msgspec.UNSET
+    return name, annotation, None
+
+
 def _strict_twin(model: type[CaseModel], twins: dict[type[CaseModel], Any]) -> Any:
     """The model as a frozen msgspec struct, an unknown key refused. A field the input did not
     give is None (the model's own defaults are all empty: `_defaults_are_empty`), or unset in
@@ -213,9 +223,9 @@ def _strict_twin(model: type[CaseModel], twins: dict[type[CaseModel], Any]) -> A
     Frozen, a struct of plain values is its own key when the batch remembers what it read."""
     if model in twins:
         return twins[model]
-    missing = msgspec.UNSET if model in SECTIONS_READ_AS_GIVEN else None
+    unset = model in SECTIONS_READ_AS_GIVEN
     fields = [
-        (name, annotation) if required else (name, annotation | msgspec.UnsetType, missing)
+        _strict_field(name, annotation, required, unset)
         for name, annotation, required in _fields(
             model, lambda inner: _strict_twin(inner, twins), _as_msgspec_spells_it
         )
@@ -233,22 +243,21 @@ def _strict_twin(model: type[CaseModel], twins: dict[type[CaseModel], Any]) -> A
     return twin
 
 
-def _strict_case_type() -> Any:
+def _strict_decoder() -> tuple[Any, msgspec.json.Decoder[Any]] | tuple[None, None]:
+    """The strict twin of `Case` and its JSON decoder, or neither when the twin is off."""
     if _VALIDATOR is None:
-        return None
+        return None, None
     try:
         twin = _strict_twin(Case, {})
-        msgspec.json.Decoder(twin)
+        return twin, msgspec.json.Decoder(twin)
     except TypeError:  # a constraint msgspec cannot spell (or hold): every case goes to `Case`
-        return None
-    return twin
+        return None, None
 
 
 CaseInput = Any
 """A case as the strict twin's structs hold it (`case_input`): attributes named as the case
 model's fields, built at run time, so typed as Any."""
-_CASE_INPUT = _strict_case_type()
-_DECODER = None if _CASE_INPUT is None else msgspec.json.Decoder(_CASE_INPUT)
+_CASE_INPUT, _DECODER = _strict_decoder()
 TWIN_IS_EXACT = _CASE_INPUT is not None
 """Whether the twins hold every rule of `Case` but those `RULES_READ` names (and msgspec can
 spell them all)."""
