@@ -235,12 +235,18 @@ def _bounds(metadata: tuple[Any, ...]) -> dict[str, Any]:
     return bounds
 
 
+def _bare(annotation: Any) -> Any:
+    """The type under its constraints and its being optional."""
+    while get_origin(annotation) in (Annotated, Union, types.UnionType):
+        is_annotated = get_origin(annotation) is Annotated
+        annotation = get_args(annotation)[0] if is_annotated else _not_null(annotation)
+    return annotation
+
+
 def _edges(annotation: Any, name: str, bound: Any) -> tuple[Any, Any]:
     """A value at the bound, and one just past it: a string or list a letter or an item
     shorter or longer, a number a step under or over (1, or half for a float)."""
-    kind = _not_null(annotation)
-    while get_origin(kind) is Annotated:
-        kind = _not_null(get_args(kind)[0])
+    kind = _bare(annotation)
     if name in ("min_length", "max_length"):
         past = bound - 1 if name == "min_length" else bound + 1
         if kind is str:
@@ -330,13 +336,7 @@ def _placed_data(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
 
 def _step_into(annotation: Any, step: Any) -> Any:
     """The type one step down a path: a model's field, a mapping's value, a tuple's item."""
-    while get_origin(annotation) is Annotated or get_origin(annotation) in (
-        Union,
-        types.UnionType,
-    ):
-        annotation = _not_null(
-            get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
-        )
+    annotation = _bare(annotation)
     if isinstance(annotation, type) and issubclass(annotation, CaseModel):
         info = annotation.model_fields[step]
         return _constrained(info.annotation, info.metadata)
