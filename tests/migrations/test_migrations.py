@@ -45,8 +45,11 @@ STRIKES_INDEX = ("appointments", "ix_appointments_patient_strikes")
 """What revision 0012 adds, on both stores."""
 STRIKES_INDEX_REVISION = "0012"
 RULES_VERSION_TABLE = "booking_rules_version"
-"""What the newest revision adds on both stores; on PostgreSQL it rewrites the function, which
-then checks the version."""
+"""What revision 0013 adds on both stores; on PostgreSQL it rewrites the function, which then
+checks the version."""
+RULES_VERSION_REVISION = "0013"
+ROUND_FUNCTION = "plexcare_book_appointments"
+"""What the newest revision adds, on PostgreSQL only: the write of several bookings at once."""
 VERSION_CHECK = "p_rules_version"
 BEFORE_HARDENING = "0003"
 """The last revision before the scheduling, sign-in and invitation changes of December 2026."""
@@ -78,13 +81,13 @@ def columns(url: str, table: str) -> set[str]:
         engine.dispose()
 
 
-def booking_function(url: str) -> str | None:
+def booking_function(url: str, name: str = BOOKING_FUNCTION) -> str | None:
     """The function's source, or None when it is not there."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             source: str | None = connection.scalar(
-                text(f"SELECT prosrc FROM pg_proc WHERE oid = to_regproc('{BOOKING_FUNCTION}')")
+                text(f"SELECT prosrc FROM pg_proc WHERE oid = to_regproc('{name}')")
             )
             return source
     finally:
@@ -108,7 +111,13 @@ def test_upgrade_from_empty_then_down_one_step_and_up_again(empty_database: str)
     assert RULES_VERSION_TABLE in tables(empty_database)
     if postgres:
         assert VERSION_CHECK in (booking_function(empty_database) or "")
+        assert VERSION_CHECK in (booking_function(empty_database, ROUND_FUNCTION) or "")
 
+    downgrade(empty_database, "-1")
+    assert current_revision(empty_database) == RULES_VERSION_REVISION
+    if postgres:
+        assert booking_function(empty_database, ROUND_FUNCTION) is None
+        assert VERSION_CHECK in (booking_function(empty_database) or "")
     downgrade(empty_database, "-1")
     assert current_revision(empty_database) == STRIKES_INDEX_REVISION
     assert RULES_VERSION_TABLE not in tables(empty_database)
@@ -135,6 +144,7 @@ def test_upgrade_from_empty_then_down_one_step_and_up_again(empty_database: str)
     assert index in indexes(empty_database, index_table)
     if postgres:
         assert VERSION_CHECK in (booking_function(empty_database) or "")
+        assert booking_function(empty_database, ROUND_FUNCTION) is not None
 
 
 def test_every_recent_revision_steps_down_and_up_again(empty_database: str) -> None:

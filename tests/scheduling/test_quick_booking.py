@@ -25,6 +25,7 @@ from plexcare.db import session_factory
 from plexcare.notifications.models import OutboxMessage
 from plexcare.postgres_pools import APPLICATION_NAME, PostgresPools, asyncpg_dsn
 from plexcare.scheduling import availability, quick_booking, routes
+from plexcare.scheduling.booking_rounds import BookingRounds
 from plexcare.scheduling.models import (
     Appointment,
     AppointmentResource,
@@ -580,6 +581,7 @@ def test_any_other_database_error_is_raised_not_hidden() -> None:
 
 _ASKED: dict[str, Any] = {
     "memory": quick_booking.RulesMemory(),
+    "rounds": BookingRounds(),
     "asked": quick_booking.BookingAsked(
         patient_id=1,
         clinician_id=1,

@@ -43,7 +43,7 @@ import asyncpg
 from plexcare.clinic import service as clinic
 from plexcare.notifications.outbox import CHANNELS, REMINDER_LEAD
 from plexcare.postgres_pools import PostgresPools
-from plexcare.scheduling import availability, closures, policy, rota
+from plexcare.scheduling import availability, booking_rounds, closures, policy, rota
 from plexcare.scheduling.schemas import AppointmentOut
 
 TRIED = "quick_booking_tried"
@@ -100,12 +100,6 @@ whether the clinician offers it and whether it needs rooms or machines (choosing
 full path's work; no type when the clinician or the type does not exist), and the rules of the
 days from $3 to $4."""
 
-_BOOK = "SELECT plexcare_book_appointment(" + ", ".join(f"${n}" for n in range(1, 17)) + ")"
-"""The write, in one round trip (migrations 0011 to 0013 say why it is one function): the
-rules' version checked, the patient's turn taken, their own rules checked as of that moment,
-then the reservation, the appointment, its audit entry, the confirmation and reminder on every
-channel and the answer under the idempotency key. Answers the new appointment's id, or one of
-the two values below, having written nothing."""
 STALE_RULES = -1
 """The rules were remembered at a version that is no longer current."""
 REFUSED = 0
@@ -285,23 +279,20 @@ async def book(
     *,
     pools: PostgresPools,
     memory: RulesMemory,
+    rounds: booking_rounds.BookingRounds,
     asked: BookingAsked,
     now: datetime,
     zone: str,
 ) -> Booked | None:
     """The booking, committed; or None, with nothing written, for the full booking to answer.
 
-    One statement, the write, when the clinician's rules are remembered at the current
-    version; the read of the rules and the write, each its own transaction, when they are not.
-    Nothing is locked across the round trip between them, and the write stands or falls
-    whole."""
+    One write (`booking_rounds`, which may send it with others arriving at the same moment)
+    when the clinician's rules are remembered at the current version; the read of the rules
+    and the write, each its own transaction, when they are not. Nothing is locked across the
+    round trip between them, and the write stands or falls whole."""
     day = asked.starts_at.astimezone(ZoneInfo(zone)).date()
     try:
-        pool = await pools.pool()
-        async with pool.acquire() as connection:
-            return await _book_on(
-                connection, memory=memory, asked=asked, now=now, zone=zone, day=day
-            )
+        return await _book(pools, rounds, memory=memory, asked=asked, now=now, zone=zone, day=day)
     except (_LeaveToFullBooking, *UNREACHABLE):
         return None
     except asyncpg.PostgresError as error:
@@ -311,8 +302,9 @@ async def book(
         raise
 
 
-async def _book_on(
-    connection: asyncpg.Connection,
+async def _book(
+    pools: PostgresPools,
+    rounds: booking_rounds.BookingRounds,
     *,
     memory: RulesMemory,
     asked: BookingAsked,
@@ -324,7 +316,7 @@ async def _book_on(
     remembered = memory.recall(key, day)
     for _ in range(2):
         if remembered is None:
-            remembered = await _read_rules(connection, key, day)
+            remembered = await _read_rules(pools, key, day)
             memory.remember(key, remembered)
         target = remembered.target
         if target is None or not target[5] or target[6]:
@@ -334,24 +326,26 @@ async def _book_on(
             raise _LeaveToFullBooking
         uid = uuid.uuid4().hex
         answer = _answer(uid, asked, slot, zone)
-        booked = await connection.fetchval(
-            _BOOK,
-            remembered.version,
-            uid,
-            asked.patient_id,
-            asked.clinician_id,
-            asked.appointment_type_id,
-            slot.start,
-            slot.end,
-            slot.occupied_until,
-            now,
-            asked.open_limit,
-            asked.client_ip,
-            max(now, slot.start - REMINDER_LEAD),
-            list(CHANNELS),
-            asked.idempotency_key,
-            asked.fingerprint,
-            answer,
+        booked = await rounds.write(
+            pools,
+            booking_rounds.Write(
+                rules_version=remembered.version,
+                uid=uid,
+                patient_id=asked.patient_id,
+                clinician_id=asked.clinician_id,
+                appointment_type_id=asked.appointment_type_id,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                blocked_until=slot.occupied_until,
+                now=now,
+                open_limit=asked.open_limit,
+                client_ip=asked.client_ip,
+                reminder_due=max(now, slot.start - REMINDER_LEAD),
+                channels=CHANNELS,
+                idempotency_key=asked.idempotency_key,
+                fingerprint=asked.fingerprint,
+                answer=answer,
+            ),
         )
         if booked == STALE_RULES:
             memory.forget_all()
@@ -363,10 +357,10 @@ async def _book_on(
     raise _LeaveToFullBooking
 
 
-async def _read_rules(
-    connection: asyncpg.Connection, key: RulesKey, first_day: date
-) -> RememberedRules:
-    version, target, rules = await connection.fetchrow(
-        _READ_RULES, *key, first_day, first_day + RULES_SPAN
-    )
+async def _read_rules(pools: PostgresPools, key: RulesKey, first_day: date) -> RememberedRules:
+    pool = await pools.pool()
+    async with pool.acquire() as connection:
+        version, target, rules = await connection.fetchrow(
+            _READ_RULES, *key, first_day, first_day + RULES_SPAN
+        )
     return RememberedRules(version=version, target=target, rules=rules, first_day=first_day)

@@ -43,6 +43,7 @@ from plexcare.scheduling.routes import (
     BOOKING_PATH,
     book_quickly,
     booking_fingerprint,
+    booking_rounds_of,
     rules_memory_of,
 )
 from plexcare.scheduling.schemas import BookingRequest
@@ -155,6 +156,7 @@ async def _quick_answer(scope: Scope, body: bytes, pools: PostgresPools) -> tupl
     booked = await book_quickly(
         pools=pools,
         memory=rules_memory_of(app),
+        rounds=booking_rounds_of(app),
         actor=actor,
         body=asked,
         now=now,

@@ -24,6 +24,7 @@ from plexcare.postgres_pools import PostgresPools
 from plexcare.scheduling import changes, idempotency, policy, quick_booking, search
 from plexcare.scheduling import repository as scheduling_repository
 from plexcare.scheduling import service as booking
+from plexcare.scheduling.booking_rounds import BookingRounds
 from plexcare.scheduling.models import Appointment
 from plexcare.scheduling.schemas import (
     AppointmentOut,
@@ -270,10 +271,20 @@ def rules_memory_of(app: Any) -> quick_booking.RulesMemory:
     return memory
 
 
+def booking_rounds_of(app: Any) -> BookingRounds:
+    """This app's quick writes waiting for the database (`booking_rounds`), made on first use."""
+    state = app.state
+    rounds: BookingRounds | None = getattr(state, "booking_rounds", None)
+    if rounds is None:
+        rounds = state.booking_rounds = BookingRounds()
+    return rounds
+
+
 async def book_quickly(
     *,
     pools: PostgresPools | None,
     memory: quick_booking.RulesMemory,
+    rounds: BookingRounds,
     actor: Actor,
     body: BookingRequest,
     now: datetime,
@@ -294,6 +305,7 @@ async def book_quickly(
     return await quick_booking.book(
         pools=pools,
         memory=memory,
+        rounds=rounds,
         asked=quick_booking.BookingAsked(
             patient_id=actor.user_id,
             clinician_id=body.clinician_id,
@@ -341,6 +353,7 @@ async def book_appointment(
         quick = await book_quickly(
             pools=postgres_pools(request),
             memory=rules_memory_of(request.app),
+            rounds=booking_rounds_of(request.app),
             actor=actor,
             body=body,
             now=now,
