@@ -195,14 +195,15 @@ def test_a_clash_in_a_round_refuses_only_the_booking_that_clashed(
 def test_a_patient_asking_twice_at_once_is_counted_against_their_limit(
     pg_session: Session, clinic_people: SmallClinic, pools: PostgresPools
 ) -> None:
-    """The two writes go in two rounds, so the second's limit counts the first."""
+    """The two writes go in two rounds, so the second's limit counts the first (sent without
+    idempotency keys, whose uniqueness would otherwise refuse a round holding both)."""
     kind = clinic_people.consultation.id
     (patient,) = _patients(pg_session, 1)
     limited = [
         _write(pg_session, patient, clinic_people.neurologist.id, kind, TUESDAY_10),
         _write(pg_session, patient, clinic_people.pain.id, kind, TUESDAY_10 + timedelta(hours=2)),
     ]
-    one_open = [replace(write, open_limit=1) for write in limited]
+    one_open = [replace(write, open_limit=1, idempotency_key=None) for write in limited]
     answers = _together(pools, one_open)
     assert sorted(answer > 0 for answer in answers if isinstance(answer, int)) == [False, True]
     assert _count(pg_session, "appointments") == 1
@@ -242,6 +243,37 @@ def test_a_round_at_a_version_no_longer_current_writes_nothing(
     assert _together(pools, stale) == [-1, -1]
     assert _count(pg_session, "appointments") == 0
     assert _count(pg_session, "clinician_reservations") == 0
+
+
+def test_a_write_whose_request_went_away_before_its_round_is_not_written(
+    pg_session: Session, clinic_people: SmallClinic, pools: PostgresPools
+) -> None:
+    kind = clinic_people.consultation.id
+    patients = _patients(pg_session, 3)
+    clinicians = (
+        clinic_people.neurologist.id,
+        clinic_people.second_neurologist.id,
+        clinic_people.pain.id,
+    )
+    writes = [
+        _write(pg_session, patient, clinician, kind, TUESDAY_10)
+        for patient, clinician in zip(patients, clinicians, strict=True)
+    ]
+
+    async def send() -> list[int | BaseException]:
+        rounds = BookingRounds()
+        requests = [asyncio.create_task(rounds.write(pools, write)) for write in writes]
+        await asyncio.sleep(0)
+        requests[2].cancel()
+        try:
+            return await asyncio.gather(*requests, return_exceptions=True)
+        finally:
+            await pools.close()
+
+    answers = asyncio.run(send())
+    assert isinstance(answers[2], asyncio.CancelledError)
+    booked = pg_session.execute(text("SELECT clinician_id FROM appointments")).scalars().all()
+    assert sorted(booked) == sorted(clinicians[:2])
 
 
 _weeks = itertools.count(1)

@@ -175,9 +175,13 @@ class BookingRounds:
                 return await write_alone(connection, write)
 
     def _next_round(self) -> list[_Waiting]:
+        """The writes the next round takes; a write whose request has gone (its client left
+        before it was sent) is dropped unwritten, as a request cancelled before its write."""
         taken: list[_Waiting] = []
         left: list[_Waiting] = []
         for waiting in self._waiting:
+            if waiting.answer.done():
+                continue
             if len(taken) < MOST_IN_A_ROUND and all(
                 waiting.write.sits_with(other.write) for other in taken
             ):
@@ -192,7 +196,9 @@ class BookingRounds:
         step as the last look at the waiting, so a write never waits with nobody to take it."""
         try:
             while self._loop is loop and self._waiting:
-                await _send(pools, self._next_round())
+                round_ = self._next_round()
+                if round_:
+                    await _send(pools, round_)
         finally:
             if self._loop is loop:
                 self._taking -= 1

@@ -18,7 +18,7 @@ This path decides nothing the full one would decide differently:
   appointments and the rule of one appointment at a time count every booking of theirs before
   this one; it writes the appointment with its audit entry, its confirmation and reminder
   messages and the idempotency record, all or nothing (`plexcare_book_appointment`, migrations
-  0011 to 0013);
+  0011 to 0013), alone or with the bookings arriving at the same moment (`booking_rounds`);
 - a patient with any missed appointment is left to the full booking, which judges the pause
   that may follow them, and so is a patient holding a slot, whose hold it turns into the
   appointment.
