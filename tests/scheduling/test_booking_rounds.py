@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -19,11 +19,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from plexcare.accounts.roles import Role
-from plexcare.db import session_factory
 from plexcare.notifications.outbox import CHANNELS
 from plexcare.postgres_pools import PostgresPools, asyncpg_dsn
 from plexcare.scheduling.booking_rounds import BookingRounds, Write
-from tests.conftest_db import TEST_NOW, SmallClinic, add_user, empty_tables
+from tests.conftest_db import TEST_NOW, SmallClinic, add_user
 from tests.scheduling.test_booking import TUESDAY_10
 
 pytestmark = pytest.mark.postgres
@@ -32,20 +31,6 @@ HALF_HOUR = timedelta(minutes=30)
 CLASH = (asyncpg.ExclusionViolationError, asyncpg.UniqueViolationError)
 """How the database refuses a time already taken (by the clinician's or the patient's
 overlap, or the clinician's start), which the full booking then answers with a 409."""
-
-
-@pytest.fixture
-def pg_session(postgres_url: str) -> Iterator[Session]:
-    empty_tables(postgres_url)
-    with session_factory(postgres_url)() as session:
-        yield session
-
-
-@pytest.fixture
-def clinic_people(pg_session: Session) -> SmallClinic:
-    built = SmallClinic(pg_session)
-    pg_session.commit()
-    return built
 
 
 @pytest.fixture

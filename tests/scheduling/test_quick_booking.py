@@ -21,7 +21,6 @@ from plexcare.audit.models import AuditEvent
 from plexcare.clinic import service as clinic
 from plexcare.clinic.models import AppointmentType, WeeklyHours
 from plexcare.config import get_settings
-from plexcare.db import session_factory
 from plexcare.notifications.models import OutboxMessage
 from plexcare.postgres_pools import APPLICATION_NAME, PostgresPools, asyncpg_dsn
 from plexcare.scheduling import availability, quick_booking, routes
@@ -36,24 +35,10 @@ from plexcare.scheduling.models import (
 )
 from plexcare.scheduling.quick_booking import RULES_SPAN
 from plexcare.scheduling.reservations import PATIENT_BUSY, SLOT_TAKEN
-from tests.conftest_db import TEST_NOW, Personas, SmallClinic, empty_tables, make_app
+from tests.conftest_db import TEST_NOW, Personas, SmallClinic, make_app
 from tests.scheduling.test_booking import TUESDAY_10, booking_body
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_session(postgres_url: str) -> Iterator[Session]:
-    empty_tables(postgres_url)
-    with session_factory(postgres_url)() as session:
-        yield session
-
-
-@pytest.fixture
-def clinic_people(pg_session: Session) -> SmallClinic:
-    built = SmallClinic(pg_session)
-    pg_session.commit()
-    return built
 
 
 @pytest.fixture
