@@ -97,7 +97,8 @@ def _together(pools: PostgresPools, writes: Sequence[Write]) -> list[int | BaseE
 
 
 def _written(session: Session, appointment_id: int) -> tuple[int, int, int, str]:
-    """(the transaction that wrote it, its audit entries, its messages, its stored answer)."""
+    """(the transaction that wrote it, its audit entries, its messages, its stored answer,
+    found under the key `_write` numbered as its uid)."""
     session.expire_all()
     row = session.execute(
         text(
@@ -106,19 +107,12 @@ def _written(session: Session, appointment_id: int) -> tuple[int, int, int, str]
             " AND e.subject_id = a.id::text AND e.action = 'create'), "
             "(SELECT count(*) FROM outbox_messages m WHERE m.appointment_id = a.id), "
             "(SELECT r.response_body FROM idempotency_records r "
-            " WHERE r.user_id = a.patient_id AND r.key = :key) "
+            " WHERE r.user_id = a.patient_id AND r.key = replace(a.uid, 'round-', 'key-')) "
             "FROM appointments a WHERE a.id = :id"
         ),
-        {"id": appointment_id, "key": f"key-{_key_number_of(session, appointment_id)}"},
+        {"id": appointment_id},
     ).one()
     return int(row[0]), int(row[1]), int(row[2]), str(row[3])
-
-
-def _key_number_of(session: Session, appointment_id: int) -> str:
-    uid = session.scalar(
-        text("SELECT uid FROM appointments WHERE id = :id"), {"id": appointment_id}
-    )
-    return str(uid).removeprefix("round-")
 
 
 def _count(session: Session, table: str) -> int:
@@ -228,6 +222,33 @@ def test_a_round_at_a_version_no_longer_current_writes_nothing(
     assert _together(pools, stale) == [-1, -1]
     assert _count(pg_session, "appointments") == 0
     assert _count(pg_session, "clinician_reservations") == 0
+
+
+def test_writes_from_rules_of_two_versions_are_not_judged_by_one(
+    pg_session: Session, clinic_people: SmallClinic, pools: PostgresPools
+) -> None:
+    """A round checks one version: a write from rules the clinic has since changed, arriving
+    with a current one, is refused as stale (-1) whichever comes first, and the current one
+    is booked."""
+    kind = clinic_people.consultation.id
+    patients = _patients(pg_session, 4)
+    current = [
+        _write(pg_session, patient, clinician, kind, TUESDAY_10)
+        for patient, clinician in zip(
+            patients[:2], (clinic_people.neurologist.id, clinic_people.pain.id), strict=True
+        )
+    ]
+    stale = [
+        replace(write, rules_version=write.rules_version - 1)
+        for write in (
+            _write(pg_session, patients[2], clinic_people.second_neurologist.id, kind, TUESDAY_10),
+            _write(pg_session, patients[3], clinic_people.pain.id, kind, TUESDAY_10 + HALF_HOUR),
+        )
+    ]
+    answers = _together(pools, [current[0], stale[0], stale[1], current[1]])
+    assert [answer == -1 for answer in answers] == [False, True, True, False]
+    assert all(isinstance(answer, int) and answer > 0 for answer in (answers[0], answers[3]))
+    assert _count(pg_session, "appointments") == 2
 
 
 def test_a_write_whose_request_went_away_before_its_round_is_not_written(

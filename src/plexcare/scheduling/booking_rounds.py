@@ -33,6 +33,7 @@ from datetime import datetime
 import asyncpg
 
 from plexcare.postgres_pools import PostgresPools
+from plexcare.scheduling.reservations import LOST_RACE_SQLSTATES
 
 ROUNDS_AT_ONCE = 2
 """Rounds one app process has with the database at a time: two, so one is being written while
@@ -40,13 +41,25 @@ the app prepares the next, on the two cores the database and the app share."""
 MOST_IN_A_ROUND = 16
 """A bound on one round's size (its arrays and its locks); the process's connections (16) bound
 it in practice."""
-RETRY_ALONE_SQLSTATES = frozenset({"23P01", "23505", "40P01", "40001"})
-"""Exclusion, unique key, deadlock, serialization failure: in a round, any one booking's clash
-undoes all of them, so each is tried alone to find whose it was."""
+CLASH_SQLSTATES = frozenset({"23P01", "23505"}) | LOST_RACE_SQLSTATES
+"""Exclusion (the time is taken, or still reserved by a hold, or the patient is busy then), a
+unique key (the start is taken, or the idempotency key was used before), or a race lost to
+another request (`reservations.LOST_RACE_SQLSTATES`). In a round, any one booking's clash
+undoes all of them, so each is tried alone to find whose it was; alone, the full booking
+decides it and names it."""
 
-_ONE = "SELECT plexcare_book_appointment(" + ", ".join(f"${n}" for n in range(1, 17)) + ")"
+
+def sqlstate_of(error: asyncpg.PostgresError) -> str:
+    return str(getattr(error, "sqlstate", "") or "")
+
+
+def _call(function: str) -> str:
+    return f"SELECT {function}(" + ", ".join(f"${n}" for n in range(1, 17)) + ")"
+
+
+_ONE = _call("plexcare_book_appointment")
 """One write alone (migration 0013)."""
-_ROUND = "SELECT plexcare_book_appointments(" + ", ".join(f"${n}" for n in range(1, 17)) + ")"
+_ROUND = _call("plexcare_book_appointments")
 """Several writes as one (migration 0014)."""
 
 
@@ -81,33 +94,35 @@ class Write:
         )
 
 
-async def write_alone(connection: asyncpg.Connection, write: Write) -> int:
+async def _alone(pools: PostgresPools, write: Write) -> int:
     """The write on its own, in a transaction of its own: the new appointment's id, or
     `plexcare_book_appointment`'s answer for a stale version (-1) or a refusal (0)."""
-    booked: int = await connection.fetchval(
-        _ONE,
-        write.rules_version,
-        write.uid,
-        write.patient_id,
-        write.clinician_id,
-        write.appointment_type_id,
-        write.starts_at,
-        write.ends_at,
-        write.blocked_until,
-        write.now,
-        write.open_limit,
-        write.client_ip,
-        write.reminder_due,
-        list(write.channels),
-        write.idempotency_key,
-        write.fingerprint,
-        write.answer,
-    )
+    pool = await pools.pool()
+    async with pool.acquire() as connection:
+        booked: int = await connection.fetchval(
+            _ONE,
+            write.rules_version,
+            write.uid,
+            write.patient_id,
+            write.clinician_id,
+            write.appointment_type_id,
+            write.starts_at,
+            write.ends_at,
+            write.blocked_until,
+            write.now,
+            write.open_limit,
+            write.client_ip,
+            write.reminder_due,
+            list(write.channels),
+            write.idempotency_key,
+            write.fingerprint,
+            write.answer,
+        )
     return booked
 
 
-async def write_round(connection: asyncpg.Connection, writes: Sequence[Write]) -> list[int]:
-    """The writes as one transaction, answered in their order as `write_alone` answers each;
+async def _round(connection: asyncpg.Connection, writes: Sequence[Write]) -> list[int]:
+    """The writes as one transaction, answered in their order as `_alone` answers each;
     raises, having written nothing, when any constraint refuses any of them."""
     first = writes[0]
     booked: list[int] = await connection.fetchval(
@@ -155,7 +170,7 @@ class BookingRounds:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def write(self, pools: PostgresPools, write: Write) -> int:
-        """The write, sent in the next round: answered as `write_alone` answers it."""
+        """The write, sent in the next round: answered as `_alone` answers it."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._loop, self._waiting, self._taking, self._tasks = loop, [], 0, set()
@@ -170,9 +185,7 @@ class BookingRounds:
         try:
             return await waiting.answer
         except TryAlone:
-            pool = await pools.pool()
-            async with pool.acquire() as connection:
-                return await write_alone(connection, write)
+            return await _alone(pools, write)
 
     def _next_round(self) -> list[_Waiting]:
         """The writes the next round takes; a write whose request has gone (its client left
@@ -208,15 +221,14 @@ async def _send(pools: PostgresPools, round_: list[_Waiting]) -> None:
     """The round written, and each write answered: its id or refusal, `TryAlone`, or the
     error the database gave."""
     try:
-        pool = await pools.pool()
-        async with pool.acquire() as connection:
-            if len(round_) == 1:
-                answers = [await write_alone(connection, round_[0].write)]
-            else:
-                answers = await write_round(connection, [waiting.write for waiting in round_])
+        if len(round_) == 1:
+            answers = [await _alone(pools, round_[0].write)]
+        else:
+            pool = await pools.pool()
+            async with pool.acquire() as connection:
+                answers = await _round(connection, [waiting.write for waiting in round_])
     except asyncpg.PostgresError as error:
-        state = str(getattr(error, "sqlstate", "") or "")
-        alone = len(round_) > 1 and state in RETRY_ALONE_SQLSTATES
+        alone = len(round_) > 1 and sqlstate_of(error) in CLASH_SQLSTATES
         _answer_all(round_, TryAlone() if alone else error)
     except BaseException as error:
         _answer_all(round_, error)

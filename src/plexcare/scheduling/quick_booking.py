@@ -56,10 +56,6 @@ UNREACHABLE_SQLSTATE_CLASSES = frozenset({"08", "57"})
 (a 503 while the database is away, or the booking once it is back). A write whose answer was
 lost is then refused as taken by itself, or, sent with an `Idempotency-Key`, answered from its
 stored record."""
-RETRY_IN_FULL_SQLSTATES = frozenset({"23P01", "23505", "40P01", "40001"})
-"""Exclusion (the time is taken, or still reserved by a hold, or the patient is busy then), a
-unique key (the idempotency key was used before), deadlock and serialization failure: the full
-booking decides these and names them."""
 
 _RULES_OF_DAYS = """
 SELECT 'session', clinician_id, weekday, NULL::date, NULL::date, starts, ends,
@@ -296,8 +292,8 @@ async def book(
     except (_LeaveToFullBooking, *UNREACHABLE):
         return None
     except asyncpg.PostgresError as error:
-        state = str(getattr(error, "sqlstate", "") or "")
-        if state in RETRY_IN_FULL_SQLSTATES or state[:2] in UNREACHABLE_SQLSTATE_CLASSES:
+        state = booking_rounds.sqlstate_of(error)
+        if state in booking_rounds.CLASH_SQLSTATES or state[:2] in UNREACHABLE_SQLSTATE_CLASSES:
             return None
         raise
 
