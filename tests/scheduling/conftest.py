@@ -2,6 +2,6 @@
 the small clinic on PostgreSQL (`tests/scheduling/postgres_clinic.py`)."""
 
 from tests.scheduling.crowd import server
-from tests.scheduling.postgres_clinic import clinic_people, pg_session
+from tests.scheduling.postgres_clinic import clinic_people, people, pg_session
 
-__all__ = ["clinic_people", "pg_session", "server"]
+__all__ = ["clinic_people", "people", "pg_session", "server"]

@@ -1,5 +1,6 @@
-"""The small clinic on PostgreSQL, for the tests of the quick booking and its rounds, which
-only PostgreSQL runs (`asyncpg`, the write functions of migrations 0011 to 0014)."""
+"""The small clinic on PostgreSQL and its people, for the tests of the quick booking, its route
+and its rounds, which only PostgreSQL runs (`asyncpg`, the write functions of migrations 0011
+to 0014)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from plexcare.db import session_factory
-from tests.conftest_db import SmallClinic, empty_tables
+from tests.conftest_db import Personas, SmallClinic, empty_tables
 
 
 @pytest.fixture
@@ -24,3 +25,8 @@ def clinic_people(pg_session: Session) -> SmallClinic:
     built = SmallClinic(pg_session)
     pg_session.commit()
     return built
+
+
+@pytest.fixture
+def people(pg_session: Session, clinic_people: SmallClinic) -> Personas:
+    return Personas(pg_session, clinic_people)

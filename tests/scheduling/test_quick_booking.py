@@ -42,11 +42,6 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def people(pg_session: Session, clinic_people: SmallClinic) -> Personas:
-    return Personas(pg_session, clinic_people)
-
-
-@pytest.fixture
 def pg_client(postgres_url: str) -> Iterator[TestClient]:
     with TestClient(make_app(postgres_url)) as test_client:
         yield test_client

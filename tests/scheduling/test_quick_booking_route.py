@@ -24,9 +24,6 @@ from plexcare.scheduling.models import Appointment
 from plexcare.scheduling.quick_booking_route import QuickBookingRoute
 from tests.conftest_db import TEST_NOW, Personas, SmallClinic, make_app
 from tests.scheduling.test_booking import TUESDAY_10, booking_body
-from tests.scheduling.test_quick_booking import clinic_people, people, pg_session
-
-__all__ = ["clinic_people", "people", "pg_session"]
 
 pytestmark = pytest.mark.postgres
 
