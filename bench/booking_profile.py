@@ -5,8 +5,9 @@ builds the booking benchmark's clinic, starts one app server, lets 16 clients bo
 patient after another, as `bench.booking` does) for a few seconds to warm it, then samples the
 server with py-spy for `PLEXCARE_PROFILE_SECONDS` (15) while they keep booking, only when it
 holds the GIL (its CPU, not its waiting), and prints the functions holding the most samples,
-inclusive and by their own lines. The raw samples are left
-in `var/booking-profile.txt` for a flame graph.
+inclusive and by their own lines. The raw samples are left in `var/booking-profile.txt` for a
+flame graph. `PLEXCARE_PROFILE_HOLD=1` profiles the checkout a patient's browser goes through
+instead: each slot held, then booked on its hold (the full booking path).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from bench.http_load import KeepAliveClient
 
 CLIENTS = 16
 SECONDS = int(os.environ.get("PLEXCARE_PROFILE_SECONDS", "15"))
+WITH_HOLD = os.environ.get("PLEXCARE_PROFILE_HOLD", "") == "1"
+"""Profile the checkout instead: each slot held (`POST /holds`), then booked."""
 OUTPUT = Path("var/booking-profile.txt")
 
 
@@ -51,9 +54,13 @@ async def _book(port: int, turns: list[Turn], seconds: float) -> int:
             "Idempotency-Key": uuid.uuid4().hex,
             "Content-Type": "application/json",
         }
-        answer = await http.request(
-            "POST", "/api/v1/appointments", headers=headers, body=orjson.dumps(turn.slot.body())
-        )
+        body = orjson.dumps(turn.slot.body())
+        if WITH_HOLD:
+            holding = {key: value for key, value in headers.items() if key != "Idempotency-Key"}
+            held = await http.request("POST", "/api/v1/holds", headers=holding, body=body)
+            if held.status != 201:
+                continue
+        answer = await http.request("POST", "/api/v1/appointments", headers=headers, body=body)
         booked += answer.status == 201
     await http.close()
     return booked
