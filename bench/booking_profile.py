@@ -51,16 +51,15 @@ async def _book(port: int, turns: list[Turn], seconds: float) -> int:
             break
         headers = {
             "Authorization": f"Bearer {turn.patient.token}",
-            "Idempotency-Key": uuid.uuid4().hex,
             "Content-Type": "application/json",
         }
         body = orjson.dumps(turn.slot.body())
         if WITH_HOLD:
-            holding = {key: value for key, value in headers.items() if key != "Idempotency-Key"}
-            held = await http.request("POST", "/api/v1/holds", headers=holding, body=body)
+            held = await http.request("POST", "/api/v1/holds", headers=headers, body=body)
             if held.status != 201:
                 continue
-        answer = await http.request("POST", "/api/v1/appointments", headers=headers, body=body)
+        booking = {**headers, "Idempotency-Key": uuid.uuid4().hex}
+        answer = await http.request("POST", "/api/v1/appointments", headers=booking, body=body)
         booked += answer.status == 201
     await http.close()
     return booked

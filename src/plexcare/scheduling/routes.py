@@ -43,6 +43,7 @@ from plexcare.web.dependencies import (
     Paging,
     SignedIn,
     Staff,
+    kept_on,
     postgres_pools,
     require_roles,
 )
@@ -264,20 +265,12 @@ def _created(appointment_id: int, answer: str) -> Response:
 
 def rules_memory_of(app: Any) -> quick_booking.RulesMemory:
     """This app's memory of the days' booking rules, made on first use."""
-    state = app.state
-    memory: quick_booking.RulesMemory | None = getattr(state, "rules_memory", None)
-    if memory is None:
-        memory = state.rules_memory = quick_booking.RulesMemory()
-    return memory
+    return kept_on(app, "rules_memory", quick_booking.RulesMemory)
 
 
 def booking_rounds_of(app: Any) -> BookingRounds:
     """This app's quick writes waiting for the database (`booking_rounds`), made on first use."""
-    state = app.state
-    rounds: BookingRounds | None = getattr(state, "booking_rounds", None)
-    if rounds is None:
-        rounds = state.booking_rounds = BookingRounds()
-    return rounds
+    return kept_on(app, "booking_rounds", BookingRounds)
 
 
 async def book_quickly(

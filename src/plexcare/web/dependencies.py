@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from datetime import datetime
 from functools import lru_cache, partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
@@ -29,6 +29,18 @@ from plexcare.postgres_pools import PostgresPools, asyncpg_dsn
 from plexcare.web.security_headers import TrustedProxies
 
 SESSION_COOKIE = "plexcare_session"
+Kept = TypeVar("Kept")
+
+
+def kept_on(app: Any, name: str, make: Callable[[], Kept]) -> Kept:
+    """What the app keeps for all its requests under `name` in its state, made by `make` on
+    first use (made again while `make` gives None); a test may put its own there first."""
+    state = app.state
+    kept: Kept | None = getattr(state, name, None)
+    if kept is None:
+        kept = make()
+        setattr(state, name, kept)
+    return kept
 
 
 def database_url(request: Request) -> str:
@@ -107,14 +119,12 @@ def postgres_pools(request: Request) -> PostgresPools | None:
 
 def postgres_pools_of(app: Any) -> PostgresPools | None:
     """`postgres_pools` for code that has the app but no request (an ASGI layer)."""
-    state = app.state
-    pools: PostgresPools | None = getattr(state, "postgres_pools", None)
-    if pools is None:
+
+    def make() -> PostgresPools | None:
         dsn = asyncpg_dsn(_database_url_of(app))
-        if dsn is None or not get_settings().quick_booking:
-            return None
-        pools = state.postgres_pools = PostgresPools(dsn)
-    return pools
+        return None if dsn is None or not get_settings().quick_booking else PostgresPools(dsn)
+
+    return kept_on(app, "postgres_pools", make)
 
 
 Now = Annotated[datetime, Depends(get_now)]
@@ -193,12 +203,7 @@ def token_holders(request: Request) -> TokenHolders:
 
 def token_holders_of(app: Any) -> TokenHolders:
     """`token_holders` for code that has the app but no request (an ASGI layer)."""
-    state = app.state
-    holders: TokenHolders | None = getattr(state, "token_holders", None)
-    if holders is None:
-        holders = TokenHolders(get_settings().token_cache_seconds)
-        state.token_holders = holders
-    return holders
+    return kept_on(app, "token_holders", lambda: TokenHolders(get_settings().token_cache_seconds))
 
 
 def bearer_token(authorization: str) -> str | None:
