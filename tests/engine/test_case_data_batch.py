@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from plexcare.engine.case_data import case_input
 from plexcare.engine.case_data_batch import BatchEvidence, CaseDataBatch, ValuesRead
 from plexcare.engine.case_names import CaseError, check_case_names
 from plexcare.engine.feature_columns import feature_columns
+from plexcare.engine.findings import read_study, side_difference
 from plexcare.engine.observation_plan import observe_batch
 from plexcare.engine.site_and_cause import site_and_cause_model
 from plexcare.knowledge.loader import knowledge_base
@@ -127,6 +129,57 @@ def test_results_told_apart_only_by_their_segments_are_read_apart() -> None:
         _assert_read_as_models(evidence, models)
         matrix = evidence.observations.matrix
         assert not np.array_equal(matrix[0], matrix[1])
+
+
+def _measured_again(result: dict[str, Any], draw: random.Random) -> dict[str, Any]:
+    """A study result as another patient's might read: each measure within 20 % of the
+    example's, to a tenth (so some land on a limit, 6.0 µV, or on 70 % of one, 28.0 m/s)."""
+    again = dict(result)
+    for measure, most in (("amplitude", None), ("velocity", 120.0), ("latency", 200.0)):
+        value = again.get(measure)
+        if isinstance(value, int | float):
+            value = round(value * draw.uniform(0.8, 1.2), 1)
+            again[measure] = value if most is None else min(value, most)
+    return again
+
+
+def _other_patients(count: int) -> list[dict[str, Any]]:
+    """The examples over and over, every conduction result measured again."""
+    draw = random.Random(count)
+    made = []
+    for number in range(count):
+        raw = copy.deepcopy(RAW[number % len(RAW)])
+        for results in raw.get("nerve_conduction", {}).values():
+            for name, result in results.items():
+                results[name] = _measured_again(result, draw)
+        made.append(raw)
+    return made
+
+
+def test_results_in_the_same_bands_are_read_once_and_as_their_models_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each patient's measures their own: a study result, or a comparison of the legs, whose
+    measures fall in the bands of one already read is not read again (`measure_bands`), and
+    every row still holds what the model of its case gives."""
+    calls = {"studies": 0, "comparisons": 0}
+
+    def counted(name: str, read: Any) -> Any:
+        def call(*args: Any) -> Any:
+            calls[name] += 1
+            return read(*args)
+
+        return call
+
+    reading = "plexcare.engine.case_data_batch"
+    monkeypatch.setattr(f"{reading}.read_study", counted("studies", read_study))
+    monkeypatch.setattr(f"{reading}.side_difference", counted("comparisons", side_difference))
+    texts = [json.dumps(raw).encode() for raw in _other_patients(6 * len(RAW))]
+    batch, models = _read(texts)
+    _assert_read_as_models(batch.evidence(), models)
+    assert batch.values.banded and batch.values.compared_banded
+    assert 0 < calls["studies"] < len(batch.values.studies) / 2
+    assert 0 < calls["comparisons"] < len(batch.values.compared) / 2
 
 
 def test_what_a_batch_read_is_forgotten_only_where_it_is_over_the_bound() -> None:

@@ -6,8 +6,10 @@ of the case model and held in its frozen structs, is read as it stands, as soon 
 bedside grades looked up in books that hold every known name and grade, study and needle
 results by what they record (each different one read once by the rules `observe_batch`
 applies, and remembered in `ValuesRead`, which the chunks of a big batch share: a struct of
-plain values is its own key), and the sections the etiology features read gathered, as
-dictionaries of what the case gave, for `case_data_features`.
+plain values is its own key; a study result, or a comparison of the legs, whose measures lie
+in the same bands as one read is not read again: `measure_bands`), and the sections the
+etiology features read gathered, as dictionaries of what the case gave, for
+`case_data_features`.
 
 What this reading does not cover it declines: give-way weakness, a name the knowledge base does
 not know, a study result whose names need a closer look (`case_names.needs_a_closer_look`), a
@@ -61,6 +63,7 @@ from plexcare.engine.findings import (
     side_difference,
 )
 from plexcare.engine.localization import blend_weights
+from plexcare.engine.measure_bands import SideBands, StudyBands, side_bands, study_bands
 from plexcare.engine.observation_plan import (
     MRC_GRADES,
     OLDEST,
@@ -105,12 +108,16 @@ class ReadingTables:
     """What reading cases' data looks up, compiled once per knowledge base: each leg's books,
     the legs' codes for each affected side, and each age's band (ages at which every study
     applies the same age rules share a band, so a result is remembered for the band), with
-    the first age of each band, at which its results are read."""
+    the first age of each band, at which its results are read; and the measures' bands of
+    each study read alone (not an F wave), by age band and name, and of each comparison of
+    the sides, by name (`measure_bands`)."""
 
     legs: Mapping[str, LegBooks]
     affected: Mapping[str, Codes]
     bands: tuple[int, ...]
     band_ages: tuple[int, ...]
+    measures: Mapping[tuple[int, str], StudyBands]
+    sides: Mapping[str, SideBands]
 
 
 def _book(plan: ObservationPlan, side: str, kind: str, names: Any, grades: Any) -> Book:
@@ -137,11 +144,22 @@ def _tables(plan: ObservationPlan, kb: KnowledgeBase) -> ReadingTables:
         for side in SIDES
     }
     left, right = plan.sides["left"].leg, plan.sides["right"].leg
+    band_ages = tuple(bands.index(band) for band in range(len(rules)))
     return ReadingTables(
         legs=legs,
         affected={affected: left[affected] + right[affected] for affected in left},
         bands=tuple(bands),
-        band_ages=tuple(bands.index(band) for band in range(len(rules))),
+        band_ages=band_ages,
+        measures={
+            (band, name): study_bands(study.study, study.age_rules[age][1], kb.thresholds)
+            for band, age in enumerate(band_ages)
+            for name, study in plan.sides["left"].studies.items()
+            if study.study.motor_study is None
+        },
+        sides={
+            name: side_bands(plan.sides["left"].studies[name].study, kb.thresholds)
+            for name in plan.compared
+        },
     )
 
 
@@ -177,6 +195,11 @@ def _recorded(result: Any) -> object:
     return replace(result, segments=None), tuple(segments.items())
 
 
+def _alike(result: Any) -> object:
+    """A result without segments, its measures left out (their bands stand for them)."""
+    return replace(result, amplitude=None, velocity=None, latency=None)
+
+
 Recorded = tuple[Any, object]
 """A result's struct, and what it records (`_recorded`)."""
 
@@ -205,8 +228,9 @@ _HISTORY_OF_CANCER = ("cancer", "radiotherapy", "pelvic_radiotherapy_years_ago",
 @dataclass(frozen=True)
 class ValuesRead:
     """What reading worked out once for each different value (a prior by age and diabetes, a
-    cancer history, an imaging report, a study or needle result, a comparison of the legs),
-    kept for every batch of cases read with it: the chunks of one big batch share it."""
+    cancer history, an imaging report, a study result or a comparison of the legs by its
+    values and by its measures' bands, a needle result), kept for every batch of cases read
+    with it: the chunks of one big batch share it."""
 
     priors: dict[tuple[int, str | None], float] = field(default_factory=dict)
     history: dict[tuple[object, ...], tuple[float, ...] | None] = field(default_factory=dict)
@@ -214,8 +238,10 @@ class ValuesRead:
         default_factory=dict
     )
     studies: dict[object, tuple[Codes, frozenset[str]]] = field(default_factory=dict)
+    banded: dict[object, tuple[Codes, frozenset[str]]] = field(default_factory=dict)
     results: dict[object, StudyResult | None] = field(default_factory=dict)
     compared: dict[object, tuple[int | None, Codes]] = field(default_factory=dict)
+    compared_banded: dict[object, tuple[int | None, Codes]] = field(default_factory=dict)
     needles: dict[object, tuple[Codes, bool]] = field(default_factory=dict)
 
     def forget_beyond(self, kept: int) -> None:
@@ -424,10 +450,7 @@ class CaseDataBatch:
                     key = (key, None if motor is None else _recorded(motor))
                 outcome = known.get(key)
                 if outcome is None:
-                    outcome = self._study(band, side, name, results, recorded)
-                    if outcome is None:
-                        raise _Declined
-                    known[key] = outcome
+                    outcome = known[key] = self._study_once(band, side, name, results, recorded)
                 codes += outcome[0]
                 if outcome[1]:
                     blocked |= outcome[1]
@@ -445,12 +468,9 @@ class CaseDataBatch:
                 key = (name, left_recorded, right_recorded)
                 compared = self.values.compared.get(key)
                 if compared is None:
-                    compared = self._comparison(
+                    compared = self.values.compared[key] = self._compared_once(
                         name, (left[name], left_recorded), (right[name], right_recorded)
                     )
-                    if compared is None:
-                        raise _Declined
-                    self.values.compared[key] = compared
                 if compared[0] is not None:
                     self.withdrawn.append((row, compared[0]))
                 codes += compared[1]
@@ -605,6 +625,31 @@ class CaseDataBatch:
             known = self.values.imaging[findings] = (models, imaging_states(models, self.kb))
         return known
 
+    def _study_once(
+        self, band: int, side: str, name: str, results: Mapping[str, Any], recorded: object
+    ) -> tuple[Codes, frozenset[str]]:
+        """A result not yet read by its values: read by `_study`, or found by its measures'
+        bands (`measure_bands`) when a result in the same bands was read; the case declined
+        when `_study` declines it. A result in bands holds no other value that the reading or
+        the model's rules (which ask only whether a measure is given) could tell apart."""
+        result = results[name]
+        bands = self.tables.measures.get((band, name))
+        measured = None
+        if bands is not None and result.segments is None:
+            measured = bands.of(result)
+        if measured is None:
+            outcome = self._study(band, side, name, results, recorded)
+        else:
+            key = (band, side, name, _alike(result), measured)
+            outcome = self.values.banded.get(key)
+            if outcome is None:
+                outcome = self._study(band, side, name, results, recorded)
+                if outcome is not None:
+                    self.values.banded[key] = outcome
+        if outcome is None:
+            raise _Declined
+        return outcome
+
     def _study(
         self,
         band: int,
@@ -646,6 +691,30 @@ class CaseDataBatch:
             except ValidationError:
                 known[recorded] = None
         return known[recorded]
+
+    def _compared_once(
+        self, name: str, left: Recorded, right: Recorded
+    ) -> tuple[int | None, Codes]:
+        """A comparison not yet made of these values: made by `_comparison`, or found by the
+        bands of what the sides' results give (`measure_bands`) when a comparison in the
+        same bands was made; the case declined when `_comparison` declines it."""
+        left_result, right_result = left[0], right[0]
+        bands = self.tables.sides.get(name)
+        measured = None
+        if bands is not None and left_result.segments is None and right_result.segments is None:
+            measured = bands.of(left_result, right_result)
+        if measured is None:
+            compared = self._comparison(name, left, right)
+        else:
+            key = (name, _alike(left_result), _alike(right_result), measured)
+            compared = self.values.compared_banded.get(key)
+            if compared is None:
+                compared = self._comparison(name, left, right)
+                if compared is not None:
+                    self.values.compared_banded[key] = compared
+        if compared is None:
+            raise _Declined
+        return compared
 
     def _comparison(
         self, name: str, left: Recorded, right: Recorded

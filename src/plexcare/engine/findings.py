@@ -600,6 +600,75 @@ def read_study(
     return blocked
 
 
+@dataclass(frozen=True)
+class CutPoints:
+    """The values a study result's measures are compared with when it is read: the amplitude
+    (in the study's unit), the conduction velocity and the latency."""
+
+    amplitude: tuple[float, ...]
+    velocity: tuple[float, ...]
+    latency: tuple[float, ...]
+
+
+def reading_cut_points(
+    study: NerveConductionStudy, lower: float | None, thresholds: ClinicalThresholds
+) -> CutPoints:
+    """Every value at which `read_study`'s reading of a result without segments may change,
+    with `lower` the amplitude limit at the patient's age (F waves aside: their reading also
+    weighs the motor study's amplitude). Between two neighbouring cut points of each measure,
+    the reading is the same whatever the values (`engine.measure_bands` remembers results so,
+    and its tests hold this list to the rules above): a rule added here that compares a
+    measure with a new value must add the value.
+
+    Zero is a cut point of each measure: there an amplitude is an absent response, and a
+    latency reads as none given."""
+    amplitude = [0.0]
+    if lower:
+        amplitude += [lower, lower * thresholds.borderline_amplitude.value]
+    velocity = [0.0]
+    if study.velocity_lower:
+        velocity += [
+            study.velocity_lower,
+            study.velocity_lower * thresholds.demyelinating_slowing.value,
+        ]
+    latency = [0.0]
+    if study.latency_upper:
+        latency += [
+            study.latency_upper,
+            study.latency_upper * thresholds.demyelinating_distal_latency.value,
+        ]
+    return CutPoints(tuple(amplitude), tuple(velocity), tuple(latency))
+
+
+@dataclass(frozen=True)
+class SideCutPoints:
+    """The values two sides' results are compared at: the smaller response's share of the
+    larger, and the left latency less the right."""
+
+    share: tuple[float, ...]
+    latency_difference: tuple[float, ...]
+
+
+def side_cut_points(study: NerveConductionStudy, thresholds: ClinicalThresholds) -> SideCutPoints:
+    """Every value at which `side_difference`'s verdict may change, for two responses both
+    above zero: the study's side limit with its borderline band; and for the H reflex, a
+    latency difference of zero (where the later side turns) and the limit either way. The
+    rest of the verdict reads which side is the smaller, and whether each side gives an
+    amplitude above zero, a grade or a persistence (`_response_size`). The same contract as
+    `reading_cut_points`: a rule here that compares with a new value adds it."""
+    share: list[float] = []
+    if study.side_ratio_lower is not None:
+        share += [
+            study.side_ratio_lower,
+            study.side_ratio_lower + thresholds.side_ratio_borderline.value,
+        ]
+    latency: tuple[float, ...] = ()
+    if study.modality == "h_reflex":
+        limit = thresholds.h_reflex_side_difference.value
+        latency = (-limit, 0.0, limit)
+    return SideCutPoints(tuple(share), latency)
+
+
 def _downstream_studies(kb: KnowledgeBase) -> Mapping[tuple[str, str], frozenset[str]]:
     """(motor study, segment) -> the SNAP and CMAP studies whose fibres run through it.
 
