@@ -53,6 +53,11 @@ CASES = 20_000
 YAML_CASES = 2_000
 TARGET = 20_000
 REPEATS = 3
+SUBPROCESS_REPEATS = 5
+"""Runs of each command as a subprocess, alternating the batch and the batch of one: the
+steady rate is the difference of two times of a few seconds each, on a machine whose speed
+drifts by a quarter from minute to minute, so each is the best of more runs, taken
+side by side."""
 Result = TypeVar("Result")
 
 
@@ -177,13 +182,15 @@ def _subprocess(folder: Path, one: Path, count: int, label: str, jobs: int) -> N
         seconds = time.perf_counter() - start
         return seconds, int(done.stderr.split(b"VmHWM:")[-1].split()[0])
 
-    base, base_memory = min(run(one) for _ in range(REPEATS))
-    total, memory = min(run(folder) for _ in range(REPEATS))
+    runs = [(run(one), run(folder)) for _ in range(SUBPROCESS_REPEATS)]
+    base, base_memory = min(one_case for one_case, _ in runs)
+    total, memory = min(batch for _, batch in runs)
     steady = (count - 1) / max(total - base, 1e-9)
     print(
         f"  {label}, subprocess: {total:.2f} s for {count:,} cases ({_rate(count, total)} "
         f"including {base:.2f} s of start-up, knowledge base and its compiled tables, timed "
-        f"as a batch of one case; best of {REPEATS} each); steady {steady:,.0f} cases/s  "
+        f"as a batch of one case; best of {SUBPROCESS_REPEATS} each, side by side); "
+        f"steady {steady:,.0f} cases/s  "
         f"{_verdict(steady, jobs)}; "
         f"peak memory {memory / 1024:,.0f} MiB (a batch of one case: {base_memory / 1024:,.0f}; "
         "worker processes not counted)"
