@@ -60,10 +60,10 @@ def _lower(study: NerveConductionStudy, age: int) -> float | None:
     return study.amplitude_lower
 
 
-def _span(edges: Edges, band: int, most: float) -> tuple[float, float]:
-    """The values of a band, from the bottom (zero for the lowest) to the top (`most` for
+def _span(edges: Edges, band: int, most: float, least: float = 0.0) -> tuple[float, float]:
+    """The values of a band, from the bottom (`least` for the lowest) to the top (`most` for
     the highest)."""
-    low = edges[2 * band - 1] if band else 0.0
+    low = edges[2 * band - 1] if band else least
     high = edges[2 * band] if 2 * band < len(edges) else most
     return low, high
 
@@ -145,19 +145,13 @@ def test_the_h_reflex_latency_difference_compares_alike_from_end_to_end() -> Non
     study = KB.studies["h_reflex"]
     bands = side_bands(study, KB.thresholds)
     assert bands.latency_difference
-    sides = [band for band in range(len(bands.latency_difference) // 2 + 1)]
-    for band in sides:
-        low = bands.latency_difference[2 * band - 1] if band else -MOST["latency"] / 2
-        high = (
-            bands.latency_difference[2 * band]
-            if 2 * band < len(bands.latency_difference)
-            else MOST["latency"] / 2
-        )
+    most = MOST["latency"] / 2  # the right latency, and the most either side is later
+    for band in range(len(bands.latency_difference) // 2 + 1):
+        low, high = _span(bands.latency_difference, band, most, least=-most)
         step = (high - low) * SHARE_OF_BAND
         verdicts = set()
         for difference in (low + step, (low + high) / 2, high - step):
-            base = MOST["latency"] / 2
-            left, right = _pair((2.0, 2.0), (base + difference, base))
+            left, right = _pair((2.0, 2.0), (most + difference, most))
             verdicts.add(side_difference(study, left, right, KB))
         assert len(verdicts) == 1, (band, verdicts)
 
@@ -310,8 +304,7 @@ def _latencies_moved(
     edges = bands.latency_difference
     band = band_of(left.latency - right.latency, edges)
     assert band is not None
-    low = edges[2 * band - 1] if band else -MOST["latency"]
-    high = edges[2 * band] if 2 * band < len(edges) else MOST["latency"]
+    low, high = _span(edges, band, MOST["latency"], least=-MOST["latency"])
     moved_right = data.draw(st.floats(0, MOST["latency"]))
     difference = data.draw(st.floats(low, high, exclude_min=True, exclude_max=True))
     return min(max(moved_right + difference, 0.0), MOST["latency"]), moved_right

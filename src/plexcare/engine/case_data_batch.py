@@ -21,9 +21,9 @@ readings together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -198,6 +198,22 @@ def _recorded(result: Any) -> object:
 def _alike(result: Any) -> object:
     """A result without segments, its measures left out (their bands stand for them)."""
     return replace(result, amplitude=None, velocity=None, latency=None)
+
+
+Read = TypeVar("Read")
+
+
+def _remembered(known: dict[object, Read], key: object, read: Callable[[], Read | None]) -> Read:
+    """What `read` gives, remembered in `known` by `key` (None: not remembered), or found
+    there; the case declined when `read` gives None."""
+    outcome = None if key is None else known.get(key)
+    if outcome is None:
+        outcome = read()
+        if outcome is None:
+            raise _Declined
+        if key is not None:
+            known[key] = outcome
+    return outcome
 
 
 Recorded = tuple[Any, object]
@@ -629,26 +645,19 @@ class CaseDataBatch:
         self, band: int, side: str, name: str, results: Mapping[str, Any], recorded: object
     ) -> tuple[Codes, frozenset[str]]:
         """A result not yet read by its values: read by `_study`, or found by its measures'
-        bands (`measure_bands`) when a result in the same bands was read; the case declined
-        when `_study` declines it. A result in bands holds no other value that the reading or
-        the model's rules (which ask only whether a measure is given) could tell apart."""
+        bands (`measure_bands`) when a result in the same bands was read. A result in bands
+        holds no other value that the reading or the model's rules (which ask only whether a
+        measure is given) could tell apart."""
         result = results[name]
         bands = self.tables.measures.get((band, name))
-        measured = None
+        key = None
         if bands is not None and result.segments is None:
             measured = bands.of(result)
-        if measured is None:
-            outcome = self._study(band, side, name, results, recorded)
-        else:
-            key = (band, side, name, _alike(result), measured)
-            outcome = self.values.banded.get(key)
-            if outcome is None:
-                outcome = self._study(band, side, name, results, recorded)
-                if outcome is not None:
-                    self.values.banded[key] = outcome
-        if outcome is None:
-            raise _Declined
-        return outcome
+            if measured is not None:
+                key = (band, side, name, _alike(result), measured)
+        return _remembered(
+            self.values.banded, key, lambda: self._study(band, side, name, results, recorded)
+        )
 
     def _study(
         self,
@@ -697,24 +706,17 @@ class CaseDataBatch:
     ) -> tuple[int | None, Codes]:
         """A comparison not yet made of these values: made by `_comparison`, or found by the
         bands of what the sides' results give (`measure_bands`) when a comparison in the
-        same bands was made; the case declined when `_comparison` declines it."""
+        same bands was made."""
         left_result, right_result = left[0], right[0]
         bands = self.tables.sides.get(name)
-        measured = None
+        key = None
         if bands is not None and left_result.segments is None and right_result.segments is None:
             measured = bands.of(left_result, right_result)
-        if measured is None:
-            compared = self._comparison(name, left, right)
-        else:
-            key = (name, _alike(left_result), _alike(right_result), measured)
-            compared = self.values.compared_banded.get(key)
-            if compared is None:
-                compared = self._comparison(name, left, right)
-                if compared is not None:
-                    self.values.compared_banded[key] = compared
-        if compared is None:
-            raise _Declined
-        return compared
+            if measured is not None:
+                key = (name, _alike(left_result), _alike(right_result), measured)
+        return _remembered(
+            self.values.compared_banded, key, lambda: self._comparison(name, left, right)
+        )
 
     def _comparison(
         self, name: str, left: Recorded, right: Recorded
