@@ -1,5 +1,5 @@
 """`python -m plexcare.cli` runs the same command as the `plexcare` script."""
 
-from plexcare.cli.main import app
+from plexcare.cli.main import run
 
-app()
+run()
