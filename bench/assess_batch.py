@@ -198,14 +198,20 @@ def _subprocess(folder: Path, one: Path, count: int, label: str, jobs: int) -> N
 
 
 PEAK_TOLD = (
-    "import atexit, runpy, sys\n"
-    "atexit.register(lambda: sys.stderr.write(open('/proc/self/status').read()))\n"
+    "import os, sys, types\n"
+    "from plexcare.cli import main\n"
+    "def told(status):\n"
+    "    sys.stderr.write(open('/proc/self/status').read())\n"
+    "    sys.stderr.flush()\n"
+    "    os._exit(status)\n"
+    "main.os = types.SimpleNamespace(_exit=told)\n"
     "sys.argv[0] = 'plexcare'\n"
-    "runpy.run_module('plexcare.cli', run_name='__main__')\n"
+    "main.run()\n"
 )
-"""`python -m plexcare.cli` that writes its process's status, with its peak memory (VmHWM),
-to standard error as it exits: a child's own `ru_maxrss` counts the benchmark's memory,
-which it held from the fork until it started the command."""
+"""The `plexcare` script that writes its process's status, with its peak memory (VmHWM), to
+standard error as it ends (at once, after `assess`: `cli.main.run`): a child's own
+`ru_maxrss` counts the benchmark's memory, which it held from the fork until it started the
+command."""
 
 
 Step = Callable[[str, Callable[[], Any]], Any]
