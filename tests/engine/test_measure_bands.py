@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plexcare.engine.case import StudyResult
-from plexcare.engine.findings import Collector, read_study, side_difference
+from plexcare.engine.findings import Collector, lower_limit, read_study, side_difference
 from plexcare.engine.measure_bands import (
     NOT_GIVEN,
     Edges,
@@ -52,14 +52,6 @@ def _ages(study: NerveConductionStudy) -> list[int]:
     return sorted({0, *(band.min_age for band in study.age_limits)})
 
 
-def _lower(study: NerveConductionStudy, age: int) -> float | None:
-    bands = [band for band in study.age_limits if band.min_age <= age]
-    band = max(bands, key=lambda limit: limit.min_age) if bands else None
-    if band is not None and band.amplitude_lower is not None:
-        return band.amplitude_lower
-    return study.amplitude_lower
-
-
 def _span(edges: Edges, band: int, most: float, least: float = 0.0) -> tuple[float, float]:
     """The values of a band, from the bottom (`least` for the lowest) to the top (`most` for
     the highest)."""
@@ -94,7 +86,7 @@ def test_every_band_of_every_measure_reads_alike_from_end_to_end(name: str) -> N
     study = KB.studies[name]
     checked = 0
     for age in _ages(study):
-        bands = study_bands(study, _lower(study, age), KB.thresholds)
+        bands = study_bands(study, lower_limit(study, age), KB.thresholds)
         for unit in ("uV", "mV"):
             edges_of = {**vars(bands), "amplitude": bands.amplitude[unit]}
             middles = {
@@ -240,7 +232,7 @@ def test_any_result_reads_as_another_in_the_same_bands(
 ) -> None:
     name, age, result = drawn
     study = KB.studies[name]
-    bands = study_bands(study, _lower(study, age), KB.thresholds)
+    bands = study_bands(study, lower_limit(study, age), KB.thresholds)
     if bands.of(result) is None:
         return
     unit = result.unit or "uV"
