@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
+from bench.machine import reference
+
 BENCHMARKS = (
     "bench.knowledge_load",
     "bench.localization",
@@ -27,6 +29,7 @@ def main() -> None:
             print(f"{name}: not present, skipped")
             continue
         print(f"== {name}")
+        print(reference())
         importlib.import_module(name).main()
 
 
