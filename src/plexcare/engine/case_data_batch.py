@@ -708,10 +708,9 @@ class CaseDataBatch:
         bands of what the sides' results give (`measure_bands`) when a comparison in the
         same bands was made."""
         left_result, right_result = left[0], right[0]
-        bands = self.tables.sides.get(name)
         key = None
-        if bands is not None and left_result.segments is None and right_result.segments is None:
-            measured = bands.of(left_result, right_result)
+        if left_result.segments is None and right_result.segments is None:
+            measured = self.tables.sides[name].of(left_result, right_result)
             if measured is not None:
                 key = (name, _alike(left_result), _alike(right_result), measured)
         return _remembered(

@@ -338,7 +338,8 @@ def _exam(collect: Collector, side: str, exam: SideExam, kb: KnowledgeBase) -> N
         collect.put(side, name, FindingKind.SENSORY_LOSS, sensation != "normal")
 
 
-def _in_unit(value: float | None, given: str | None, unit: str | None) -> float | None:
+def in_unit(value: float | None, given: str | None, unit: str | None) -> float | None:
+    """An amplitude given in `given` as the reading compares it, in `unit` (None: as given)."""
     if value is None or given is None:
         return None
     if unit is None or unit == given:
@@ -347,7 +348,7 @@ def _in_unit(value: float | None, given: str | None, unit: str | None) -> float 
 
 
 def _amplitude_in(result: StudyResult, unit: str | None) -> float | None:
-    return _in_unit(result.amplitude, result.unit, unit)
+    return in_unit(result.amplitude, result.unit, unit)
 
 
 def lower_limit(study: NerveConductionStudy, age: int) -> float | None:
@@ -523,7 +524,7 @@ def _segment_blocks(
         if recorded is None:
             below = None
             continue
-        above = _in_unit(recorded.amplitude, result.unit, study.amplitude_unit)
+        above = in_unit(recorded.amplitude, result.unit, study.amplitude_unit)
         block = recorded.conduction_block
         readable = (
             study.block_by_amplitude

@@ -24,9 +24,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from plexcare.engine.findings import reading_cut_points, side_cut_points
+from plexcare.engine.findings import in_unit, reading_cut_points, side_cut_points
 from plexcare.knowledge.engine_parameters_model import ClinicalThresholds
 from plexcare.knowledge.model import NerveConductionStudy
 
@@ -61,6 +61,10 @@ def band_of(value: float, edges: Edges) -> int | None:
     return None if at & 1 else at >> 1
 
 
+ABOVE_ZERO = guarded_edges((0.0,))
+"""An amplitude's edges for a side comparison: zero (an absent response), or above it."""
+
+
 @dataclass(frozen=True)
 class StudyBands:
     """One study's edges at one age: the amplitude's in each unit a result may give it in
@@ -74,24 +78,20 @@ class StudyBands:
         """The bands of a result's amplitude, velocity and latency (`NOT_GIVEN` for one it
         does not give); None when one is within a hair of a cut point, or an amplitude comes
         without its unit."""
-        amplitude_band = velocity_band = latency_band = NOT_GIVEN
-        if result.amplitude is not None:
-            edges = self.amplitude.get(result.unit)
-            found = None if edges is None else band_of(result.amplitude, edges)
-            if found is None:
-                return None
-            amplitude_band = found
-        if result.velocity is not None:
-            found = band_of(result.velocity, self.velocity)
-            if found is None:
-                return None
-            velocity_band = found
-        if result.latency is not None:
-            found = band_of(result.latency, self.latency)
-            if found is None:
-                return None
-            latency_band = found
-        return amplitude_band, velocity_band, latency_band
+        amplitude = _band(result.amplitude, self.amplitude.get(result.unit))
+        velocity = _band(result.velocity, self.velocity)
+        latency = _band(result.latency, self.latency)
+        if amplitude is None or velocity is None or latency is None:
+            return None
+        return amplitude, velocity, latency
+
+
+def _band(value: float | None, edges: Edges | None) -> int | None:
+    """`NOT_GIVEN` for a value not given, else its band (None: within a hair of a cut point,
+    or no edges to band it by)."""
+    if value is None:
+        return NOT_GIVEN
+    return None if edges is None else band_of(value, edges)
 
 
 def study_bands(
@@ -110,11 +110,9 @@ def study_bands(
 
 
 def _factor(unit: str, into: str | None) -> float:
-    """What an amplitude in `unit` is multiplied by to be in unit `into` (None: left as it
-    is), as the reading converts it (`findings._in_unit`)."""
-    if into is None or into == unit:
-        return 1.0
-    return 1000.0 if unit == "mV" else 0.001
+    """What an amplitude in `unit` is multiplied by to be in unit `into`, as the reading
+    converts it (`findings.in_unit` of one)."""
+    return cast(float, in_unit(1.0, unit, into))  # a unit given: never None
 
 
 @dataclass(frozen=True)
@@ -132,8 +130,8 @@ class SideBands:
         amplitude is above zero, whether the left is the smaller, the band of the smaller's
         share, and of the latency difference (`NOT_GIVEN` where they do not apply); None
         when one is within a hair of a cut point."""
-        left_band = _zero_or_above(left.amplitude)
-        right_band = _zero_or_above(right.amplitude)
+        left_band = _band(left.amplitude, ABOVE_ZERO)
+        right_band = _band(right.amplitude, ABOVE_ZERO)
         if left_band is None or right_band is None:
             return None
         left_smaller, share_band = False, NOT_GIVEN
@@ -145,27 +143,17 @@ class SideBands:
             left_size = left.amplitude * left_factor
             right_size = right.amplitude * right_factor
             left_smaller = left_size < right_size
-            share = min(left_size, right_size) / max(left_size, right_size)
-            found = band_of(share, self.share)
-            if found is None:
+            share = band_of(min(left_size, right_size) / max(left_size, right_size), self.share)
+            if share is None:
                 return None
-            share_band = found
+            share_band = share
         latency_band = NOT_GIVEN
         if self.latency_difference and None not in (left.latency, right.latency):
-            found = band_of(left.latency - right.latency, self.latency_difference)
-            if found is None:
+            difference = band_of(left.latency - right.latency, self.latency_difference)
+            if difference is None:
                 return None
-            latency_band = found
+            latency_band = difference
         return left_band, right_band, left_smaller, share_band, latency_band
-
-
-ABOVE_ZERO = guarded_edges((0.0,))
-"""An amplitude's edges for a side comparison: zero (an absent response), or above it."""
-
-
-def _zero_or_above(amplitude: float | None) -> int | None:
-    """`NOT_GIVEN`, 1 above zero, None at zero (read by its value)."""
-    return NOT_GIVEN if amplitude is None else band_of(amplitude, ABOVE_ZERO)
 
 
 def side_bands(study: NerveConductionStudy, thresholds: ClinicalThresholds) -> SideBands:
