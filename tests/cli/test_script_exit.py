@@ -4,6 +4,7 @@ with all its output written and the exit status the command gave."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,11 +25,15 @@ holds it until someone does)."""
 
 
 def _plexcare(*args: str, written_first: str = "") -> subprocess.CompletedProcess[str]:
+    """The script's run, its standard output buffered as a shell's pipe has it (this machine's
+    environment may ask Python for unbuffered output, which would flush it for the script)."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
     return subprocess.run(
         [sys.executable, "-c", TOLD_AT_EXIT, written_first, *args],
         capture_output=True,
         text=True,
         timeout=120,
+        env=environment,
     )
 
 

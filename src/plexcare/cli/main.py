@@ -57,7 +57,7 @@ def run() -> None:
     After `assess`, which reads, prints and is done, the process ends at once (`os._exit`,
     its output flushed first) with the exit status the command gave. Python's own ending
     frees the knowledge base, a batch's rows and every module object by object, which took
-    0.17 to 0.33 s of every such command: more than assessing 2,000 cases. Other commands (a
+    0.17 to 0.33 s of every such command: as long as assessing some 2,000 cases. Other commands (a
     server, a worker, a database's migrations) end as Python ends them, their clean-up run.
     """
     if not ENDED_AT_ONCE.intersection(sys.argv[1:2]):
@@ -67,21 +67,10 @@ def run() -> None:
         app()
         status = 0
     except SystemExit as exited:
-        status = _status(exited.code)
+        status = 0 if exited.code is None else int(exited.code)  # typer's codes are ints
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except OSError:  # the reader of the output has gone (`| head`)
         status = status or 1
     os._exit(status)
-
-
-def _status(code: object) -> int:
-    """`SystemExit`'s code as the process's exit status, as Python gives it: nothing is 0, a
-    message is printed and is 1."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)
-    return 1
