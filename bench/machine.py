@@ -1,11 +1,10 @@
 """How fast the machine is right now, printed before each benchmark of `make bench`.
 
-The machines these benchmarks run on are shared: the same code's batch took 64-69 µs a case
-in one session and 78-94 µs in another, and within one session a fixed loop took 2.1 s of
-CPU at one moment and 3.3 s twenty minutes later, while the host took back up to a sixth of
-the CPU time. Absolute targets (cases/s, p99 ms) read differently in such phases, so each
-benchmark is headed by a fixed reference workload's CPU time and the share of CPU time the
-host stole (`steal` in /proc/stat) while it ran on every core.
+The machines these benchmarks run on are shared: within one session a fixed loop took 2.1 s
+of CPU at one moment and 3.3 s a few minutes later, and while one benchmark ran the host took
+back almost half the CPU time. Absolute targets (cases/s, p99 ms) read differently in such
+phases, so each benchmark is headed by a fixed reference workload's CPU time and the share of
+CPU time the host stole (`steal` in /proc/stat) while it ran on every core.
 """
 
 from __future__ import annotations
