@@ -20,7 +20,8 @@ from plexcare.engine.case_data import case_input
 from plexcare.engine.case_data_batch import BatchEvidence, CaseDataBatch, ValuesRead
 from plexcare.engine.case_names import CaseError, check_case_names
 from plexcare.engine.feature_columns import feature_columns
-from plexcare.engine.findings import read_study, side_difference
+from plexcare.engine.finding_model import FindingKind
+from plexcare.engine.findings import ABNORMAL, UNKNOWN, read_study, side_difference
 from plexcare.engine.observation_plan import observe_batch
 from plexcare.engine.site_and_cause import site_and_cause_model
 from plexcare.knowledge.loader import knowledge_base
@@ -29,6 +30,7 @@ from tests.engine.test_case_batch import RAW, mutated_cases
 from tests.engine.test_feature_columns import cases as feature_cases
 
 KB = knowledge_base()
+INDEX = site_and_cause_model(KB).localization.findings
 STAND_IN = Case(age=40, sex="other")
 """What a test gives for a case the model refuses (a batch's caller stops there instead)."""
 
@@ -180,6 +182,27 @@ def test_results_in_the_same_bands_are_read_once_and_as_their_models_are(
     assert batch.values.banded and batch.values.compared_banded
     assert 0 < calls["studies"] < len(batch.values.studies) / 2
     assert 0 < calls["comparisons"] < len(batch.values.compared) / 2
+
+
+def _f_wave_case(motor_amplitude: float, f_latency: float) -> dict[str, Any]:
+    results = {
+        "fibular_cmap_edb": {"amplitude": motor_amplitude, "unit": "mV"},
+        "fibular_f_wave": {"latency": f_latency},
+    }
+    return {"age": 50, "sex": "female", "nerve_conduction": {"left": results}}
+
+
+def test_an_f_wave_is_read_by_its_own_latency_and_its_nerves_motor_response() -> None:
+    """An F wave is not banded: its slowing is judged against 120 % of its limit (56 ms), or
+    150 % when the nerve's own CMAP is low (under 80 % of its 2 mV limit), so 60 and 70 ms
+    read apart, and so does 70 ms beside a normal and a low CMAP."""
+    cases = [_f_wave_case(5.0, 60.0), _f_wave_case(5.0, 70.0), _f_wave_case(1.0, 70.0)]
+    batch, models = _read([json.dumps(case).encode() for case in cases])
+    evidence = batch.evidence()
+    _assert_read_as_models(evidence, models)
+    column = INDEX.by_name[("left", "fibular_f_wave", FindingKind.SLOWING, "")]
+    slowing = [int(row[column]) for row in evidence.observations.matrix]
+    assert slowing == [UNKNOWN, ABNORMAL, UNKNOWN]
 
 
 def test_what_a_batch_read_is_forgotten_only_where_it_is_over_the_bound() -> None:
