@@ -9,14 +9,19 @@ export PLEXCARE_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:543
 
 .PHONY: run test bench lint install browser axe pgbench mutate clean
 
-# Installs go through uv (pinned below, itself installed once with pip into .uv/) from uv.lock:
-# with packages in uv's cache a fresh clone has its environment in seconds, not a minute
-# (bench/cold_start.py). After changing pyproject.toml's dependencies, `.uv/bin/uv lock`.
+# Installs go through uv (pinned below) from uv.lock: with packages in uv's cache a fresh clone
+# has its environment in seconds, not a minute (bench/cold_start.py). After changing
+# pyproject.toml's dependencies, `.uv/bin/uv lock`.
 # uv is one binary, so pip puts it in a plain folder (--target): a virtualenv for it cost 3 of
 # the first start's seconds, and resolving its (absent) dependencies and compiling its few
 # Python files another 1.2 to 1.4. Where Python has no pip module, a virtualenv brings one.
+# That folder is kept once per user and version, beside the package caches (UV_HOME), and
+# .uv/bin/uv links to it: unpacked by pip for every clone, uv took 1.7 to 2.2 of a fresh
+# clone's first-start seconds. It is filled in a folder of its own and renamed into place
+# whole, so a clone that stopped halfway, or two clones at once, never leave half of it.
 UV_VERSION := 0.13.9
 UV := .uv/bin/uv
+UV_HOME ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/plexcare/uv-$(UV_VERSION)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 # Python may keep the bytecode it compiles (in .venv and the gitignored __pycache__ folders),
@@ -25,9 +30,18 @@ export UV_PYTHON_DOWNLOADS := never
 export PYTHONDONTWRITEBYTECODE :=
 
 $(UV):
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
-	  --target .uv uv==$(UV_VERSION) \
-	  || ($(PYTHON) -m venv .uv && .uv/bin/pip install --quiet uv==$(UV_VERSION))
+	@test -x $(UV_HOME)/bin/uv || { \
+	  mkdir -p $(dir $(UV_HOME)) && partial=$$(mktemp -d $(UV_HOME).XXXXXX) || exit 1; \
+	  { $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
+	      --target $$partial uv==$(UV_VERSION) \
+	    || { $(PYTHON) -m venv --clear $$partial \
+	         && $$partial/bin/pip install --quiet uv==$(UV_VERSION); }; } \
+	  && test -x $$partial/bin/uv || { rm -rf $$partial; exit 1; }; \
+	  mv -T $$partial $(UV_HOME) 2>/dev/null \
+	    || { test -x $(UV_HOME)/bin/uv && rm -rf $$partial; } \
+	    || { rm -rf $(UV_HOME) && mv -T $$partial $(UV_HOME); }; }
+	mkdir -p $(dir $(UV))
+	ln -sfn $(UV_HOME)/bin/uv $(UV)
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --quiet --frozen --all-extras --python $(PYTHON)
