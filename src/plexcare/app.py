@@ -9,7 +9,6 @@ protections every request passes through, whatever its route, are wired here too
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -56,6 +55,7 @@ from plexcare.web.api_docs import install_api_docs
 from plexcare.web.body_limits import MULTIPART_ALLOWANCE_BYTES, BodyLimitMiddleware, BodyLimits
 from plexcare.web.dependencies import on_sqlite
 from plexcare.web.health import router as health_router
+from plexcare.web.long_lived import keep_out_of_collection
 from plexcare.web.openapi import install_openapi
 from plexcare.web.problems import install_problem_handlers
 from plexcare.web.request_queue import RequestQueue, connection_wait_timed_out
@@ -94,13 +94,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Once per process, around serving. Start-up work (such as sweeping orphaned uploads) goes
     before the `yield`, in the threadpool if it touches the disk or the database; shut-down
     work after it. Tests run it by entering `with TestClient(app)`."""
-    # Everything loaded by now (the knowledge base, the routes, the templates) lives as long as
-    # the process: kept out of the garbage collector's scans, which otherwise walk all of it
-    # again and again as requests allocate. Once per process, after collecting what is already
-    # garbage (frozen garbage would never be freed), so a test opening many apps freezes once.
-    if not gc.get_freeze_count():
-        gc.collect()
-        gc.freeze()
+    keep_out_of_collection()
     if isinstance(app, PlexcareApp) and not on_sqlite(app):
         to_thread.current_default_thread_limiter().total_tokens = app.settings.postgres_threads
     yield
