@@ -9,6 +9,13 @@ and as a subprocess (start-up and the knowledge base load included, then subtrac
 one case to give the steady rate: that batch also compiles the knowledge base's batch tables and
 imports SciPy, once a process whatever the batch's size, which an empty folder never did).
 
+The in-process runs come first, those over all cores first of all: a worker is forked from
+this process, and measuring the steps (the old path's 20,000 `Case` models above all) left this
+process holding some 750 MB, whose pages every fork then copied the tables of and every worker
+unmapped as it ended (a fork took 27 ms instead of 6, and the two processes' rate fell from
+28,700 to 24,200-25,400 cases/s), which the command, forking from its own small process, never
+pays.
+
 Where the time goes is printed step by step for the JSON Lines file, as `assess --batch` runs the
 steps (the matrix products on one thread) but over the whole file at once (the command takes 4,096
 cases at a time, and frees each chunk's objects as it goes), beside the path it replaced (every
@@ -285,12 +292,12 @@ def main() -> None:
         one = folder / "one"
         one.mkdir()
         (one / "case.json").write_bytes(orjson.dumps(data[0]))
-        _print_steps(as_lines / "cases.jsonl")
         cores = default_workers()
-        for jobs in sorted({1, cores}):
+        for jobs in sorted({1, cores}, reverse=True):
             _in_process(as_lines, CASES, "one JSON Lines file", jobs)
             _in_process(as_json, CASES, "JSON files", jobs)
         _in_process(as_yaml, YAML_CASES, "YAML files", judged=False)
+        _print_steps(as_lines / "cases.jsonl")
         for jobs in sorted({1, cores}):
             _subprocess(as_lines / "cases.jsonl", one, CASES, "one JSON Lines file", jobs)
             _subprocess(as_json, one, CASES, "JSON files", jobs)
