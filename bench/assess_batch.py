@@ -41,12 +41,8 @@ import yaml
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 from typer.testing import CliRunner
 
-from plexcare.cli.assess_batch import (
-    case_sources,
-    collection_paused,
-    default_workers,
-    entries_of,
-)
+from plexcare.cli.assess_batch import case_sources, default_workers, entries_of
+from plexcare.cli.collector import collection_paused
 from plexcare.cli.main import app
 from plexcare.engine.assessment import assess_batch
 from plexcare.engine.case_batch import leading_answers, read_case

@@ -3,6 +3,7 @@ machine, no demo clinic unless asked for (and then every page says so), private 
 
 from __future__ import annotations
 
+import gc
 import os
 import smtplib
 import socket
@@ -32,9 +33,12 @@ class Launches:
     """What `uvicorn.run` was asked to serve, instead of serving it."""
 
     calls: list[tuple[FastAPI, dict[str, Any]]] = field(default_factory=list)
+    collecting: list[bool] = field(default_factory=list)
+    """Whether the cycle collector ran as each call came."""
 
     def __call__(self, app: FastAPI, **options: Any) -> None:
         self.calls.append((app, options))
+        self.collecting.append(gc.isenabled())
 
     @property
     def app(self) -> FastAPI:
@@ -216,3 +220,26 @@ def test_serve_without_demo_runs_the_worker_but_no_sink(place: Place, launches: 
     assert "mail sink" not in result.output
     assert getattr(launches.app.state, "mailbox_dir", None) is None
     assert "outbox worker" not in serve("--no-worker", PLEXCARE_SECRET_KEY=A_REAL_KEY).output
+
+
+def test_serve_builds_the_app_with_the_collector_paused_and_serves_with_it_running(
+    place: Place, launches: Launches, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import plexcare.app
+
+    collecting_while_built: list[bool] = []
+    build = plexcare.app.create_app
+
+    def watched(settings: Settings | None = None) -> FastAPI:
+        collecting_while_built.append(gc.isenabled())
+        return build(settings)
+
+    monkeypatch.setattr(plexcare.app, "create_app", watched)
+    assert gc.isenabled()
+
+    result = serve("--demo", "--no-worker", "--no-mail-sink")
+
+    assert result.exit_code == 0, result.output
+    assert collecting_while_built == [False]
+    assert launches.collecting == [True]
+    assert gc.isenabled()

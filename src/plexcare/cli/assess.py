@@ -112,12 +112,8 @@ def _assess_folder(target: Path, as_json: bool, jobs: int) -> None:
     The batch's reading is imported here: building the case model's twin and its tables
     would otherwise be paid by every `plexcare` command at start-up.
     """
-    from plexcare.cli.assess_batch import (
-        batch_report,
-        collection_paused,
-        default_workers,
-        memory_kept_for_reuse,
-    )
+    from plexcare.cli.assess_batch import batch_report, default_workers, memory_kept_for_reuse
+    from plexcare.cli.collector import collection_paused
 
     memory_kept_for_reuse()
     with collection_paused():

@@ -17,12 +17,11 @@ Bad input stops the batch with a `CaseInputError` naming the file (and line) and
 from __future__ import annotations
 
 import ctypes
-import gc
 import multiprocessing
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,6 +29,7 @@ import orjson
 import yaml
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from plexcare.cli.collector import collection_paused
 from plexcare.engine.case import Case
 from plexcare.engine.case_batch import CaseInputError, leading_answers, read_case
 from plexcare.engine.case_data import case_input
@@ -70,24 +70,6 @@ class CaseEntry(NamedTuple):
     def where(self) -> str:
         """Where the case came from, as an error names it: the file, and the line."""
         return f"{self.file}:{self.line}" if self.line else self.file
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Hold Python's cycle collector while a batch is read and assessed.
-
-    A batch builds tens of thousands of small objects and keeps them all, so the collector,
-    started by every few hundred new objects, walks the growing heap again and again:
-    measured, it took three quarters of the time of reading cases. Cases hold no reference
-    cycles, so nothing is lost by collecting once, afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3

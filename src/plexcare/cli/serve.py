@@ -54,26 +54,31 @@ def serve(
         )
         raise typer.Exit(2)
 
-    import uvicorn
+    # Start-up builds what the server keeps for its life (`cli.collector`): the app's
+    # lifespan collects once and freezes it (`web.long_lived`).
+    from plexcare.cli.collector import collection_paused
 
-    from plexcare.app import create_app
-    from plexcare.cli.demo import demo_logins_present, load_and_report
-    from plexcare.db import make_private_directory
-    from plexcare.migrate import upgrade
-    from plexcare.second_opinions.orphans import sweep_orphan_uploads_at_start_up
+    with collection_paused():
+        import uvicorn
 
-    url = settings.database_url
-    make_private_directory(settings.upload_dir)
-    if demo:
-        load_and_report(url)
-    else:
-        upgrade(url)
-    sweep_orphan_uploads_at_start_up(
-        database_url=url,
-        upload_dir=settings.upload_dir,
-        grace=timedelta(minutes=settings.upload_sweep_grace_minutes),
-    )
-    app = create_app(settings)
+        from plexcare.app import create_app
+        from plexcare.cli.demo import demo_logins_present, load_and_report
+        from plexcare.db import make_private_directory
+        from plexcare.migrate import upgrade
+        from plexcare.second_opinions.orphans import sweep_orphan_uploads_at_start_up
+
+        url = settings.database_url
+        make_private_directory(settings.upload_dir)
+        if demo:
+            load_and_report(url)
+        else:
+            upgrade(url)
+        sweep_orphan_uploads_at_start_up(
+            database_url=url,
+            upload_dir=settings.upload_dir,
+            grace=timedelta(minutes=settings.upload_sweep_grace_minutes),
+        )
+        app = create_app(settings)
     app.state.demo_clinic = demo_logins_present(url)
     if default_key:
         typer.echo("warning: the default secret key is in use; form tokens can be forged")
