@@ -43,8 +43,11 @@ $(UV):
 	mkdir -p $(dir $(UV))
 	ln -sfn $(UV_HOME)/bin/uv $(UV)
 
+# While uv installs, the other core compiles plexcare's own modules, which a fresh clone's first
+# start would otherwise compile one by one as it imports them.
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --quiet --frozen --all-extras --python $(PYTHON)
+	$(PYTHON) -m compileall -q src >/dev/null 2>&1 & \
+	$(UV) sync --quiet --frozen --all-extras --python $(PYTHON); synced=$$?; wait; exit $$synced
 	touch $(STAMP)
 
 install: $(STAMP)
