@@ -1,12 +1,16 @@
-"""How `assess --batch` shares a batch out: a JSON Lines file cut into runs of lines that
-the workers split themselves, numbered as the whole file is."""
+"""How `assess --batch` reads and shares a batch out: each file read whole, a JSON Lines file
+cut into runs of lines that the workers split themselves, numbered as the whole file is."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from plexcare.cli.assess_batch import (
+    SMALL_FILE,
     CaseEntry,
     CaseLines,
     CaseSource,
@@ -14,9 +18,11 @@ from plexcare.cli.assess_batch import (
     _concatenated,
     _shares,
     entries_of,
+    file_bytes,
     printed,
     rendered,
 )
+from plexcare.engine.case_batch import CaseInputError
 
 LINE = st.sampled_from([b"", b"  ", b'{"age": 50}', b'{"sex": "male"}', b"x" * 300])
 ENDING = st.sampled_from([b"\n", b"\r\n", b"\r"])
@@ -103,3 +109,29 @@ def test_joined_shares_render_as_all_their_rows_at_once(sizes: list[int], as_jso
     written = [b"".join(body) for body in bodies]  # as a worker's file holds its share's body
     read_back = [[piece] if piece else [] for piece in written]
     assert b"".join(printed(_concatenated(read_back, as_json), as_json)) == expected
+
+
+@pytest.mark.parametrize(
+    "size",
+    [0, 1, 900, SMALL_FILE - 1, SMALL_FILE, SMALL_FILE + 1, 3 * SMALL_FILE + 17],
+)
+def test_a_file_is_read_whole_whatever_its_size_against_the_first_read(
+    tmp_path: Path, size: int
+) -> None:
+    written = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    path = tmp_path / "case.json"
+    path.write_bytes(written)
+
+    assert file_bytes(str(path)) == written
+
+
+def test_a_file_that_cannot_be_read_is_named_with_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(CaseInputError) as missing:
+        file_bytes(str(tmp_path / "gone.json"))
+    assert (missing.value.where, missing.value.problem) == (
+        str(tmp_path / "gone.json"),
+        "no such file",
+    )
+    with pytest.raises(CaseInputError) as folder:
+        file_bytes(str(tmp_path))
+    assert folder.value.problem == "is a folder, not a case file"
