@@ -18,7 +18,9 @@ export PLEXCARE_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:543
 # That folder is kept once per user and version, beside the package caches (UV_HOME), and
 # .uv/bin/uv links to it: unpacked by pip for every clone, uv took 1.7 to 2.2 of a fresh
 # clone's first-start seconds. It is filled in a folder of its own and renamed into place
-# whole, so a clone that stopped halfway, or two clones at once, never leave half of it.
+# whole, so a clone that stopped halfway, or two clones at once, never leave half of it (a
+# folder without uv in it is replaced; a clone that loses the race to rename uses the
+# winner's).
 UV_VERSION := 0.13.9
 UV := .uv/bin/uv
 UV_HOME ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/plexcare/uv-$(UV_VERSION)
@@ -31,15 +33,14 @@ export PYTHONDONTWRITEBYTECODE :=
 
 $(UV):
 	@test -x $(UV_HOME)/bin/uv || { \
-	  mkdir -p $(dir $(UV_HOME)) && partial=$$(mktemp -d $(UV_HOME).XXXXXX) || exit 1; \
+	  rm -rf $(UV_HOME) && mkdir -p $(dir $(UV_HOME)) \
+	    && partial=$$(mktemp -d $(UV_HOME).XXXXXX) || exit 1; \
 	  { $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps --no-compile \
 	      --target $$partial uv==$(UV_VERSION) \
 	    || { $(PYTHON) -m venv --clear $$partial \
 	         && $$partial/bin/pip install --quiet uv==$(UV_VERSION); }; } \
-	  && test -x $$partial/bin/uv || { rm -rf $$partial; exit 1; }; \
-	  mv -T $$partial $(UV_HOME) 2>/dev/null \
-	    || { test -x $(UV_HOME)/bin/uv && rm -rf $$partial; } \
-	    || { rm -rf $(UV_HOME) && mv -T $$partial $(UV_HOME); }; }
+	  && test -x $$partial/bin/uv && mv -T $$partial $(UV_HOME) 2>/dev/null; \
+	  rm -rf $$partial; test -x $(UV_HOME)/bin/uv; }
 	mkdir -p $(dir $(UV))
 	ln -sfn $(UV_HOME)/bin/uv $(UV)
 
