@@ -12,6 +12,8 @@ from datetime import timedelta
 
 import typer
 
+from plexcare.cli.collector import collection_paused
+
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -56,8 +58,6 @@ def serve(
 
     # Start-up builds what the server keeps for its life (`cli.collector`): the app's
     # lifespan collects once and freezes it (`web.long_lived`).
-    from plexcare.cli.collector import collection_paused
-
     with collection_paused():
         import uvicorn
 
